@@ -1,0 +1,63 @@
+# Pumpkin Patch: every target sets itself up from a fresh clone (Python 3.11 and make).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DATA ?= data/sample
+REPORTS ?= reports
+
+.PHONY: help report test lint format lab bench sample clean sync-notebooks
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+# The virtual environment: rebuilt only when a requirements file or pyproject.toml changes.
+$(VENV)/.runtime: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (pumpkin)" >/dev/null
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+chromium:  ## Debian's chromium for the browser tests (skipped when present)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+report: $(VENV)/.runtime  ## render every quarter of the demo book into reports/
+	$(BIN)/pumpkin report --data $(DATA) --all --out $(REPORTS)
+
+test: $(VENV)/.dev chromium  ## lint, then the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -n 2 --timeout 900
+
+lint:  $(VENV)/.dev  ## ruff lint and format check
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(VENV)/.dev  ## ruff fix and format
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+lab: $(VENV)/.runtime  ## JupyterLab on the notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+bench: $(VENV)/.dev  ## the speed benchmarks (figures go in the README)
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+sample: $(VENV)/.runtime  ## regenerate the committed demo book
+	$(BIN)/pumpkin sample --clients 150 --years 3 --seed 7 --out $(DATA)
+
+sync-notebooks: $(VENV)/.runtime  ## pair .ipynb with py:percent and strip outputs
+	$(BIN)/jupytext --sync notebooks/*.ipynb
+	$(BIN)/nbstripout --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution" notebooks/*.ipynb
+
+clean:  ## remove the environment, caches and rendered reports
+	rm -rf $(VENV) .pytest_cache .ruff_cache benchmarks/out
+	find . -name __pycache__ -prune -exec rm -rf {} +
+	find $(REPORTS) -mindepth 1 ! -name .gitkeep -delete

@@ -1,0 +1,325 @@
+"""The canonical client book: load a folder (CSV or Parquet) or an XLSX workbook, validated.
+
+A file-level problem (missing file or column, unreadable encoding, empty file) raises
+:class:`~helpers.errors.BookError` naming the file and column. A row-level problem puts the row in
+the rejects ledger and leaves it out, so accepted + rejected = rows read for every table.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from helpers.errors import BookError
+from helpers.schema import LOAD_ORDER, OUR_EVENT_KINDS, TABLES, Table
+from helpers.settings import Settings
+from helpers.validate import RowChecks, check_reference, empty_ledger, validate_table
+
+REJECTS_FILE = "rejects.csv"
+
+
+@dataclass(frozen=True)
+class Book:
+    """A validated client book: one DataFrame per table plus the rejects ledger.
+
+    ``invoices`` carries ``amount_base``, the amount in the base currency. ``rows_read`` counts
+    the data rows read per table, so ``accepted + rejected == rows_read`` can always be checked.
+    """
+
+    clients: pd.DataFrame
+    time_entries: pd.DataFrame
+    invoices: pd.DataFrame
+    people: pd.DataFrame
+    events: pd.DataFrame
+    assessments: pd.DataFrame
+    fx: pd.DataFrame
+    rejects: pd.DataFrame
+    rows_read: Mapping[str, int] = field(default_factory=dict)
+    source: str = ""
+    base_currency: str = "USD"
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    def reconciliation(self) -> pd.DataFrame:
+        """Rows read, accepted and rejected per table (accepted + rejected = read)."""
+        rejected = self.rejects.groupby("table").size()
+        return (
+            pd.DataFrame({"table": list(LOAD_ORDER)})
+            .assign(
+                read=lambda d: d["table"].map(self.rows_read).fillna(0).astype(int),
+                accepted=lambda d: d["table"].map(lambda t: len(self.table(t))).astype(int),
+                rejected=lambda d: d["table"].map(rejected).fillna(0).astype(int),
+            )
+            .assign(balanced=lambda d: d["read"] == d["accepted"] + d["rejected"])
+        )
+
+    def quarters(self) -> list[str]:
+        """Every quarter with activity (time entries or invoices), in order."""
+        dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()
+        if dates.empty:
+            return []
+        periods = pd.period_range(dates.min(), dates.max(), freq="Q")
+        return [str(p) for p in periods]
+
+    def complete_quarters(self) -> list[str]:
+        """Quarters whose last day is on or before the last dated activity in the book."""
+        dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()
+        if dates.empty:
+            return []
+        last = dates.max()
+        return [q for q in self.quarters() if pd.Period(q, freq="Q").end_time.normalize() <= last]
+
+
+# ----------------------------------------------------------------------------- reading files
+
+
+def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as text ('' for blanks) so typed sources validate like CSV."""
+    out = {}
+    for name, col in frame.items():
+        if pd.api.types.is_datetime64_any_dtype(col):
+            text = col.dt.strftime("%Y-%m-%d")
+        else:
+            text = col.map(_cell_text, na_action="ignore")
+        out[str(name).strip()] = text.astype("str").fillna("").where(col.notna(), "")
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        return value.isoformat()[:10]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError:
+        raise BookError("not UTF-8 text: save the file as UTF-8 (CSV UTF-8)", file=path) from None
+    if not header or not any(h.strip() for h in header):
+        raise BookError("empty file (no header row)", file=path)
+    return [h.strip() for h in header]
+
+
+def _arrow_csv(path: Path, header: list[str], *, threads: bool):
+    bad_rows: list[tuple[int | None, str, int, int]] = []
+
+    def skip(row: pacsv.InvalidRow) -> str:
+        bad_rows.append((row.number, row.text, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=threads),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=skip, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        if "utf8" in str(exc).lower():
+            raise BookError("not UTF-8 text: save the file as UTF-8 (CSV UTF-8)",
+                            file=path) from None
+        raise BookError(f"cannot be read as CSV ({exc})", file=path) from None
+    return table, bad_rows
+
+
+def read_csv_text(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """A CSV as text columns, its spreadsheet row numbers, and the rows with a wrong field count."""
+    header = _csv_header(path)
+    table, bad_rows = _arrow_csv(path, header, threads=True)
+    if bad_rows:  # row numbers are only known single-threaded: read again to name them
+        table, bad_rows = _arrow_csv(path, header, threads=False)
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    frame = frame.astype("str").apply(lambda s: s.str.strip())
+    invalid = pd.DataFrame(bad_rows, columns=["number", "text", "expected", "actual"])
+    total = len(frame) + len(invalid)
+    skipped = set(invalid["number"].dropna().astype(int))  # pyarrow's numbers count the header
+    numbers = np.arange(2, total + 2)
+    rows = numbers[~np.isin(numbers, list(skipped))][: len(frame)]
+    return frame, rows, invalid
+
+
+def _field_count_ledger(invalid: pd.DataFrame, table: str, source: str) -> pd.DataFrame:
+    if invalid.empty:
+        return empty_ledger()
+    return pd.DataFrame({
+        "table": table,
+        "source_file": source,
+        "row": invalid["number"].fillna(-1).astype(int).to_numpy(),
+        "column": "",
+        "value": invalid["text"].str.slice(0, 80).to_numpy(),
+        "reason": ("wrong number of fields: expected " + invalid["expected"].astype(str)
+                   + ", found " + invalid["actual"].astype(str)).to_numpy(),
+    })
+
+
+def _find_table_file(folder: Path, name: str) -> Path | None:
+    for suffix in (".csv", ".parquet"):
+        candidate = folder / f"{name}{suffix}"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _read_source(path: Path, name: str, sheets: Mapping[str, pd.DataFrame] | None):
+    """(text frame, row numbers, field-count ledger, source label) for one table."""
+    if sheets is not None:
+        frame = _text_frame(sheets[name].dropna(how="all"))
+        rows = frame.index.to_numpy() + 2
+        return frame.reset_index(drop=True), rows, empty_ledger(), f"{path.name}[{name}]"
+    if path.suffix == ".parquet":
+        try:
+            frame = _text_frame(pd.read_parquet(path))
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise BookError(f"cannot be read as Parquet ({exc})", file=path) from None
+        return frame, np.arange(len(frame)) + 2, empty_ledger(), path.name
+    frame, rows, invalid = read_csv_text(path)
+    return frame, rows, _field_count_ledger(invalid, name, path.name), path.name
+
+
+def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
+    try:
+        return pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError for a bad file
+        raise BookError(f"cannot be read as an Excel workbook ({exc})", file=path) from None
+
+
+def _empty_table(table: Table) -> pd.DataFrame:
+    kinds = {"date": "datetime64[ns]", "number": "float64", "bool": "object"}
+    return pd.DataFrame({c.name: pd.Series(dtype=kinds.get(c.kind, "object"))
+                         for c in table.columns})
+
+
+# ----------------------------------------------------------------------------- cross-table rules
+
+
+def _reference_rules(name: str, loaded: dict[str, pd.DataFrame], base_currency: str):
+    """The checks of ``name`` that look at tables loaded before it."""
+    def rules(frame: pd.DataFrame, checks: RowChecks) -> None:
+        if "client_id" in frame.columns and name != "clients":
+            check_reference(frame, "client_id", loaded["clients"]["client_id"], "client_id (not in clients)", checks)
+        if name == "invoices":
+            checks.fail(frame["due_date"] < frame["issue_date"], "due_date",
+                        "due_date is before issue_date")
+            known = set(loaded["fx"]["currency"]) | {base_currency}
+            currency = frame["currency"].fillna(base_currency).str.upper()
+            checks.fail(~currency.isin(known), "currency",
+                        "no fx rate for this currency (add it to the fx table)")
+
+    return rules
+
+
+def _with_base_amounts(invoices: pd.DataFrame, fx: pd.DataFrame, base: str) -> pd.DataFrame:
+    """Invoices with ``currency`` filled and ``amount_base`` in the base currency.
+
+    Dated rates: the latest rate on or before the issue date (else the earliest one).
+    """
+    invoices = invoices.assign(currency=invoices["currency"].fillna(base).str.upper())
+    if fx.empty:
+        return invoices.assign(amount_base=invoices["amount"])
+    fx = fx.assign(currency=fx["currency"].str.upper())
+    dated = fx[fx["date"].notna()].sort_values("date")
+    flat = fx[fx["date"].isna()].drop_duplicates("currency", keep="last").set_index("currency")
+    rate = invoices["currency"].map(flat["rate_to_base"])
+    if not dated.empty:
+        order = invoices.sort_values("issue_date").reset_index()
+        back = pd.merge_asof(order, dated[["date", "currency", "rate_to_base"]],
+                             left_on="issue_date", right_on="date", by="currency",
+                             direction="backward", suffixes=("", "_fx"))
+        fwd = pd.merge_asof(order, dated[["date", "currency", "rate_to_base"]],
+                            left_on="issue_date", right_on="date", by="currency",
+                            direction="forward", suffixes=("", "_fx"))
+        dated_rate = back["rate_to_base"].fillna(fwd["rate_to_base"])
+        dated_rate.index = order["index"]
+        rate = dated_rate.reindex(invoices.index).fillna(rate)
+    rate = rate.where(invoices["currency"] != base, 1.0)
+    return invoices.assign(amount_base=invoices["amount"] * rate)
+
+
+# ----------------------------------------------------------------------------- public
+
+
+def load_book(path: str | Path, *, settings: Settings | None = None, strict: bool = False,
+              date_format: str | None = None) -> Book:
+    """Load and validate a canonical book from a folder of CSV/Parquet files or an XLSX workbook.
+
+    ``strict`` turns any rejected row into an error. ``date_format`` (a strftime format) is
+    needed for non-ISO dates: the loader never guesses.
+    """
+    settings = settings or Settings()
+    date_format = date_format or settings.date_format
+    path = Path(path)
+    if not path.exists():
+        raise BookError("not found", file=path)
+    sheets = _read_workbook(path) if path.suffix.lower() == ".xlsx" else None
+    if sheets is None and not path.is_dir():
+        raise BookError("expected a folder of tables or an .xlsx workbook", file=path)
+
+    loaded: dict[str, pd.DataFrame] = {}
+    ledgers, rows_read = [], {}
+    for name in LOAD_ORDER:
+        table = TABLES[name]
+        file = path if sheets is not None else _find_table_file(path, name)
+        present = name in sheets if sheets is not None else file is not None
+        if not present:
+            if table.required:
+                where = f"sheet '{name}' of {path}" if sheets is not None else path / f"{name}.csv"
+                raise BookError(f"required table '{name}' is missing", file=where)
+            loaded[name], rows_read[name] = _empty_table(table), 0
+            continue
+        raw, rows, field_ledger, source = _read_source(file, name, sheets)
+        missing = [c for c in table.required_columns if c not in raw.columns]
+        if missing:
+            raise BookError(
+                f"required column missing (found: {', '.join(raw.columns) or 'none'})",
+                file=source if sheets is not None else file, column=missing[0])
+        clean, ledger = validate_table(
+            raw, table, source=source, rows=rows, date_format=date_format,
+            extra=_reference_rules(name, loaded, settings.base_currency))
+        loaded[name] = clean
+        rows_read[name] = len(raw) + len(field_ledger)
+        ledgers += [field_ledger, ledger]
+
+    rejects = pd.concat([empty_ledger(), *ledgers], ignore_index=True)
+    if strict and len(rejects):
+        first = rejects.iloc[0]
+        raise BookError(f"{len(rejects)} row(s) rejected in strict mode; first: {first['reason']}"
+                        f" (value {first['value']!r})", file=first["source_file"],
+                        row=int(first["row"]), column=first["column"] or None)
+    loaded["invoices"] = _with_base_amounts(loaded["invoices"], loaded["fx"],
+                                            settings.base_currency)
+    loaded["events"] = loaded["events"].assign(
+        severity=loaded["events"]["severity"].astype("float64"),
+        caused_by=np.where(loaded["events"]["kind"].isin(OUR_EVENT_KINDS), "us", "client"))
+    return Book(**loaded, rejects=rejects, rows_read=MappingProxyType(rows_read), source=str(path),
+                base_currency=settings.base_currency)
+
+
+def write_book(book: Book, out: str | Path) -> Path:
+    """Write the book as canonical CSVs plus ``rejects.csv`` into ``out`` (created if needed)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in LOAD_ORDER:
+        columns = [c.name for c in TABLES[name].columns]
+        frame = book.table(name)[columns]
+        if name != "clients" and frame.empty and name not in ("time_entries", "invoices"):
+            continue
+        frame.to_csv(out / f"{name}.csv", index=False, date_format="%Y-%m-%d")
+    book.rejects.to_csv(out / REJECTS_FILE, index=False)
+    return out
