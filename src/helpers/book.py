@@ -128,13 +128,16 @@ def _arrow_csv(path: Path, header: list[str], *, threads: bool):
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=threads),
             parse_options=pacsv.ParseOptions(invalid_row_handler=skip, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except pa.ArrowInvalid as exc:
         if "utf8" in str(exc).lower():
-            raise BookError("not UTF-8 text: save the file as UTF-8 (CSV UTF-8)",
-                            file=path) from None
+            raise BookError(
+                "not UTF-8 text: save the file as UTF-8 (CSV UTF-8)", file=path
+            ) from None
         raise BookError(f"cannot be read as CSV ({exc})", file=path) from None
     return table, bad_rows
 
@@ -158,15 +161,21 @@ def read_csv_text(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
 def _field_count_ledger(invalid: pd.DataFrame, table: str, source: str) -> pd.DataFrame:
     if invalid.empty:
         return empty_ledger()
-    return pd.DataFrame({
-        "table": table,
-        "source_file": source,
-        "row": invalid["number"].fillna(-1).astype(int).to_numpy(),
-        "column": "",
-        "value": invalid["text"].str.slice(0, 80).to_numpy(),
-        "reason": ("wrong number of fields: expected " + invalid["expected"].astype(str)
-                   + ", found " + invalid["actual"].astype(str)).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "table": table,
+            "source_file": source,
+            "row": invalid["number"].fillna(-1).astype(int).to_numpy(),
+            "column": "",
+            "value": invalid["text"].str.slice(0, 80).to_numpy(),
+            "reason": (
+                "wrong number of fields: expected "
+                + invalid["expected"].astype(str)
+                + ", found "
+                + invalid["actual"].astype(str)
+            ).to_numpy(),
+        }
+    )
 
 
 def _find_table_file(folder: Path, name: str) -> Path | None:
@@ -202,8 +211,9 @@ def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
 
 def _empty_table(table: Table) -> pd.DataFrame:
     kinds = {"date": "datetime64[ns]", "number": "float64", "bool": "object"}
-    return pd.DataFrame({c.name: pd.Series(dtype=kinds.get(c.kind, "object"))
-                         for c in table.columns})
+    return pd.DataFrame(
+        {c.name: pd.Series(dtype=kinds.get(c.kind, "object")) for c in table.columns}
+    )
 
 
 # ----------------------------------------------------------------------------- cross-table rules
@@ -211,16 +221,27 @@ def _empty_table(table: Table) -> pd.DataFrame:
 
 def _reference_rules(name: str, loaded: dict[str, pd.DataFrame], base_currency: str):
     """The checks of ``name`` that look at tables loaded before it."""
+
     def rules(frame: pd.DataFrame, checks: RowChecks) -> None:
         if "client_id" in frame.columns and name != "clients":
-            check_reference(frame, "client_id", loaded["clients"]["client_id"], "client_id (not in clients)", checks)
+            check_reference(
+                frame,
+                "client_id",
+                loaded["clients"]["client_id"],
+                "client_id (not in clients)",
+                checks,
+            )
         if name == "invoices":
-            checks.fail(frame["due_date"] < frame["issue_date"], "due_date",
-                        "due_date is before issue_date")
+            checks.fail(
+                frame["due_date"] < frame["issue_date"], "due_date", "due_date is before issue_date"
+            )
             known = set(loaded["fx"]["currency"]) | {base_currency}
             currency = frame["currency"].fillna(base_currency).str.upper()
-            checks.fail(~currency.isin(known), "currency",
-                        "no fx rate for this currency (add it to the fx table)")
+            checks.fail(
+                ~currency.isin(known),
+                "currency",
+                "no fx rate for this currency (add it to the fx table)",
+            )
 
     return rules
 
@@ -239,12 +260,24 @@ def _with_base_amounts(invoices: pd.DataFrame, fx: pd.DataFrame, base: str) -> p
     rate = invoices["currency"].map(flat["rate_to_base"])
     if not dated.empty:
         order = invoices.sort_values("issue_date").reset_index()
-        back = pd.merge_asof(order, dated[["date", "currency", "rate_to_base"]],
-                             left_on="issue_date", right_on="date", by="currency",
-                             direction="backward", suffixes=("", "_fx"))
-        fwd = pd.merge_asof(order, dated[["date", "currency", "rate_to_base"]],
-                            left_on="issue_date", right_on="date", by="currency",
-                            direction="forward", suffixes=("", "_fx"))
+        back = pd.merge_asof(
+            order,
+            dated[["date", "currency", "rate_to_base"]],
+            left_on="issue_date",
+            right_on="date",
+            by="currency",
+            direction="backward",
+            suffixes=("", "_fx"),
+        )
+        fwd = pd.merge_asof(
+            order,
+            dated[["date", "currency", "rate_to_base"]],
+            left_on="issue_date",
+            right_on="date",
+            by="currency",
+            direction="forward",
+            suffixes=("", "_fx"),
+        )
         dated_rate = back["rate_to_base"].fillna(fwd["rate_to_base"])
         dated_rate.index = order["index"]
         rate = dated_rate.reindex(invoices.index).fillna(rate)
@@ -255,8 +288,13 @@ def _with_base_amounts(invoices: pd.DataFrame, fx: pd.DataFrame, base: str) -> p
 # ----------------------------------------------------------------------------- public
 
 
-def load_book(path: str | Path, *, settings: Settings | None = None, strict: bool = False,
-              date_format: str | None = None) -> Book:
+def load_book(
+    path: str | Path,
+    *,
+    settings: Settings | None = None,
+    strict: bool = False,
+    date_format: str | None = None,
+) -> Book:
     """Load and validate a canonical book from a folder of CSV/Parquet files or an XLSX workbook.
 
     ``strict`` turns any rejected row into an error. ``date_format`` (a strftime format) is
@@ -288,10 +326,17 @@ def load_book(path: str | Path, *, settings: Settings | None = None, strict: boo
         if missing:
             raise BookError(
                 f"required column missing (found: {', '.join(raw.columns) or 'none'})",
-                file=source if sheets is not None else file, column=missing[0])
+                file=source if sheets is not None else file,
+                column=missing[0],
+            )
         clean, ledger = validate_table(
-            raw, table, source=source, rows=rows, date_format=date_format,
-            extra=_reference_rules(name, loaded, settings.base_currency))
+            raw,
+            table,
+            source=source,
+            rows=rows,
+            date_format=date_format,
+            extra=_reference_rules(name, loaded, settings.base_currency),
+        )
         loaded[name] = clean
         rows_read[name] = len(raw) + len(field_ledger)
         ledgers += [field_ledger, ledger]
@@ -299,16 +344,27 @@ def load_book(path: str | Path, *, settings: Settings | None = None, strict: boo
     rejects = pd.concat([empty_ledger(), *ledgers], ignore_index=True)
     if strict and len(rejects):
         first = rejects.iloc[0]
-        raise BookError(f"{len(rejects)} row(s) rejected in strict mode; first: {first['reason']}"
-                        f" (value {first['value']!r})", file=first["source_file"],
-                        row=int(first["row"]), column=first["column"] or None)
-    loaded["invoices"] = _with_base_amounts(loaded["invoices"], loaded["fx"],
-                                            settings.base_currency)
+        raise BookError(
+            f"{len(rejects)} row(s) rejected in strict mode; first: {first['reason']}"
+            f" (value {first['value']!r})",
+            file=first["source_file"],
+            row=int(first["row"]),
+            column=first["column"] or None,
+        )
+    loaded["invoices"] = _with_base_amounts(
+        loaded["invoices"], loaded["fx"], settings.base_currency
+    )
     loaded["events"] = loaded["events"].assign(
         severity=loaded["events"]["severity"].astype("float64"),
-        caused_by=np.where(loaded["events"]["kind"].isin(OUR_EVENT_KINDS), "us", "client"))
-    return Book(**loaded, rejects=rejects, rows_read=MappingProxyType(rows_read), source=str(path),
-                base_currency=settings.base_currency)
+        caused_by=np.where(loaded["events"]["kind"].isin(OUR_EVENT_KINDS), "us", "client"),
+    )
+    return Book(
+        **loaded,
+        rejects=rejects,
+        rows_read=MappingProxyType(rows_read),
+        source=str(path),
+        base_currency=settings.base_currency,
+    )
 
 
 def write_book(book: Book, out: str | Path) -> Path:

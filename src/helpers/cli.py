@@ -29,8 +29,12 @@ def _settings(args: argparse.Namespace):
 def _book(args: argparse.Namespace, settings):
     from helpers.book import load_book
 
-    return load_book(args.data, settings=settings, strict=getattr(args, "strict", False),
-                     date_format=getattr(args, "date_format", None))
+    return load_book(
+        args.data,
+        settings=settings,
+        strict=getattr(args, "strict", False),
+        date_format=getattr(args, "date_format", None),
+    )
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -39,8 +43,15 @@ def _book(args: argparse.Namespace, settings):
 def cmd_sample(args: argparse.Namespace) -> int:
     from helpers.sample import write_sample
 
-    out = write_sample(args.out, clients=args.clients, years=args.years, seed=args.seed,
-                       start=args.start, entries=args.entries, invoices=args.invoices)
+    out = write_sample(
+        args.out,
+        clients=args.clients,
+        years=args.years,
+        seed=args.seed,
+        start=args.start,
+        entries=args.entries,
+        invoices=args.invoices,
+    )
     print(f"wrote a demo book to {out}")
     return 0
 
@@ -74,8 +85,14 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from helpers.ingest import run_import
 
-    return run_import(args.paths, out=args.out, clients=args.clients, date_order=args.date_order,
-                      payments=args.payments, strict=args.strict)
+    return run_import(
+        args.paths,
+        out=args.out,
+        clients=args.clients,
+        date_order=args.date_order,
+        payments=args.payments,
+        strict=args.strict,
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -94,15 +111,29 @@ def cmd_screen_prospect(args: argparse.Namespace) -> int:
 
 
 def _add_data(parser: argparse.ArgumentParser, *, quarter: bool = True) -> None:
-    parser.add_argument("--data", required=True, metavar="DIR",
-                        help="canonical book: a folder of CSV/Parquet tables or an .xlsx workbook")
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="DIR",
+        help="canonical book: a folder of CSV/Parquet tables or an .xlsx workbook",
+    )
     if quarter:
-        parser.add_argument("--quarter", required=True, metavar="YYYYQn",
-                            help="the quarter to audit, e.g. 2025Q2 (as of its last day)")
-    parser.add_argument("--settings", metavar="FILE",
-                        help="settings TOML (default: settings.toml in --data, else defaults)")
-    parser.add_argument("--date-format", metavar="FMT",
-                        help="strftime format of the book's dates when not ISO (e.g. %%d/%%m/%%Y)")
+        parser.add_argument(
+            "--quarter",
+            required=True,
+            metavar="YYYYQn",
+            help="the quarter to audit, e.g. 2025Q2 (as of its last day)",
+        )
+    parser.add_argument(
+        "--settings",
+        metavar="FILE",
+        help="settings TOML (default: settings.toml in --data, else defaults)",
+    )
+    parser.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="strftime format of the book's dates when not ISO (e.g. %%d/%%m/%%Y)",
+    )
     parser.add_argument("--strict", action="store_true", help="any rejected row is an error")
 
 
@@ -110,28 +141,43 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pumpkin",
         description="Pumpkin Patch: audit a client book (value against headache), decide which "
-                    "clients to grow, fix or let go, and render per-quarter reports.",
-        epilog="Exit codes: 0 ok, 1 a report failed, 2 bad input or usage.")
+        "clients to grow, fix or let go, and render per-quarter reports.",
+        epilog="Exit codes: 0 ok, 1 a report failed, 2 bad input or usage.",
+    )
     parser.add_argument("--version", action="version", version=f"pumpkin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("sample", help="write a deterministic demo client book",
-                       description="Generate a realistic, deterministic client book (the seeds' "
-                                   "archetypes among ordinary clients) in the canonical schema.")
+    p = sub.add_parser(
+        "sample",
+        help="write a deterministic demo client book",
+        description="Generate a realistic, deterministic client book (the seeds' "
+        "archetypes among ordinary clients) in the canonical schema.",
+    )
     p.add_argument("--clients", type=int, default=150, help="number of clients (default 150)")
     p.add_argument("--years", type=int, default=3, help="years of history (default 3)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--start", default="2023Q1", help="first quarter (default 2023Q1)")
-    p.add_argument("--entries", type=int, default=None,
-                   help="target number of time entries (default: realistic for the clients)")
-    p.add_argument("--invoices", type=int, default=None,
-                   help="target number of invoices (default: monthly/quarterly billing)")
+    p.add_argument(
+        "--entries",
+        type=int,
+        default=None,
+        help="target number of time entries (default: realistic for the clients)",
+    )
+    p.add_argument(
+        "--invoices",
+        type=int,
+        default=None,
+        help="target number of invoices (default: monthly/quarterly billing)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the CSVs into")
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("validate", help="check a book and print the rejects ledger",
-                       description="Load and validate a canonical book; print rows read, "
-                                   "accepted and rejected per table and the rejects ledger.")
+    p = sub.add_parser(
+        "validate",
+        help="check a book and print the rejects ledger",
+        description="Load and validate a canonical book; print rows read, "
+        "accepted and rejected per table and the rejects ledger.",
+    )
     p.add_argument("data", metavar="DIR", help="folder of tables or .xlsx workbook")
     p.add_argument("--settings", metavar="FILE", help="settings TOML")
     p.add_argument("--date-format", metavar="FMT", help="strftime format for non-ISO dates")
@@ -139,29 +185,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=int, default=50, help="ledger rows to print (default 50)")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("import", help="import time-tracking and invoicing exports",
-                       description="Detect each export by its header (Harvest, Toggl, Clockify, "
-                                   "Xero, QuickBooks, FreshBooks, Excel), convert and merge them "
-                                   "into a canonical book plus its rejects ledger.")
+    p = sub.add_parser(
+        "import",
+        help="import time-tracking and invoicing exports",
+        description="Detect each export by its header (Harvest, Toggl, Clockify, "
+        "Xero, QuickBooks, FreshBooks, Excel), convert and merge them "
+        "into a canonical book plus its rejects ledger.",
+    )
     p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="export files or folders")
     p.add_argument("--out", required=True, metavar="DIR", help="where to write the book")
-    p.add_argument("--clients", metavar="CSV",
-                   help="client mapping: name -> client_id, size, owner, industry")
-    p.add_argument("--date-order", choices=("dmy", "mdy"),
-                   help="day/month order for ambiguous dates such as 03/04/2025")
+    p.add_argument(
+        "--clients", metavar="CSV", help="client mapping: name -> client_id, size, owner, industry"
+    )
+    p.add_argument(
+        "--date-order",
+        choices=("dmy", "mdy"),
+        help="day/month order for ambiguous dates such as 03/04/2025",
+    )
     p.add_argument("--payments", metavar="CSV", help="payments export giving paid dates")
     p.add_argument("--strict", action="store_true", help="any rejected row is an error")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("metrics", help="one row per client: value, headache, segment, actions",
-                       description="Compute the metric contract for a quarter (see README).")
+    p = sub.add_parser(
+        "metrics",
+        help="one row per client: value, headache, segment, actions",
+        description="Compute the metric contract for a quarter (see README).",
+    )
     _add_data(p)
     p.add_argument("--out", metavar="FILE", help=".csv or .xlsx (default: CSV to stdout)")
     p.set_defaults(func=cmd_metrics)
 
-    p = sub.add_parser("report", help="render per-quarter HTML reports",
-                       description="Render self-contained HTML reports (and Excel action lists) "
-                                   "with papermill and nbconvert.")
+    p = sub.add_parser(
+        "report",
+        help="render per-quarter HTML reports",
+        description="Render self-contained HTML reports (and Excel action lists) "
+        "with papermill and nbconvert.",
+    )
     _add_data(p, quarter=False)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--quarter", metavar="YYYYQn", help="render one quarter")
@@ -170,18 +229,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="last", metavar="YYYYQn", help="last quarter of a range")
     p.add_argument("--out", default="reports", metavar="DIR", help="output folder (reports/)")
     p.add_argument("--jobs", type=int, default=None, help="parallel renders (default: cores)")
-    p.add_argument("--anonymise", action="store_true",
-                   help="replace client names with stable pseudonyms (Client 017)")
+    p.add_argument(
+        "--anonymise",
+        action="store_true",
+        help="replace client names with stable pseudonyms (Client 017)",
+    )
     p.add_argument("--keep-notebooks", action="store_true", help="keep the executed notebooks")
     p.add_argument("--timeout", type=int, default=600, help="cell timeout in seconds (600)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("screen-prospect", help="how look-alike clients have turned out",
-                       description="Compare a prospect with the book's clients of similar "
-                                   "industry and size. It informs; it does not decide.")
+    p = sub.add_parser(
+        "screen-prospect",
+        help="how look-alike clients have turned out",
+        description="Compare a prospect with the book's clients of similar "
+        "industry and size. It informs; it does not decide.",
+    )
     _add_data(p)
     p.add_argument("--industry", required=True, help="the prospect's industry")
-    p.add_argument("--size", required=True, choices=("small", "medium", "large"))
+    p.add_argument(
+        "--size",
+        required=True,
+        choices=("small", "medium", "large"),
+        help="the prospect's size band",
+    )
     p.add_argument("--expected-hours", type=float, help="hours per year we expect to spend")
     p.add_argument("--expected-fees", type=float, help="fees per year we expect to invoice")
     p.set_defaults(func=cmd_screen_prospect)

@@ -12,12 +12,15 @@ class PumpkinError(Exception):
 class BookError(PumpkinError):
     """A file-level problem in the input: the message names the file (and the column/row if known)."""
 
-    def __init__(self, reason: str, *, file: object = None, column: str | None = None,
-                 row: int | None = None) -> None:
+    def __init__(
+        self, reason: str, *, file: object = None, column: str | None = None, row: int | None = None
+    ) -> None:
         self.reason, self.file, self.column, self.row = reason, file, column, row
-        where = [f"file {file}" if file is not None else None,
-                 f"row {row}" if row is not None else None,
-                 f"column '{column}'" if column is not None else None]
+        where = [
+            f"file {file}" if file is not None else None,
+            f"row {row}" if row is not None else None,
+            f"column '{column}'" if column is not None else None,
+        ]
         super().__init__(", ".join(w for w in where if w) + (": " if any(where) else "") + reason)
 
 

@@ -12,8 +12,18 @@ SIZES = ("small", "medium", "large")
 CLIENT_EVENT_KINDS = ("scope_creep", "after_hours", "rush", "complaint", "dispute", "abuse")
 OUR_EVENT_KINDS = ("rework", "missed_deadline")
 EVENT_KINDS = CLIENT_EVENT_KINDS + OUR_EVENT_KINDS
-BOOLEAN_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False,
-                 "y": True, "n": False, "t": True, "f": False}
+BOOLEAN_WORDS = {
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "1": True,
+    "0": False,
+    "y": True,
+    "n": False,
+    "t": True,
+    "f": False,
+}
 
 
 @dataclass(frozen=True)
@@ -49,53 +59,79 @@ class Table:
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        Table("clients", (
-            Column("client_id", required=True, unique=True),
-            Column("name", required=True),
-            Column("industry"),
-            Column("size", "choice", choices=SIZES),
-            Column("owner"),
-            Column("since", "date"),
-        ), required=True),
-        Table("people", (
-            Column("person", required=True, unique=True),
-            Column("cost_rate", "number", required=True, min=0),
-        )),
-        Table("time_entries", (
-            Column("date", "date", required=True),
-            Column("client_id", required=True),
-            Column("person", required=True),
-            Column("hours", "number", required=True, min=0, min_exclusive=True, max=24),
-            Column("billable", "bool", default=True),
-        ), required=True),
-        Table("invoices", (
-            Column("invoice_id", required=True, unique=True),
-            Column("client_id", required=True),
-            Column("issue_date", "date", required=True),
-            Column("due_date", "date", required=True),
-            Column("amount", "number", required=True),
-            Column("currency"),
-            Column("paid_date", "date"),
-        ), required=True),
-        Table("events", (
-            Column("date", "date", required=True),
-            Column("client_id", required=True),
-            Column("kind", "choice", required=True, choices=EVENT_KINDS),
-            Column("severity", "number", min=1, max=3, default=1, integer=True),
-            Column("note"),
-        )),
-        Table("assessments", (
-            Column("date", "date", required=True),
-            Column("client_id", required=True),
-            Column("assessor", required=True),
-            *(Column(c, "number", required=True, min=1, max=5)
-              for c in ("alignment", "transparency", "respect", "fit")),
-        )),
-        Table("fx", (
-            Column("currency", required=True),
-            Column("rate_to_base", "number", required=True, min=0, min_exclusive=True),
-            Column("date", "date"),
-        )),
+        Table(
+            "clients",
+            (
+                Column("client_id", required=True, unique=True),
+                Column("name", required=True),
+                Column("industry"),
+                Column("size", "choice", choices=SIZES),
+                Column("owner"),
+                Column("since", "date"),
+            ),
+            required=True,
+        ),
+        Table(
+            "people",
+            (
+                Column("person", required=True, unique=True),
+                Column("cost_rate", "number", required=True, min=0),
+            ),
+        ),
+        Table(
+            "time_entries",
+            (
+                Column("date", "date", required=True),
+                Column("client_id", required=True),
+                Column("person", required=True),
+                Column("hours", "number", required=True, min=0, min_exclusive=True, max=24),
+                Column("billable", "bool", default=True),
+            ),
+            required=True,
+        ),
+        Table(
+            "invoices",
+            (
+                Column("invoice_id", required=True, unique=True),
+                Column("client_id", required=True),
+                Column("issue_date", "date", required=True),
+                Column("due_date", "date", required=True),
+                Column("amount", "number", required=True),
+                Column("currency"),
+                Column("paid_date", "date"),
+            ),
+            required=True,
+        ),
+        Table(
+            "events",
+            (
+                Column("date", "date", required=True),
+                Column("client_id", required=True),
+                Column("kind", "choice", required=True, choices=EVENT_KINDS),
+                Column("severity", "number", min=1, max=3, default=1, integer=True),
+                Column("note"),
+            ),
+        ),
+        Table(
+            "assessments",
+            (
+                Column("date", "date", required=True),
+                Column("client_id", required=True),
+                Column("assessor", required=True),
+                *(
+                    Column(c, "number", required=True, min=1, max=5)
+                    for c in ("alignment", "transparency", "respect", "fit")
+                ),
+            ),
+        ),
+        Table(
+            "fx",
+            (
+                Column("currency", required=True),
+                Column("rate_to_base", "number", required=True, min=0, min_exclusive=True),
+                Column("date", "date"),
+            ),
+        ),
     )
 }
 

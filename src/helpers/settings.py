@@ -53,9 +53,13 @@ class Settings:
     # Book
     base_currency: str = "USD"
     default_cost_rate: float = 60.0  # per hour, for people without a cost_rate
-    date_format: str | None = None  # None = ISO 8601 dates; else a strftime format such as "%d/%m/%Y"
+    date_format: str | None = (
+        None  # None = ISO 8601 dates; else a strftime format such as "%d/%m/%Y"
+    )
     # Scores and segments
-    value_weights: Mapping[str, float] = field(default_factory=lambda: _frozen(DEFAULT_VALUE_WEIGHTS))
+    value_weights: Mapping[str, float] = field(
+        default_factory=lambda: _frozen(DEFAULT_VALUE_WEIGHTS)
+    )
     headache_weights: Mapping[str, float] = field(
         default_factory=lambda: _frozen(DEFAULT_HEADACHE_WEIGHTS)
     )
@@ -63,7 +67,9 @@ class Settings:
     headache_threshold: float | None = None  # None = the median headache score of the book
     # Actions
     prune_percentile: float = 10.0  # bottom X% of revenue per hour are prune candidates (seed 003)
-    reprice_min_revenue_share: float = 0.005  # "substantial revenue": at least this share of the book
+    reprice_min_revenue_share: float = (
+        0.005  # "substantial revenue": at least this share of the book
+    )
     reprice_rate_ratio: float = 0.6  # effective rate below this x the book's median rate
     rescope_incidents: float = 4.0  # severity sum of scope_creep + rush + after_hours in the TTM
     late_days: float = 15.0  # days late on average that count as a late payer

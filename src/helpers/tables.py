@@ -20,6 +20,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     >>> neutralise_formulas(pd.DataFrame({"name": ["=1+1", "Acme"]}))["name"].tolist()
     ["'=1+1", 'Acme']
     """
+
     def safe(col: pd.Series) -> pd.Series:
         if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
             return col
@@ -46,8 +47,9 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
 def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """One sheet per frame, formulas neutralised, dates without time, columns sized to fit."""
     path = Path(path)
-    with pd.ExcelWriter(path, engine="openpyxl", date_format="YYYY-MM-DD",
-                        datetime_format="YYYY-MM-DD") as writer:
+    with pd.ExcelWriter(
+        path, engine="openpyxl", date_format="YYYY-MM-DD", datetime_format="YYYY-MM-DD"
+    ) as writer:
         for name, frame in sheets.items():
             neutralise_formulas(frame).to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]

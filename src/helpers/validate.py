@@ -40,27 +40,30 @@ class RowChecks:
     def ledger(self, table: str, source: str, rows: np.ndarray) -> pd.DataFrame:
         bad = ~self.ok
         columns = self.column[bad]
-        values = [
-            self.raw.at[i, c] if c in self.raw.columns else "" for i, c in columns.items()
-        ]
-        return pd.DataFrame({
-            "table": table,
-            "source_file": source,
-            "row": rows[bad.to_numpy()],
-            "column": columns.to_numpy(),
-            "value": values,
-            "reason": self.reason[bad].to_numpy(),
-        }, columns=list(LEDGER_COLUMNS))
+        values = [self.raw.at[i, c] if c in self.raw.columns else "" for i, c in columns.items()]
+        return pd.DataFrame(
+            {
+                "table": table,
+                "source_file": source,
+                "row": rows[bad.to_numpy()],
+                "column": columns.to_numpy(),
+                "value": values,
+                "reason": self.reason[bad].to_numpy(),
+            },
+            columns=list(LEDGER_COLUMNS),
+        )
 
 
 def empty_ledger() -> pd.DataFrame:
     """A ledger with no rows and the canonical columns."""
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "object")
-                         for c in LEDGER_COLUMNS})
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "row" else "object") for c in LEDGER_COLUMNS}
+    )
 
 
-def coerce_column(text: pd.Series, column: Column, checks: RowChecks,
-                  date_format: str | None) -> pd.Series:
+def coerce_column(
+    text: pd.Series, column: Column, checks: RowChecks, date_format: str | None
+) -> pd.Series:
     """Parse one text column into its kind, failing rows whose value does not fit."""
     blank = text.eq("")
     if column.required:
@@ -85,8 +88,9 @@ def _parse_date(text, column, checks, blank, date_format):
 
 
 def _parse_number(text, column, checks, blank, date_format):
-    numbers = pd.to_numeric(text.mask(blank, None).str.replace(",", "", regex=False),
-                            errors="coerce").astype("float64")
+    numbers = pd.to_numeric(
+        text.mask(blank, None).str.replace(",", "", regex=False), errors="coerce"
+    ).astype("float64")
     checks.fail(numbers.isna() & ~blank, column.name, "not a number")
     if column.min is not None:
         low = numbers.le(column.min) if column.min_exclusive else numbers.lt(column.min)
@@ -95,28 +99,34 @@ def _parse_number(text, column, checks, blank, date_format):
     if column.max is not None:
         checks.fail(numbers.gt(column.max), column.name, f"must be <= {column.max:g}")
     if column.integer:
-        checks.fail(numbers.notna() & numbers.ne(numbers.round()), column.name,
-                    "must be a whole number")
+        checks.fail(
+            numbers.notna() & numbers.ne(numbers.round()), column.name, "must be a whole number"
+        )
     return numbers
 
 
 def _parse_bool(text, column, checks, blank, date_format):
     flags = text.str.strip().str.lower().map(BOOLEAN_WORDS)
-    checks.fail(flags.isna() & ~blank, column.name,
-                "not a yes/no value (true/false, yes/no, 1/0)")
+    checks.fail(flags.isna() & ~blank, column.name, "not a yes/no value (true/false, yes/no, 1/0)")
     return flags.astype("object")
 
 
 def _parse_choice(text, column, checks, blank, date_format):
     words = text.str.strip().str.lower()
-    checks.fail(~words.isin(column.choices) & ~blank, column.name,
-                f"must be one of {', '.join(column.choices)}")
+    checks.fail(
+        ~words.isin(column.choices) & ~blank,
+        column.name,
+        f"must be one of {', '.join(column.choices)}",
+    )
     return words.mask(blank, None)
 
 
 _PARSERS: dict[str, Callable] = {
-    "str": _parse_str, "date": _parse_date, "number": _parse_number,
-    "bool": _parse_bool, "choice": _parse_choice,
+    "str": _parse_str,
+    "date": _parse_date,
+    "number": _parse_number,
+    "bool": _parse_bool,
+    "choice": _parse_choice,
 }
 
 
@@ -126,27 +136,42 @@ def check_unique(frame: pd.DataFrame, column: str, checks: RowChecks, rows: np.n
     dup = candidates.duplicated(keep="first") & candidates.notna()
     if dup.any():
         first_row = pd.Series(rows, index=frame.index).groupby(candidates).transform("min")
-        checks.fail(dup, column,
-                    "duplicate " + column + " (first at row " + first_row.astype("Int64")
-                    .astype("string") + ")")
+        checks.fail(
+            dup,
+            column,
+            "duplicate "
+            + column
+            + " (first at row "
+            + first_row.astype("Int64").astype("string")
+            + ")",
+        )
 
 
-def check_reference(frame: pd.DataFrame, column: str, known: Iterable, what: str,
-                    checks: RowChecks) -> None:
+def check_reference(
+    frame: pd.DataFrame, column: str, known: Iterable, what: str, checks: RowChecks
+) -> None:
     """Reject rows whose ``column`` names nothing in ``known``."""
     checks.fail(~frame[column].isin(pd.Index(known)), column, f"unknown {what}")
 
 
-def validate_table(raw: pd.DataFrame, table: Table, *, source: str, rows: np.ndarray,
-                   date_format: str | None = None,
-                   extra: Callable[[pd.DataFrame, RowChecks], None] | None = None,
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_table(
+    raw: pd.DataFrame,
+    table: Table,
+    *,
+    source: str,
+    rows: np.ndarray,
+    date_format: str | None = None,
+    extra: Callable[[pd.DataFrame, RowChecks], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame of the rows that pass every rule, and the ledger of those that do not."""
     checks = RowChecks(raw)
     typed = pd.DataFrame(index=raw.index)
     for column in table.columns:
-        text = raw[column.name] if column.name in raw.columns else pd.Series(
-            "", index=raw.index, dtype="str")
+        text = (
+            raw[column.name]
+            if column.name in raw.columns
+            else pd.Series("", index=raw.index, dtype="str")
+        )
         typed[column.name] = coerce_column(text, column, checks, date_format)
     if extra is not None:
         extra(typed, checks)
