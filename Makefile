@@ -7,7 +7,7 @@ PY := $(BIN)/python
 DATA ?= data/sample
 REPORTS ?= reports
 
-.PHONY: help report test lint format lab bench sample clean sync-notebooks
+.PHONY: help report test lint format lab bench sample clean sync-notebooks chromium
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
