@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers.schema import BOOLEAN_WORDS, LEDGER_COLUMNS, Column, Table
 
@@ -72,7 +74,24 @@ def coerce_column(
     values = parse(text, column, checks, blank, date_format)
     if column.default is not None:
         values = values.mask(blank, column.default)
+        if column.kind == "bool":
+            values = values.where(checks.ok, column.default).astype(bool)
     return values
+
+
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _arrow(text: pd.Series) -> pa.ChunkedArray:
+    """The text column as an Arrow string array (parsing in Arrow compute is ~10x pandas')."""
+    array = text.astype(pd.StringDtype("pyarrow")).array.__arrow_array__()
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+def _series(values: pa.ChunkedArray | np.ndarray, index: pd.Index, dtype: str) -> pd.Series:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=index).astype(dtype)
 
 
 def _parse_str(text, column, checks, blank, date_format):
@@ -81,16 +100,28 @@ def _parse_str(text, column, checks, blank, date_format):
 
 def _parse_date(text, column, checks, blank, date_format):
     fmt = date_format or "%Y-%m-%d"
-    dates = pd.to_datetime(text.mask(blank, None), format=fmt, errors="coerce")
+    array = _arrow(text)
+    parsed = pc.strptime(
+        pc.if_else(pc.equal(array, ""), None, array), format=fmt, unit="s", error_is_null=True
+    )
+    dates = _series(parsed, text.index, "datetime64[ns]")
     expected = "YYYY-MM-DD" if date_format is None else date_format
     checks.fail(dates.isna() & ~blank, column.name, f"not a date (expected {expected})")
-    return dates.astype("datetime64[ns]")
+    return dates
+
+
+def _cast_numbers(array: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Floats, null where blank or not a plain number (no thousands separators: never guess)."""
+    array = pc.utf8_trim_whitespace(array)
+    try:  # fast path: every value is a number or blank
+        return pc.cast(pc.if_else(pc.equal(array, ""), None, array), pa.float64())
+    except pa.ArrowInvalid:
+        valid = pc.match_substring_regex(array, _NUMBER)
+        return pc.cast(pc.if_else(valid, array, None), pa.float64())
 
 
 def _parse_number(text, column, checks, blank, date_format):
-    numbers = pd.to_numeric(
-        text.mask(blank, None).str.replace(",", "", regex=False), errors="coerce"
-    ).astype("float64")
+    numbers = _series(_cast_numbers(_arrow(text)), text.index, "float64")
     checks.fail(numbers.isna() & ~blank, column.name, "not a number")
     if column.min is not None:
         low = numbers.le(column.min) if column.min_exclusive else numbers.lt(column.min)
@@ -106,9 +137,13 @@ def _parse_number(text, column, checks, blank, date_format):
 
 
 def _parse_bool(text, column, checks, blank, date_format):
-    flags = text.str.strip().str.lower().map(BOOLEAN_WORDS)
-    checks.fail(flags.isna() & ~blank, column.name, "not a yes/no value (true/false, yes/no, 1/0)")
-    return flags.astype("object")
+    words = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow(text)))
+    keys = pa.array(list(BOOLEAN_WORDS))
+    position = pc.index_in(words, value_set=keys)
+    flags = pc.take(pa.array(list(BOOLEAN_WORDS.values())), position)
+    known = _series(pc.is_valid(position), text.index, "bool")
+    checks.fail(~known & ~blank, column.name, "not a yes/no value (true/false, yes/no, 1/0)")
+    return _series(flags, text.index, "object").where(known, None)
 
 
 def _parse_choice(text, column, checks, blank, date_format):
