@@ -1,0 +1,668 @@
+"""Future potential: how much business each client will bring next year (seed 003).
+
+Two probability models fitted by maximum likelihood on the book's own invoices:
+
+* **BG/NBD** (Fader, Hardie & Lee 2005, "Counting your customers the easy way"): while alive a
+  client buys at a Poisson rate (gamma-distributed across clients, ``r``, ``alpha``); after each
+  purchase it may drop out with a probability (beta-distributed, ``a``, ``b``). It gives P(alive)
+  and the expected number of purchases in the next ``t`` weeks given the client's history.
+* **Gamma-Gamma** (Fader & Hardie 2013): the value of a repeat purchase is gamma-distributed
+  around a client mean that is itself gamma-distributed (``p``, ``q``, ``v``). It gives the
+  expected value per purchase given the client's own mean.
+
+``expected_revenue_next_4q = expected purchases in 52 weeks x expected value per purchase``.
+
+The likelihoods are written with scipy (log space, ``gammaln``/``betaln``, L-BFGS-B on the log of
+the parameters) because ``lifetimes`` is archived and breaks on pandas 3 and PyMC-Marketing brings
+pymc and pytensor for four closed-form formulas.
+
+Small books are the common case: when the fit is unreliable every client falls back to the
+documented run-rate estimate (see :func:`run_rate`) and ``potential_method`` says which method
+each figure came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import betaln, expit, gammaln, hyp2f1
+
+from helpers.book import Book
+from helpers.errors import PumpkinError
+from helpers.quarters import as_of as quarter_end
+from helpers.quarters import parse_quarter, shift_quarter, ttm_window
+from helpers.settings import Settings
+
+#: Weeks in the forecast horizon (four quarters).
+HORIZON_WEEKS = 52.0
+#: Run-rate fallback: the forecast halves for every this many weeks since the last purchase.
+RUN_RATE_HALF_LIFE_WEEKS = 52.0
+#: Run-rate fallback: a young client's revenue is annualised over at least this many weeks.
+RUN_RATE_MIN_WEEKS = 13.0
+#: Reliability: the probability models need at least this many clients and repeat purchasers.
+MIN_CLIENTS = 20
+MIN_REPEATERS = 10
+
+BGNBD, RUN_RATE, NO_HISTORY = "bgnbd+gg", "run-rate", "no-history"
+POTENTIAL_COLUMNS = (
+    "client_id",
+    "expected_revenue_next_4q",
+    "potential_method",
+    "p_alive",
+    "expected_purchases_4q",
+    "frequency",
+    "recency",
+    "T",
+    "monetary",
+    "headroom",
+    "size_wallet",
+)
+
+_LOG_BOUND = 12.0  # parameters live in [e^-12, e^12]; closer than _AT_BOUND to an edge = "at bound"
+_AT_BOUND = 0.01
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _arrays(**named: object) -> list[np.ndarray]:
+    """Float arrays broadcast together; a clear error naming the bad argument."""
+    out = []
+    for name, value in named.items():
+        arr = np.asarray(value, dtype="float64")
+        if np.isnan(arr).any() or (arr < 0).any():
+            raise PumpkinError(f"{name}: values must be numbers >= 0 (found NaN or negative)")
+        out.append(arr)
+    try:
+        return list(np.broadcast_arrays(*out))
+    except ValueError:
+        raise PumpkinError(f"{', '.join(named)}: lengths differ") from None
+
+
+def _check_recency(recency: np.ndarray, T: np.ndarray) -> None:
+    if (recency > T + 1e-9).any():
+        raise PumpkinError("recency: must not exceed T (the last purchase is after the first)")
+
+
+def _unpack(params: Mapping[str, float], names: str) -> list[float]:
+    try:
+        return [float(params[n]) for n in names.split()]
+    except KeyError as exc:
+        raise PumpkinError(f"params: missing {exc.args[0]!r} (need {names})") from None
+
+
+# ----------------------------------------------------------------------------- BG/NBD
+
+
+def _bgnbd_loglik(r, alpha, a, b, x, t_x, T) -> np.ndarray:
+    """Per-client log-likelihood of the BG/NBD (FHL 2005, eq. 6)."""
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
+    survived = -(r + x) * np.log(alpha + T)
+    x1 = np.maximum(x, 1.0)  # the dropped-out branch exists only for x > 0
+    dropped = np.where(
+        x > 0, np.log(a) - np.log(b + x1 - 1) - (r + x) * np.log(alpha + t_x), -np.inf
+    )
+    return common + np.logaddexp(survived, dropped)
+
+
+def _fit(negloglik, n_params: int) -> tuple[np.ndarray, bool, str]:
+    """L-BFGS-B on log-parameters: (parameters, converged and inside bounds, why not).
+
+    A line search that stops short (common near a flat optimum) is polished once with
+    Nelder-Mead from where it stopped before the fit is called non-converged.
+    """
+    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * n_params
+    with np.errstate(all="ignore"):
+        result = minimize(negloglik, np.zeros(n_params), method="L-BFGS-B", bounds=bounds)
+        if not result.success:
+            result = minimize(
+                negloglik,
+                result.x,
+                method="Nelder-Mead",
+                bounds=bounds,
+                options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 4000},
+            )
+    at_bound = np.abs(np.abs(result.x) - _LOG_BOUND) < _AT_BOUND
+    if not result.success or not np.isfinite(result.fun):
+        return np.exp(result.x), False, f"optimiser did not converge ({result.message})"
+    if at_bound.any():
+        return np.exp(result.x), False, "a parameter is at the edge of its range"
+    return np.exp(result.x), True, ""
+
+
+def _fit_bgnbd(x, t_x, T) -> tuple[dict[str, float], bool, str]:
+    scale = max(float(np.max(T)), 1e-9) / 10.0  # time rescaled so alpha starts near 1
+    xs, ts, Ts = x, t_x / scale, T / scale
+
+    def negloglik(log_params):
+        r, alpha, a, b = np.exp(log_params)
+        return -_bgnbd_loglik(r, alpha, a, b, xs, ts, Ts).sum()
+
+    (r, alpha, a, b), ok, why = _fit(negloglik, 4)
+    return {"r": float(r), "alpha": float(alpha * scale), "a": float(a), "b": float(b)}, ok, why
+
+
+def fit_bgnbd(frequency, recency, T) -> dict[str, float]:
+    """Maximum-likelihood BG/NBD parameters ``{r, alpha, a, b}`` (time in the unit of the inputs).
+
+    ``frequency`` = repeat purchases, ``recency`` = age at the last purchase, ``T`` = age now.
+    Raises :class:`~helpers.errors.PumpkinError` when the optimiser does not converge or a
+    parameter runs to the edge of its range (the data cannot identify the model).
+
+    >>> p = fit_bgnbd([0, 1, 2, 5, 0, 3, 1, 0], [0, 4, 9, 20, 0, 15, 2, 0], [30] * 8)
+    >>> sorted(p)
+    ['a', 'alpha', 'b', 'r']
+    """
+    x, t_x, T = _arrays(frequency=frequency, recency=recency, T=T)
+    _check_recency(t_x, T)
+    params, ok, why = _fit_bgnbd(x, t_x, T)
+    if not ok:
+        raise PumpkinError(f"BG/NBD fit unreliable: {why}")
+    return params
+
+
+def p_alive(params: Mapping[str, float], frequency, recency, T) -> np.ndarray:
+    """Probability that each client is still active (BG/NBD): 1 for a client with no repeat.
+
+    >>> params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    >>> float(p_alive(params, 0, 0, 38.86))
+    1.0
+    >>> bool(p_alive(params, 2, 30.0, 38.86) > p_alive(params, 2, 10.0, 38.86))
+    True
+    """
+    r, alpha, a, b = _unpack(params, "r alpha a b")
+    x, t_x, T = _arrays(frequency=frequency, recency=recency, T=T)
+    x1 = np.maximum(x, 1.0)
+    log_odds_dead = (
+        np.log(a) - np.log(b + x1 - 1) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    )
+    return np.where(x > 0, expit(-log_odds_dead), 1.0)
+
+
+def expected_purchases(params: Mapping[str, float], t, frequency, recency, T) -> np.ndarray:
+    """Expected purchases in the next ``t`` time units given the history (FHL 2005, eq. 10).
+
+    Written with Euler's transformation of the hypergeometric function, which keeps its first
+    two arguments independent of the client's frequency (stable for frequent buyers):
+    ``E = P(alive) (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]`` with
+    ``z = t / (alpha + T + t)``.
+
+    >>> params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    >>> round(float(expected_purchases(params, 39, 2, 30.43, 38.86)), 3)
+    1.226
+    """
+    r, alpha, a, b = _unpack(params, "r alpha a b")
+    t, x, t_x, T = _arrays(t=t, frequency=frequency, recency=recency, T=T)
+    z = t / (alpha + T + t)
+    with np.errstate(all="ignore"):
+        bracket = 1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(
+            a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z
+        )
+        return p_alive(params, x, t_x, T) * (a + b + x - 1.0) / (a - 1.0) * bracket
+
+
+def expected_purchases_new(params: Mapping[str, float], t) -> np.ndarray:
+    """Expected purchases in ``t`` time units for a client who just made its first purchase.
+
+    FHL 2005 eq. 9: ``(a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]``.
+
+    >>> params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    >>> bool(expected_purchases_new(params, 52) > expected_purchases_new(params, 13))
+    True
+    """
+    r, alpha, a, b = _unpack(params, "r alpha a b")
+    (t,) = _arrays(t=t)
+    with np.errstate(all="ignore"):
+        tail = (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1.0, t / (alpha + t))
+        return (a + b - 1.0) / (a - 1.0) * (1.0 - tail)
+
+
+# ----------------------------------------------------------------------------- Gamma-Gamma
+
+
+def _gg_loglik(p, q, v, x, m) -> np.ndarray:
+    """Per-client log-likelihood of the mean repeat value ``m`` over ``x`` purchases."""
+    px = p * x
+    return (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(v)
+        + (px - 1) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * np.log(x * m + v)
+    )
+
+
+def _fit_gamma_gamma(x, m) -> tuple[dict[str, float], bool, str]:
+    scale = float(np.mean(m))  # v is a scale parameter: fit in units of the mean value
+    ms = m / scale
+
+    def negloglik(log_params):
+        p, q, v = np.exp(log_params)
+        return -_gg_loglik(p, q, v, x, ms).sum()
+
+    (p, q, v), ok, why = _fit(negloglik, 3)
+    if ok and q <= 1:
+        ok, why = False, f"q = {q:.3g} <= 1 (the mean value per purchase is undefined)"
+    return {"p": float(p), "q": float(q), "v": float(v * scale)}, ok, why
+
+
+def fit_gamma_gamma(frequency, monetary) -> dict[str, float]:
+    """Maximum-likelihood Gamma-Gamma parameters ``{p, q, v}`` from repeat purchasers only.
+
+    ``frequency`` = repeat purchases (> 0), ``monetary`` = their mean value (> 0). Raises
+    :class:`~helpers.errors.PumpkinError` when the fit is unreliable or ``q <= 1``.
+
+    >>> p = fit_gamma_gamma([1, 2, 3, 1, 4, 2, 5, 1], [10, 12, 9, 30, 11, 15, 10, 8])
+    >>> sorted(p)
+    ['p', 'q', 'v']
+    """
+    x, m = _arrays(frequency=frequency, monetary=monetary)
+    if (x <= 0).any() or (m <= 0).any():
+        raise PumpkinError("frequency and monetary must be > 0: fit repeat purchasers only")
+    params, ok, why = _fit_gamma_gamma(x, m)
+    if not ok:
+        raise PumpkinError(f"Gamma-Gamma fit unreliable: {why}")
+    return params
+
+
+def expected_value(params: Mapping[str, float], frequency, monetary) -> np.ndarray:
+    """Expected value of a purchase given the client's history (Gamma-Gamma conditional mean).
+
+    ``(p (v + x m)) / (p x + q - 1)``: shrinks the client's own mean toward the book's mean
+    ``p v / (q - 1)``, more so when the client has few purchases; ``x = 0`` gives the book mean.
+
+    >>> round(float(expected_value({"p": 6.25, "q": 3.74, "v": 15.44}, 0, 0)), 2)
+    35.22
+    """
+    p, q, v = _unpack(params, "p q v")
+    x, m = _arrays(frequency=frequency, monetary=monetary)
+    return p * (v + x * m) / (p * x + q - 1.0)
+
+
+# ----------------------------------------------------------------------------- summaries
+
+
+def _purchases(transactions: pd.DataFrame, *, customer: str, date: str, value: str) -> pd.DataFrame:
+    """One purchase per customer and date: values summed (credit notes netted on the day)."""
+    missing = [c for c in (customer, date, value) if c not in transactions.columns]
+    if missing:
+        raise PumpkinError(f"transactions: column '{missing[0]}' not found")
+    frame = transactions[[customer, date, value]]
+    for column in (customer, date, value):
+        if frame[column].isna().any():
+            row = int(np.flatnonzero(frame[column].isna().to_numpy())[0])
+            raise PumpkinError(f"transactions: column '{column}' is blank at row {row} (from 0)")
+    return (
+        frame.assign(**{date: pd.to_datetime(frame[date]).dt.normalize()})
+        .groupby([customer, date], as_index=False, sort=True)[value]
+        .sum()
+    )
+
+
+def summarise_purchases(
+    transactions: pd.DataFrame, *, customer: str, date: str, value: str, as_of, freq: str = "W"
+) -> pd.DataFrame:
+    """Per-customer ``frequency, recency, T, monetary`` at ``as_of`` from dated purchases.
+
+    One purchase per customer and date (values summed, so a credit note on the day of its
+    invoice is netted). A day whose net value is 0 is still a purchase (CDNOW has free orders);
+    a day whose net value is negative (a credit note on its own) is not: it is counted in
+    ``credit_dates`` and nowhere else. ``frequency`` = purchases after the first, ``recency`` =
+    time from the first to the last purchase, ``T`` = time from the first purchase to ``as_of``,
+    all in units of ``freq`` ("W" weeks, "D" days). ``monetary`` = mean value of the repeat
+    purchases worth more than 0 (zero-value purchases are left out of the mean only; NaN when
+    there is none). Only rows dated on or before ``as_of`` count. Customers without a purchase
+    are left out.
+
+    >>> tx = pd.DataFrame({"c": ["a", "a", "a", "b"], "d": ["2024-01-01", "2024-01-01",
+    ...     "2024-01-15", "2024-01-08"], "v": [10.0, 5.0, 20.0, 7.0]})
+    >>> summarise_purchases(tx, customer="c", date="d", value="v", as_of="2024-01-29")
+       c  frequency  recency    T  monetary  credit_dates
+    0  a        1.0      2.0  4.0      20.0             0
+    1  b        0.0      0.0  3.0       NaN             0
+    """
+    try:
+        unit = pd.Timedelta(1, unit=freq)
+    except ValueError:
+        raise PumpkinError(
+            f"freq must be a fixed time unit such as 'W' or 'D', got {freq!r}"
+        ) from None
+    as_of = pd.Timestamp(as_of).normalize()
+    daily = _purchases(transactions, customer=customer, date=date, value=value)
+    daily = daily[daily[date] <= as_of]
+    credit = daily[value] < 0
+    credits = daily[credit].groupby(customer).size()
+    bought = daily[~credit]
+    first = bought.groupby(customer)[date].transform("min")
+    repeat_value = bought[value].where((bought[date] > first) & (bought[value] > 0))
+    return (
+        bought.assign(_repeat=repeat_value)
+        .groupby(customer, as_index=False, sort=True)
+        .agg(
+            first=(date, "min"), last=(date, "max"), n=(date, "size"), monetary=("_repeat", "mean")
+        )
+        .assign(
+            frequency=lambda d: (d["n"] - 1).astype("float64"),
+            recency=lambda d: (d["last"] - d["first"]) / unit,
+            T=lambda d: (as_of - d["first"]) / unit,
+            credit_dates=lambda d: d[customer].map(credits).fillna(0).astype(int),
+        )[[customer, "frequency", "recency", "T", "monetary", "credit_dates"]]
+    )
+
+
+# ----------------------------------------------------------------------------- the book
+
+
+@dataclass(frozen=True)
+class PotentialFit:
+    """The fitted models of one book at one date, and whether they can be trusted."""
+
+    bgnbd: Mapping[str, float] | None
+    gamma_gamma: Mapping[str, float] | None
+    reliable: bool
+    reason: str  # why the fallback is used ("" when reliable)
+    clients: int
+    repeaters: int
+
+
+def fit_potential(
+    summary: pd.DataFrame, *, min_clients: int = MIN_CLIENTS, min_repeaters: int = MIN_REPEATERS
+) -> PotentialFit:
+    """Fit BG/NBD and Gamma-Gamma on a purchase summary and judge whether to trust them.
+
+    Unreliable (the run-rate fallback is used for everyone) when there are fewer than
+    ``min_clients`` clients or ``min_repeaters`` repeat purchasers, the optimiser does not
+    converge, a parameter runs to the edge of its range, or Gamma-Gamma ``q <= 1``.
+    """
+    usable = summary[_usable(summary)]
+    repeat = usable[(usable["frequency"] > 0) & (usable["monetary"] > 0)]
+    n, n_repeat = len(usable), len(repeat)
+
+    def unreliable(reason, bg=None, gg=None):
+        return PotentialFit(bg, gg, False, reason, n, n_repeat)
+
+    if n < min_clients:
+        return unreliable(f"only {n} client(s) with purchases (need {min_clients})")
+    if n_repeat < min_repeaters:
+        return unreliable(f"only {n_repeat} repeat purchaser(s) (need {min_repeaters})")
+    bg, ok, why = _fit_bgnbd(*(usable[c].to_numpy(float) for c in ("frequency", "recency", "T")))
+    if not ok:
+        return unreliable(f"BG/NBD: {why}", bg)
+    gg, ok, why = _fit_gamma_gamma(
+        repeat["frequency"].to_numpy(float), repeat["monetary"].to_numpy(float)
+    )
+    if not ok:
+        return unreliable(f"Gamma-Gamma: {why}", bg, gg)
+    return PotentialFit(bg, gg, True, "", n, n_repeat)
+
+
+def _usable(summary: pd.DataFrame) -> pd.Series:
+    """Clients whose summary the models can take (finite, recency within T)."""
+    values = summary[["frequency", "recency", "T"]]
+    finite = np.isfinite(values.to_numpy(float)).all(axis=1)
+    return pd.Series(finite, index=summary.index) & (summary["recency"] <= summary["T"] + 1e-9)
+
+
+def _discount_factors(discount_rate: float, quarters: int = 4) -> np.ndarray:
+    """Mid-quarter discount factors for an annual rate (all 1 when the rate is 0)."""
+    return (1.0 + discount_rate) ** -((np.arange(quarters) + 0.5) / 4.0)
+
+
+def run_rate(summary: pd.DataFrame, *, weeks: float = HORIZON_WEEKS) -> pd.DataFrame:
+    """The simple fallback: the last four quarters' run-rate, decayed by time since last purchase.
+
+    ``revenue = max(revenue_ttm, 0) x 52 / clip(T, 13, 52) x 0.5 ** ((T - recency) / 52)
+    x weeks / 52``: a client younger than a year is annualised over its age (at least a
+    quarter), and the forecast halves for every year without a purchase. ``purchases`` is the
+    same formula on ``purchases_ttm`` (purchase days in the TTM). ``summary`` needs ``recency``,
+    ``T`` (weeks), ``revenue_ttm`` and ``purchases_ttm``; one output row per summary row.
+
+    >>> s = pd.DataFrame({"recency": [52.0], "T": [104.0], "revenue_ttm": [1000.0],
+    ...                   "purchases_ttm": [4.0]})
+    >>> run_rate(s)
+       revenue  purchases
+    0    500.0        2.0
+    """
+    annualise = HORIZON_WEEKS / summary["T"].clip(RUN_RATE_MIN_WEEKS, HORIZON_WEEKS)
+    decay = 0.5 ** ((summary["T"] - summary["recency"]) / RUN_RATE_HALF_LIFE_WEEKS)
+    factor = annualise * decay * weeks / HORIZON_WEEKS
+    return pd.DataFrame(
+        {
+            "revenue": summary["revenue_ttm"].clip(lower=0) * factor,
+            "purchases": summary["purchases_ttm"] * factor,
+        }
+    )
+
+
+def _window_totals(book: Book, daily: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    """Net revenue (all invoices, credit notes included) and purchase days in the TTM."""
+    window = ttm_window(quarter)
+    invoices = book.invoices[window.contains(book.invoices["issue_date"])]
+    revenue = invoices.groupby("client_id")["amount_base"].sum()
+    bought = daily[window.contains(daily["issue_date"]) & (daily["amount_base"] >= 0)]
+    return pd.DataFrame(
+        {"revenue_ttm": revenue, "purchases_ttm": bought.groupby("client_id").size().astype(float)}
+    )
+
+
+def _book_summary(book: Book, quarter: str) -> pd.DataFrame:
+    """Per-client purchase summary at the quarter's end, with TTM revenue and purchase count."""
+    end = quarter_end(quarter)
+    daily = _purchases(book.invoices, customer="client_id", date="issue_date", value="amount_base")
+    summary = summarise_purchases(
+        book.invoices[book.invoices["issue_date"] <= end],
+        customer="client_id",
+        date="issue_date",
+        value="amount_base",
+        as_of=end,
+    )
+    totals = _window_totals(book, daily, quarter)
+    return summary.assign(
+        revenue_ttm=summary["client_id"].map(totals["revenue_ttm"]).fillna(0.0).astype(float),
+        purchases_ttm=summary["client_id"].map(totals["purchases_ttm"]).fillna(0.0).astype(float),
+    )
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Per client (rows, in summary order) and horizon (columns): cumulative expected purchases
+    and revenue, with P(alive) (NaN for the run-rate) and the method used."""
+
+    client_id: np.ndarray
+    purchases: np.ndarray
+    revenue: np.ndarray
+    p_alive: np.ndarray
+    method: np.ndarray
+
+
+def _forecast(summary: pd.DataFrame, fit: PotentialFit, weeks: np.ndarray) -> Forecast:
+    """The models' forecast where the fit is reliable and the client's inputs are sound, else
+    the run-rate, at each horizon in ``weeks``."""
+    rates = [run_rate(summary, weeks=w) for w in weeks]
+    purchases = np.column_stack([r["purchases"].to_numpy(float) for r in rates])
+    revenue = np.column_stack([r["revenue"].to_numpy(float) for r in rates])
+    alive = np.full(len(summary), np.nan)
+    method = np.full(len(summary), RUN_RATE, dtype=object)
+    if fit.reliable and len(summary):
+        x, t_x, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+        model = np.column_stack([expected_purchases(fit.bgnbd, w, x, t_x, T) for w in weeks])
+        monetary = np.nan_to_num(summary["monetary"].to_numpy(float))
+        value = expected_value(fit.gamma_gamma, x, monetary)
+        sound = (
+            np.isfinite(model).all(axis=1)
+            & (model >= 0).all(axis=1)
+            & np.isfinite(value)
+            & (value > 0)
+            & _usable(summary).to_numpy()
+        )
+        purchases[sound] = model[sound]
+        revenue[sound] = model[sound] * value[sound, None]
+        alive[sound] = p_alive(fit.bgnbd, x[sound], t_x[sound], T[sound])
+        method[sound] = BGNBD
+    return Forecast(summary["client_id"].to_numpy(), purchases, revenue, alive, method)
+
+
+def client_potential(
+    book: Book,
+    quarter: str,
+    settings: Settings,
+    *,
+    min_clients: int = MIN_CLIENTS,
+    min_repeaters: int = MIN_REPEATERS,
+) -> pd.DataFrame:
+    """Next year's expected business per client at the end of ``quarter`` (one row per client).
+
+    Point in time: only invoices issued on or before the quarter's last day count; one purchase
+    per client and invoice date (see :func:`summarise_purchases`), time in weeks.
+
+    * ``potential_method = "bgnbd+gg"``: ``expected_revenue_next_4q`` = BG/NBD expected
+      purchases in the next 52 weeks x Gamma-Gamma expected value per purchase, both conditional
+      on the client's own history. With ``settings.discount_rate`` (annual, default 0) each
+      quarter's expected purchases are discounted at mid-quarter.
+    * ``"run-rate"``: the fallback of :func:`run_rate` (TTM revenue, annualised for young
+      clients, halved per year since the last purchase), used for everyone when the fit is
+      unreliable (see :func:`fit_potential`; the reason is in ``frame.attrs["potential_reason"]``)
+      and for a single client whose inputs the models cannot take. ``p_alive`` is NaN.
+    * ``"no-history"``: no purchase yet; 0.
+
+    ``size_wallet`` and ``headroom`` are an **assumption**, not a measurement: the yearly spend
+    a client of that size could give us (``settings.size_wallet``), and
+    ``headroom = max(0, size_wallet - max(revenue_ttm, 0))``; NaN when the size is unknown.
+    """
+    summary = _book_summary(book, quarter)
+    fit = fit_potential(summary, min_clients=min_clients, min_repeaters=min_repeaters)
+    weeks = np.arange(1, 5) * HORIZON_WEEKS / 4
+    forecast = _forecast(summary, fit, weeks)
+    per_quarter = np.diff(forecast.revenue, axis=1, prepend=0.0)
+    per_client = summary.drop(columns="revenue_ttm").assign(
+        expected_revenue_next_4q=per_quarter @ _discount_factors(settings.discount_rate),
+        expected_purchases_4q=forecast.purchases[:, -1],
+        p_alive=forecast.p_alive,
+        potential_method=forecast.method,
+    )
+    wallet = {k: float(v) for k, v in settings.size_wallet.items()}
+    window = ttm_window(quarter)
+    revenue_ttm = (
+        book.invoices[window.contains(book.invoices["issue_date"])]
+        .groupby("client_id")["amount_base"]
+        .sum()
+    )
+    out = (
+        book.clients[["client_id", "size"]]
+        .merge(per_client, on="client_id", how="left")
+        .fillna(
+            {
+                "expected_revenue_next_4q": 0.0,
+                "expected_purchases_4q": 0.0,
+                "potential_method": NO_HISTORY,
+                "frequency": 0.0,
+                "recency": 0.0,
+                "T": 0.0,
+            }
+        )
+        .assign(
+            size_wallet=lambda d: d["size"].map(wallet).astype("float64"),
+            headroom=lambda d: (
+                d["size_wallet"] - d["client_id"].map(revenue_ttm).fillna(0.0).clip(lower=0)
+            ).clip(lower=0),
+        )[list(POTENTIAL_COLUMNS)]
+    )
+    out.attrs["potential_reason"] = fit.reason
+    out.attrs["potential_params"] = {
+        "bgnbd": dict(fit.bgnbd or {}),
+        "gamma_gamma": dict(fit.gamma_gamma or {}),
+    }
+    return out
+
+
+def calibration(
+    book: Book,
+    quarter: str,
+    settings: Settings,
+    *,
+    holdout_quarters: int = 4,
+    by: str = "quarter",
+    min_clients: int = MIN_CLIENTS,
+    min_repeaters: int = MIN_REPEATERS,
+) -> pd.DataFrame:
+    """Holdout check: fit on the book up to ``quarter``, compare with what happened next.
+
+    The cohort is the clients with a purchase by the end of ``quarter``; their predicted and
+    actual purchases (purchase days) and revenue are compared over the following complete
+    quarters (at most ``holdout_quarters``). ``by="quarter"``: one row per holdout quarter with
+    ``quarter, weeks_ahead, clients, predicted_purchases, actual_purchases, predicted_revenue,
+    actual_revenue, method``. ``by="client"``: one row per client over the whole holdout with
+    ``client_id, potential_method, p_alive, predicted_purchases, actual_purchases,
+    predicted_revenue, actual_revenue``. Revenue is undiscounted.
+    """
+    if by not in ("quarter", "client"):
+        raise PumpkinError(f"by must be 'quarter' or 'client', got {by!r}")
+    if holdout_quarters < 1:
+        raise PumpkinError(f"holdout_quarters must be at least 1, got {holdout_quarters}")
+    parse_quarter(quarter)
+    complete = set(book.complete_quarters())
+    following = [shift_quarter(quarter, k) for k in range(1, holdout_quarters + 1)]
+    following = [q for q in following if q in complete]
+    if not following:
+        raise PumpkinError(f"no complete quarter after {quarter} in the book to compare with")
+    end = quarter_end(quarter)
+    summary = _book_summary(book, quarter)
+    fit = fit_potential(summary, min_clients=min_clients, min_repeaters=min_repeaters)
+    weeks = np.array([(quarter_end(q) - end).days / 7.0 for q in following])
+    forecast = _forecast(summary, fit, weeks)
+    predicted, revenue = forecast.purchases, forecast.revenue
+    actual_p, actual_r = _actuals(book, summary["client_id"], end, following)
+    if by == "client":
+        return pd.DataFrame(
+            {
+                "client_id": forecast.client_id,
+                "potential_method": forecast.method,
+                "p_alive": forecast.p_alive,
+                "predicted_purchases": predicted[:, -1],
+                "actual_purchases": actual_p.sum(axis=1),
+                "predicted_revenue": revenue[:, -1],
+                "actual_revenue": actual_r.sum(axis=1),
+            }
+        )
+    out = pd.DataFrame(
+        {
+            "quarter": following,
+            "weeks_ahead": weeks,
+            "clients": len(summary),
+            "predicted_purchases": np.diff(predicted, axis=1, prepend=0.0).sum(axis=0),
+            "actual_purchases": actual_p.sum(axis=0),
+            "predicted_revenue": np.diff(revenue, axis=1, prepend=0.0).sum(axis=0),
+            "actual_revenue": actual_r.sum(axis=0),
+            "method": BGNBD if fit.reliable else RUN_RATE,
+        }
+    )
+    out.attrs["potential_reason"] = fit.reason
+    return out
+
+
+def _actuals(
+    book: Book, clients: pd.Series, end: pd.Timestamp, quarters: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Purchase days and net revenue per cohort client (rows) and holdout quarter (columns)."""
+    daily = _purchases(book.invoices, customer="client_id", date="issue_date", value="amount_base")
+    daily = daily[(daily["issue_date"] > end) & daily["client_id"].isin(clients)]
+    daily = daily.assign(quarter=daily["issue_date"].dt.to_period("Q").astype(str))
+    daily = daily[daily["quarter"].isin(quarters)]
+    index = pd.Index(clients, name="client_id")
+
+    def table(frame: pd.DataFrame, how: str) -> np.ndarray:
+        grouped = frame.groupby(["client_id", "quarter"])["amount_base"].agg(how)
+        return (
+            grouped.unstack("quarter")
+            .reindex(index=index, columns=quarters)
+            .fillna(0.0)
+            .to_numpy(float)
+        )
+
+    return table(daily[daily["amount_base"] >= 0], "size"), table(daily, "sum")
