@@ -13,6 +13,7 @@ from helpers.book import load_book
 from helpers.errors import PumpkinError
 from helpers.potential import (
     BGNBD,
+    BGNBD_OWN_MEAN,
     NO_HISTORY,
     POTENTIAL_COLUMNS,
     RUN_RATE,
@@ -136,6 +137,33 @@ def test_expected_purchases_matches_the_textbook_form_of_the_formula():
         / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))
     )
     assert float(expected_purchases(PUBLISHED, t, x, t_x, T)) == pytest.approx(printed, rel=1e-9)
+
+
+def test_expected_purchases_integrates_where_the_hypergeometric_overflows():
+    from scipy.integrate import quad
+    from scipy.stats import beta
+
+    # large a and b: nearly the same dropout probability (1/6) for every client; 2F1 overflows
+    params = {"r": 1.0, "alpha": 10.0, "a": 1000.0, "b": 5000.0}
+    r, alpha, a, b = params.values()
+    x, t_x, T, t = np.array([0.0, 3.0]), np.array([0.0, 15.0]), np.array([20.0, 20.0]), 52.0
+    assert not np.isfinite(hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, t / (alpha + T + t))).all()
+    got = expected_purchases(params, t, x, t_x, T)
+
+    def given_p(p, k):  # given alive and dropout probability p, averaged over p ~ Beta(a, b + x)
+        return (1 - (1 + p * t / (alpha + T[k])) ** -(r + x[k])) / p * beta.pdf(p, a, b + x[k])
+
+    for k in range(2):
+        mean, _ = quad(given_p, *beta.ppf([1e-12, 1 - 1e-12], a, b + x[k]), args=(k,))
+        alive = 1.0 if x[k] == 0 else 1 / (1 + a / (b + x[k] - 1) * (30 / (10 + t_x[k])) ** 4)
+        assert got[k] == pytest.approx(alive * mean, rel=1e-4)
+    # where the closed form works, the integral agrees with it
+    from helpers.potential import _expected_purchases_integral
+
+    x, T = np.array([0.0, 2.0, 7.0]), np.array([38.86, 38.86, 20.0])
+    closed = expected_purchases(PUBLISHED, 39.0, x, np.zeros(3), T) / p_alive(PUBLISHED, x, 0, T)
+    integral = _expected_purchases_integral(*PUBLISHED.values(), np.full(3, 39.0), x, T)
+    assert integral == pytest.approx(closed, rel=1e-4)
 
 
 def test_new_client_expectation_equals_the_conditional_one_at_age_zero():
@@ -350,6 +378,51 @@ def test_calibration_compares_with_counted_actuals(reliable_book):
         calibration(reliable_book, "2025Q4", Settings())
 
 
+def heavy_tailed_invoices(n_clients=80, seed=10):
+    """Clients buying at gamma-distributed weekly rates (at most one invoice a day), dropping out
+    after a purchase with probability 0.2; client mean values spread log-uniformly over $30 to
+    $30k, so the Gamma-Gamma fit has q <= 1."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-02")
+    rows = []
+    for k in range(n_clients):
+        mean = 30.0 * 10 ** rng.uniform(0, 3)
+        rate = rng.gamma(2.0, 1 / 16.0)
+        week = float(rng.integers(0, 150))
+        while week <= 156:
+            day = start + pd.Timedelta(days=int(week * 7))
+            rows.append((f"c{k:03d}", day, rng.gamma(3.0, mean / 3.0)))
+            if rng.uniform() < 0.2:
+                break
+            week += 1.0 + rng.exponential(1 / rate)
+    return pd.DataFrame(rows, columns=["client_id", "issue_date", "amount"]).round({"amount": 2})
+
+
+def test_gamma_gamma_q_below_one_keeps_bgnbd_and_values_per_client(tmp_path):
+    invoices = heavy_tailed_invoices()
+    assert not invoices.duplicated(["client_id", "issue_date"]).any()  # one purchase per row
+    out = client_potential(load_book(write_book(tmp_path, invoices)), "2025Q4", Settings())
+    params = out.attrs["potential_params"]
+    p, q, v = (params["gamma_gamma"][k] for k in "pqv")
+    assert q <= 1
+    assert "q = " in out.attrs["potential_reason"] and "own mean" in out.attrs["potential_reason"]
+    repeat = out[(out["frequency"] > 0) & (out["monetary"] > 0)]
+    with pytest.raises(PumpkinError, match="q = "):  # the public fit keeps its contract
+        fit_gamma_gamma(repeat["frequency"], repeat["monetary"])
+
+    x, zbar = out["frequency"], out["monetary"].fillna(0.0)
+    own_mean = out["client_id"].map(invoices.groupby("client_id")["amount"].mean())
+    defined = p * x + q > 1
+    value = np.where(defined, p * (v + x * zbar) / (p * x + q - 1), own_mean)
+    purchases = expected_purchases(params["bgnbd"], 52, x, out["recency"], out["T"])
+    assert (out["potential_method"] == np.where(defined, BGNBD, BGNBD_OWN_MEAN)).all()
+    assert (out.loc[x == 0, "potential_method"] == BGNBD_OWN_MEAN).all()
+    assert (x == 0).sum() >= 5 and (out["potential_method"] == BGNBD).sum() >= 20
+    assert np.allclose(out["expected_purchases_4q"], purchases)
+    assert np.allclose(out["expected_revenue_next_4q"], purchases * value)
+    assert out["p_alive"].between(0, 1).all()
+
+
 # ----------------------------------------------------------------------------- fallbacks
 
 
@@ -518,12 +591,17 @@ def test_fit_judges_non_convergence_and_parameters_at_the_edge():
     assert ok and why == "" and params == pytest.approx([np.e, np.e], rel=1e-4)
 
 
-def test_demo_book_is_forecast_for_every_client_in_under_a_second(tmp_path):
-    import time
-
+@pytest.fixture(scope="module")
+def demo_book(tmp_path_factory):
     from helpers.sample import write_sample
 
-    book = load_book(write_sample(tmp_path / "demo"))
+    return load_book(write_sample(tmp_path_factory.mktemp("demo")))
+
+
+def test_demo_book_is_forecast_for_every_client_in_under_a_second(demo_book):
+    import time
+
+    book = demo_book
     timings = []
     for _ in range(3):  # best of three: the machine may be busy with other tests
         start = time.perf_counter()
@@ -533,4 +611,18 @@ def test_demo_book_is_forecast_for_every_client_in_under_a_second(tmp_path):
     assert len(out) == len(book.clients) and out["client_id"].is_unique
     assert out["expected_revenue_next_4q"].notna().all()
     assert (out["expected_revenue_next_4q"] >= 0).all()
-    assert set(out["potential_method"]) <= {BGNBD, RUN_RATE, NO_HISTORY}
+    assert set(out["potential_method"]) <= {BGNBD, BGNBD_OWN_MEAN, RUN_RATE, NO_HISTORY}
+
+
+def test_demo_book_keeps_bgnbd_when_gamma_gamma_cannot_value_everyone(demo_book):
+    out = client_potential(demo_book, "2025Q4", Settings())
+    # client mean values span ~$30 to ~$22k: Gamma-Gamma q <= 1, BG/NBD still fits
+    assert out.attrs["potential_params"]["gamma_gamma"]["q"] <= 1
+    active = out[out["T"] - out["recency"] < 52]  # a purchase in the last four quarters
+    modelled = active["potential_method"].isin([BGNBD, BGNBD_OWN_MEAN])
+    assert modelled.mean() >= 0.5, active["potential_method"].value_counts()
+    table = calibration(demo_book, "2024Q4", Settings())
+    assert (table["method"] != RUN_RATE).all()
+    assert table["predicted_purchases"].sum() == pytest.approx(
+        table["actual_purchases"].sum(), rel=0.15
+    )

@@ -12,13 +12,21 @@ Two probability models fitted by maximum likelihood on the book's own invoices:
 
 ``expected_revenue_next_4q = expected purchases in 52 weeks x expected value per purchase``.
 
-The likelihoods are written with scipy (log space, ``gammaln``/``betaln``, L-BFGS-B on the log of
+The likelihoods are written with scipy (log space, ``gammaln``/``betaln``, SLSQP on the log of
 the parameters) because ``lifetimes`` is archived and breaks on pandas 3 and PyMC-Marketing brings
 pymc and pytensor for four closed-form formulas.
 
-Small books are the common case: when the fit is unreliable every client falls back to the
-documented run-rate estimate (see :func:`run_rate`) and ``potential_method`` says which method
-each figure came from.
+The two models are judged separately, and ``potential_method`` says per client where each figure
+came from:
+
+* BG/NBD reliable (enough clients and repeat purchasers, converged, no parameter at the edge of
+  its range): the expected purchases come from BG/NBD for every client with history.
+* The value per purchase is the Gamma-Gamma conditional mean where that model is usable for the
+  client (``"bgnbd+gg"``): the Gamma-Gamma fit is reliable and, when ``q <= 1`` (a heavy-tailed
+  book whose mean value is undefined), ``p x + q > 1`` for that client so its conditional mean is
+  finite. Elsewhere it is the client's own mean purchase value (``"bgnbd+own-mean"``).
+* BG/NBD unreliable (small books are the common case): everyone falls back to the documented
+  run-rate estimate (``"run-rate"``, see :func:`run_rate`).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import betaincinv, betaln, expit, gammaln, hyp2f1, roots_legendre
 
 from helpers.book import Book
 from helpers.errors import PumpkinError
@@ -47,7 +55,8 @@ RUN_RATE_MIN_WEEKS = 13.0
 MIN_CLIENTS = 20
 MIN_REPEATERS = 10
 
-BGNBD, RUN_RATE, NO_HISTORY = "bgnbd+gg", "run-rate", "no-history"
+BGNBD, BGNBD_OWN_MEAN = "bgnbd+gg", "bgnbd+own-mean"
+RUN_RATE, NO_HISTORY = "run-rate", "no-history"
 POTENTIAL_COLUMNS = (
     "client_id",
     "expected_revenue_next_4q",
@@ -62,6 +71,7 @@ POTENTIAL_COLUMNS = (
     "size_wallet",
 )
 
+_QUADRATURE_NODES = 64  # Gauss-Legendre nodes of the expected-purchases fallback
 _LOG_BOUND = 12.0  # parameters live in [e^-12, e^12]; closer than _AT_BOUND to an edge = "at bound"
 _AT_BOUND = 0.01
 
@@ -110,14 +120,16 @@ def _bgnbd_loglik(r, alpha, a, b, x, t_x, T) -> np.ndarray:
 
 
 def _fit(negloglik, n_params: int) -> tuple[np.ndarray, bool, str]:
-    """L-BFGS-B on log-parameters: (parameters, converged and inside bounds, why not).
+    """SLSQP on log-parameters: (parameters, converged and inside bounds, why not).
 
-    A line search that stops short (common near a flat optimum) is polished once with
-    Nelder-Mead from where it stopped before the fit is called non-converged.
+    SLSQP, not L-BFGS-B: same optimum on CDNOW, but L-BFGS-B's per-iteration BLAS calls were
+    10-25x slower on a busy 2-core machine (multi-threaded OpenBLAS on 4x4 problems). A search
+    that stops short (common near a flat optimum) is polished once with Nelder-Mead from where
+    it stopped before the fit is called non-converged.
     """
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * n_params
     with np.errstate(all="ignore"):
-        result = minimize(negloglik, np.zeros(n_params), method="L-BFGS-B", bounds=bounds)
+        result = minimize(negloglik, np.zeros(n_params), method="SLSQP", bounds=bounds)
         if not result.success:
             result = minimize(
                 negloglik,
@@ -189,7 +201,10 @@ def expected_purchases(params: Mapping[str, float], t, frequency, recency, T) ->
     Written with Euler's transformation of the hypergeometric function, which keeps its first
     two arguments independent of the client's frequency (stable for frequent buyers):
     ``E = P(alive) (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]`` with
-    ``z = t / (alpha + T + t)``.
+    ``z = t / (alpha + T + t)``. Where scipy's ``hyp2f1`` gives no finite answer (large ``a`` and
+    ``b``: a dropout probability nearly the same for every client) the same expectation is
+    integrated over the client's posterior dropout probability instead (see
+    :func:`_expected_purchases_integral`).
 
     >>> params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
     >>> round(float(expected_purchases(params, 39, 2, 30.43, 38.86)), 3)
@@ -202,7 +217,29 @@ def expected_purchases(params: Mapping[str, float], t, frequency, recency, T) ->
         bracket = 1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(
             a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z
         )
-        return p_alive(params, x, t_x, T) * (a + b + x - 1.0) / (a - 1.0) * bracket
+        closed = (a + b + x - 1.0) / (a - 1.0) * bracket
+    failed = ~np.isfinite(closed) | (closed < 0)
+    if failed.any():
+        closed = np.where(failed, _expected_purchases_integral(r, alpha, a, b, t, x, T), closed)
+    return p_alive(params, x, t_x, T) * closed
+
+
+def _expected_purchases_integral(r, alpha, a, b, t, x, T) -> np.ndarray:
+    """Expected purchases in the next ``t`` given the client is alive, by quadrature.
+
+    Given alive, the rate is Gamma(r + x, alpha + T) and the dropout probability ``p`` is
+    Beta(a, b + x) (FHL 2005); given ``p`` the expectation is ``(1 - (1 + p t/(alpha+T))^-(r+x))
+    / p``. It is averaged over ``p`` with Gauss-Legendre nodes on the Beta quantiles (one
+    ``betaincinv`` per distinct frequency), accurate to ~1e-5 where the closed form works.
+    """
+    nodes, weights = roots_legendre(_QUADRATURE_NODES)
+    levels, inverse = np.unique(x.ravel(), return_inverse=True)
+    p = betaincinv(a, b + levels[:, None], (nodes + 1.0) / 2.0)[inverse]
+    rx = (r + x).ravel()[:, None]
+    ratio = (t / (alpha + T)).ravel()[:, None]
+    with np.errstate(all="ignore"):
+        given_p = np.where(p > 0, -np.expm1(-rx * np.log1p(p * ratio)) / p, rx * ratio)
+    return (given_p @ (weights / 2.0)).reshape(x.shape)
 
 
 def expected_purchases_new(params: Mapping[str, float], t) -> np.ndarray:
@@ -247,9 +284,11 @@ def _fit_gamma_gamma(x, m) -> tuple[dict[str, float], bool, str]:
         return -_gg_loglik(p, q, v, x, ms).sum()
 
     (p, q, v), ok, why = _fit(negloglik, 3)
-    if ok and q <= 1:
-        ok, why = False, f"q = {q:.3g} <= 1 (the mean value per purchase is undefined)"
     return {"p": float(p), "q": float(q), "v": float(v * scale)}, ok, why
+
+
+def _q_note(q: float) -> str:
+    return f"q = {q:.3g} <= 1 (the mean value per purchase is undefined)"
 
 
 def fit_gamma_gamma(frequency, monetary) -> dict[str, float]:
@@ -266,6 +305,8 @@ def fit_gamma_gamma(frequency, monetary) -> dict[str, float]:
     if (x <= 0).any() or (m <= 0).any():
         raise PumpkinError("frequency and monetary must be > 0: fit repeat purchasers only")
     params, ok, why = _fit_gamma_gamma(x, m)
+    if ok and params["q"] <= 1:
+        ok, why = False, _q_note(params["q"])
     if not ok:
         raise PumpkinError(f"Gamma-Gamma fit unreliable: {why}")
     return params
@@ -276,6 +317,7 @@ def expected_value(params: Mapping[str, float], frequency, monetary) -> np.ndarr
 
     ``(p (v + x m)) / (p x + q - 1)``: shrinks the client's own mean toward the book's mean
     ``p v / (q - 1)``, more so when the client has few purchases; ``x = 0`` gives the book mean.
+    Defined only where ``p x + q > 1`` (otherwise the result is not a value: inf or negative).
 
     >>> round(float(expected_value({"p": 6.25, "q": 3.74, "v": 15.44}, 0, 0)), 2)
     35.22
@@ -361,24 +403,32 @@ def summarise_purchases(
 
 @dataclass(frozen=True)
 class PotentialFit:
-    """The fitted models of one book at one date, and whether they can be trusted."""
+    """The fitted models of one book at one date, and whether they can be trusted.
+
+    ``reliable``: BG/NBD can be trusted, so the expected purchases come from it.
+    ``gamma_gamma_reliable``: the Gamma-Gamma optimiser converged inside its range (``q`` may
+    still be <= 1: then its conditional mean is used only where ``p x + q > 1``).
+    """
 
     bgnbd: Mapping[str, float] | None
     gamma_gamma: Mapping[str, float] | None
     reliable: bool
-    reason: str  # why the fallback is used ("" when reliable)
+    reason: str  # why a fallback is used, for everyone or some clients ("" when none is)
     clients: int
     repeaters: int
+    gamma_gamma_reliable: bool = False
 
 
 def fit_potential(
     summary: pd.DataFrame, *, min_clients: int = MIN_CLIENTS, min_repeaters: int = MIN_REPEATERS
 ) -> PotentialFit:
-    """Fit BG/NBD and Gamma-Gamma on a purchase summary and judge whether to trust them.
+    """Fit BG/NBD and Gamma-Gamma on a purchase summary and judge whether to trust each.
 
-    Unreliable (the run-rate fallback is used for everyone) when there are fewer than
-    ``min_clients`` clients or ``min_repeaters`` repeat purchasers, the optimiser does not
-    converge, a parameter runs to the edge of its range, or Gamma-Gamma ``q <= 1``.
+    BG/NBD is unreliable (the run-rate fallback is used for everyone) when there are fewer than
+    ``min_clients`` clients or ``min_repeaters`` repeat purchasers, its optimiser does not
+    converge, or a parameter runs to the edge of its range. Gamma-Gamma is judged on its own
+    (converged, inside its range); when it is unreliable, or ``q <= 1``, the clients it cannot
+    value use their own mean purchase value and ``reason`` says why.
     """
     usable = summary[_usable(summary)]
     repeat = usable[(usable["frequency"] > 0) & (usable["monetary"] > 0)]
@@ -398,8 +448,15 @@ def fit_potential(
         repeat["frequency"].to_numpy(float), repeat["monetary"].to_numpy(float)
     )
     if not ok:
-        return unreliable(f"Gamma-Gamma: {why}", bg, gg)
-    return PotentialFit(bg, gg, True, "", n, n_repeat)
+        reason = f"Gamma-Gamma: {why}; every client's value per purchase is its own mean"
+        return PotentialFit(bg, gg, True, reason, n, n_repeat, gamma_gamma_reliable=False)
+    reason = ""
+    if gg["q"] <= 1:
+        reason = (
+            f"Gamma-Gamma: {_q_note(gg['q'])}; its conditional mean is used only for clients "
+            "with p x + q > 1, the others use their own mean purchase value"
+        )
+    return PotentialFit(bg, gg, True, reason, n, n_repeat, gamma_gamma_reliable=True)
 
 
 def _usable(summary: pd.DataFrame) -> pd.Series:
@@ -452,9 +509,12 @@ def _window_totals(book: Book, daily: pd.DataFrame, quarter: str) -> pd.DataFram
 
 
 def _book_summary(book: Book, quarter: str) -> pd.DataFrame:
-    """Per-client purchase summary at the quarter's end, with TTM revenue and purchase count."""
+    """Per-client purchase summary at the quarter's end, with TTM revenue and purchase count,
+    and ``mean_value``: the mean of the client's positive purchases (the first one included)."""
     end = quarter_end(quarter)
     daily = _purchases(book.invoices, customer="client_id", date="issue_date", value="amount_base")
+    positive = daily[(daily["issue_date"] <= end) & (daily["amount_base"] > 0)]
+    mean_value = positive.groupby("client_id")["amount_base"].mean()
     summary = summarise_purchases(
         book.invoices[book.invoices["issue_date"] <= end],
         customer="client_id",
@@ -466,6 +526,7 @@ def _book_summary(book: Book, quarter: str) -> pd.DataFrame:
     return summary.assign(
         revenue_ttm=summary["client_id"].map(totals["revenue_ttm"]).fillna(0.0).astype(float),
         purchases_ttm=summary["client_id"].map(totals["purchases_ttm"]).fillna(0.0).astype(float),
+        mean_value=summary["client_id"].map(mean_value).astype(float),
     )
 
 
@@ -481,9 +542,29 @@ class Forecast:
     method: np.ndarray
 
 
+def _value_per_purchase(summary: pd.DataFrame, fit: PotentialFit) -> tuple[np.ndarray, np.ndarray]:
+    """Expected value of a purchase per client, and whether it came from Gamma-Gamma.
+
+    The Gamma-Gamma conditional mean where the fit is reliable and ``p x + q > 1`` (always true
+    when ``q > 1``) and it is a finite positive value; elsewhere the client's own ``mean_value``.
+    """
+    own = summary["mean_value"].to_numpy(float)
+    if not fit.gamma_gamma_reliable or fit.gamma_gamma is None:
+        return own, np.zeros(len(summary), dtype=bool)
+    p, q = fit.gamma_gamma["p"], fit.gamma_gamma["q"]
+    x = summary["frequency"].to_numpy(float)
+    defined = np.isfinite(x) & (x >= 0) & (p * x + q > 1.0)
+    monetary = np.nan_to_num(summary["monetary"].to_numpy(float))
+    with np.errstate(all="ignore"):
+        model = expected_value(fit.gamma_gamma, np.where(defined, x, 0.0), monetary)
+    by_model = defined & np.isfinite(model) & (model > 0)
+    return np.where(by_model, model, own), by_model
+
+
 def _forecast(summary: pd.DataFrame, fit: PotentialFit, weeks: np.ndarray) -> Forecast:
-    """The models' forecast where the fit is reliable and the client's inputs are sound, else
-    the run-rate, at each horizon in ``weeks``."""
+    """BG/NBD purchases x value per purchase (:func:`_value_per_purchase`) where BG/NBD is
+    reliable and the client's inputs are sound, else the run-rate, at each horizon in
+    ``weeks``."""
     rates = [run_rate(summary, weeks=w) for w in weeks]
     purchases = np.column_stack([r["purchases"].to_numpy(float) for r in rates])
     revenue = np.column_stack([r["revenue"].to_numpy(float) for r in rates])
@@ -492,8 +573,7 @@ def _forecast(summary: pd.DataFrame, fit: PotentialFit, weeks: np.ndarray) -> Fo
     if fit.reliable and len(summary):
         x, t_x, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
         model = np.column_stack([expected_purchases(fit.bgnbd, w, x, t_x, T) for w in weeks])
-        monetary = np.nan_to_num(summary["monetary"].to_numpy(float))
-        value = expected_value(fit.gamma_gamma, x, monetary)
+        value, by_gamma_gamma = _value_per_purchase(summary, fit)
         sound = (
             np.isfinite(model).all(axis=1)
             & (model >= 0).all(axis=1)
@@ -504,7 +584,7 @@ def _forecast(summary: pd.DataFrame, fit: PotentialFit, weeks: np.ndarray) -> Fo
         purchases[sound] = model[sound]
         revenue[sound] = model[sound] * value[sound, None]
         alive[sound] = p_alive(fit.bgnbd, x[sound], t_x[sound], T[sound])
-        method[sound] = BGNBD
+        method[sound] = np.where(by_gamma_gamma[sound], BGNBD, BGNBD_OWN_MEAN)
     return Forecast(summary["client_id"].to_numpy(), purchases, revenue, alive, method)
 
 
@@ -525,10 +605,17 @@ def client_potential(
       purchases in the next 52 weeks x Gamma-Gamma expected value per purchase, both conditional
       on the client's own history. With ``settings.discount_rate`` (annual, default 0) each
       quarter's expected purchases are discounted at mid-quarter.
+    * ``"bgnbd+own-mean"``: the same BG/NBD purchases x the client's own mean purchase value
+      (mean of its positive purchases, the first included), where Gamma-Gamma cannot value the
+      client: its fit is unreliable, or ``q <= 1`` and ``p x + q <= 1`` (its conditional mean
+      is undefined; with ``q <= 1`` this is every client without a repeat purchase).
     * ``"run-rate"``: the fallback of :func:`run_rate` (TTM revenue, annualised for young
-      clients, halved per year since the last purchase), used for everyone when the fit is
-      unreliable (see :func:`fit_potential`; the reason is in ``frame.attrs["potential_reason"]``)
-      and for a single client whose inputs the models cannot take. ``p_alive`` is NaN.
+      clients, halved per year since the last purchase), used for everyone when BG/NBD is
+      unreliable (see :func:`fit_potential`) and for a single client whose inputs the models
+      cannot take. ``p_alive`` is NaN.
+
+    Why a fallback is used (for everyone or some clients) is in ``frame.attrs["potential_reason"]``
+    ("" when none is); the fitted parameters in ``frame.attrs["potential_params"]``.
     * ``"no-history"``: no purchase yet; 0.
 
     ``size_wallet`` and ``headroom`` are an **assumption**, not a measurement: the yearly spend
@@ -597,7 +684,8 @@ def calibration(
     actual purchases (purchase days) and revenue are compared over the following complete
     quarters (at most ``holdout_quarters``). ``by="quarter"``: one row per holdout quarter with
     ``quarter, weeks_ahead, clients, predicted_purchases, actual_purchases, predicted_revenue,
-    actual_revenue, method``. ``by="client"``: one row per client over the whole holdout with
+    actual_revenue, method`` (``method``: the ``potential_method`` of most cohort clients).
+    ``by="client"``: one row per client over the whole holdout with
     ``client_id, potential_method, p_alive, predicted_purchases, actual_purchases,
     predicted_revenue, actual_revenue``. Revenue is undiscounted.
     """
@@ -639,11 +727,18 @@ def calibration(
             "actual_purchases": actual_p.sum(axis=0),
             "predicted_revenue": np.diff(revenue, axis=1, prepend=0.0).sum(axis=0),
             "actual_revenue": actual_r.sum(axis=0),
-            "method": BGNBD if fit.reliable else RUN_RATE,
+            "method": _main_method(forecast.method),
         }
     )
     out.attrs["potential_reason"] = fit.reason
     return out
+
+
+def _main_method(methods: np.ndarray) -> str:
+    """The most used method (ties: the first in BG/NBD + GG, own mean, run-rate order)."""
+    counts = pd.Series(methods, dtype=object).value_counts()
+    order = [BGNBD, BGNBD_OWN_MEAN, RUN_RATE]
+    return max(order, key=lambda m: (counts.get(m, 0), -order.index(m)))
 
 
 def _actuals(

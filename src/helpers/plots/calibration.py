@@ -19,7 +19,8 @@ from helpers.plots._common import new_axes, require_columns
 from helpers.plots.style import GREY, INK, OKABE_ITO, currency_formatter, finding_title, house_style
 
 MEASURES = ("purchases", "revenue")
-METHOD_WORDS = {"bgnbd+gg": "BG/NBD + Gamma-Gamma", "run-rate": "run-rate fallback"}
+METHOD_WORDS = {"bgnbd+gg": "BG/NBD + Gamma-Gamma", "bgnbd+own-mean": "BG/NBD x own mean value",
+                "run-rate": "run-rate fallback"}  # fmt: skip
 
 
 def calibration_title(data: pd.DataFrame, measure: str = "purchases") -> str:
@@ -77,7 +78,7 @@ def _draw(data: pd.DataFrame, *, ax: Axes, measure: str, currency: str, title: s
     method = data["method"].iloc[0] if "method" in data.columns and len(data) else None
     subtitle = f"method: {METHOD_WORDS.get(method, method)}" if method else None
     finding_title(ax, title or calibration_title(data, measure), subtitle=subtitle)
-    if "method" in data.columns and (data["method"] != "bgnbd+gg").any():
+    if "method" in data.columns and (data["method"] == "run-rate").any():
         ax.text(1.0, 1.01, "models unreliable on this book", transform=ax.transAxes, ha="right",
                 va="bottom", fontsize=8, color=GREY)  # fmt: skip
     return ax
