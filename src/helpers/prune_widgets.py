@@ -1,0 +1,173 @@
+"""The pruning planner of ``04_pruning_plan``: sliders and checkboxes over :func:`simulate`.
+
+Sliders for the prune percentile and the utilisation assumption, a checkbox per client near the
+bottom of the book (the candidates ticked), a list to add any other client; below them the
+scenario's figures, the before/after patch and the margin waterfall. All logic lives in plain
+methods so tests drive it by setting widget values (no browser needed).
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+import pandas as pd
+from IPython.display import HTML, display
+from matplotlib.figure import Figure
+
+from helpers.prune import PruneScenario, simulate
+from helpers.settings import Settings
+
+NEAR_MISSES = 10  # unticked clients listed under the candidates (lowest revenue per hour first)
+
+
+class PruningPlanner:
+    """Interactive prune set: ``PruningPlanner(raw, settings).widget`` in a notebook.
+
+    ``raw`` is ``raw_metrics`` (re-classified cheaply on every percentile change).
+    """
+
+    def __init__(self, raw: pd.DataFrame, settings: Settings, *, classify=None) -> None:
+        if classify is None:
+            from helpers.patch import classify
+        self._classify = classify
+        self.raw, self.settings = raw, settings
+        self.percentile = w.FloatSlider(
+            value=settings.prune_percentile,
+            min=0.0,
+            max=30.0,
+            step=0.5,
+            description="Prune percentile",
+            continuous_update=False,
+            readout_format=".1f",
+            style={"description_width": "initial"},
+        )
+        self.utilisation = w.FloatSlider(
+            value=settings.utilisation,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="Utilisation",
+            continuous_update=False,
+            readout_format=".0%",
+            style={"description_width": "initial"},
+        )
+        self.checks = w.VBox()
+        self.extra = w.SelectMultiple(
+            description="Add clients", rows=6, style={"description_width": "initial"}
+        )
+        self.output = w.Output()
+        self.metrics = self._classified()
+        self._build_checks()
+        self.percentile.observe(self._on_percentile, names="value")
+        self.utilisation.observe(self._refresh, names="value")
+        self.extra.observe(self._refresh, names="value")
+        self.widget = w.VBox(
+            [
+                w.HBox([self.percentile, self.utilisation]),
+                w.HBox(
+                    [w.VBox([w.HTML("<b>Let go (untick to keep)</b>"), self.checks]), self.extra]
+                ),
+                self.output,
+            ]
+        )
+        self.render()
+
+    # ------------------------------------------------------------------ state
+
+    def _settings(self) -> Settings:
+        return self.settings.replace(
+            prune_percentile=float(self.percentile.value), utilisation=float(self.utilisation.value)
+        )
+
+    def _classified(self) -> pd.DataFrame:
+        return self._classify(self.raw, self._settings())
+
+    def _build_checks(self) -> None:
+        """One checkbox per candidate (ticked) and per near miss (unticked)."""
+        frame = self.metrics.sort_values(["rate_percentile", "client_id"], na_position="last")
+        candidates = frame[frame["prune"].astype(bool)]
+        near = frame[~frame["prune"].astype(bool) & frame["hours_ttm"].gt(0)].head(NEAR_MISSES)
+        boxes = [
+            w.Checkbox(
+                value=bool(row.prune),
+                description=f"{row.name} ({row.client_id})",
+                indent=False,
+                layout=w.Layout(width="auto"),
+            )
+            for row in pd.concat([candidates, near]).itertuples()
+        ]
+        ids = pd.concat([candidates, near])["client_id"].tolist()
+        self._box_ids = dict(zip(ids, boxes, strict=True))
+        for box in boxes:
+            box.observe(self._refresh, names="value")
+        self.checks.children = boxes
+        others = frame[~frame["client_id"].isin(ids)]
+        self.extra.value = ()
+        self.extra.options = [
+            (f"{r.name} ({r.client_id})", r.client_id) for r in others.itertuples()
+        ]
+
+    @property
+    def prune_ids(self) -> list[str]:
+        """The ticked clients plus the ones added from the list."""
+        ticked = [cid for cid, box in self._box_ids.items() if box.value]
+        return ticked + [cid for cid in self.extra.value if cid not in ticked]
+
+    @property
+    def scenario(self) -> PruneScenario:
+        return simulate(self.metrics, self.prune_ids, settings=self._settings())
+
+    # ------------------------------------------------------------------ events
+
+    def _on_percentile(self, _change=None) -> None:
+        self.metrics = self._classified()
+        self._build_checks()
+        self.render()
+
+    def _refresh(self, _change=None) -> None:
+        self.render()
+
+    def render(self) -> None:
+        """Redraw the figures and the table for the current choices."""
+        scenario = self.scenario
+        patches = before_after_figure(self.metrics, scenario, settings=self._settings())
+        bridge = waterfall_figure(scenario)
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(HTML(scenario.summary().to_html(index=False)))
+            display(HTML(f"<p><i>{html.escape(scenario.assumptions)}</i></p>"))
+            display(patches, bridge)
+
+
+def before_after_figure(
+    metrics: pd.DataFrame, scenario: PruneScenario, *, settings: Settings | None = None
+) -> Figure:
+    """The patch before and after the scenario, side by side, with the same thresholds."""
+    from helpers.patch import thresholds
+    from helpers.plots.patch import plot_patch
+
+    value_cut, headache_cut = thresholds(metrics, settings)
+    figure = Figure(figsize=(16, 6.5), layout="constrained")
+    before, after = figure.subplots(1, 2)
+    kept = metrics[~metrics["client_id"].isin(scenario.prune_ids)]
+    common = {
+        "currency": scenario.currency,
+        "label": 0,
+        "value_threshold": value_cut,
+        "headache_threshold": headache_cut,
+    }
+    plot_patch(metrics, ax=before, title="Before", **common)
+    plot_patch(
+        kept, ax=after, title=f"After letting {len(scenario.prune_ids)} client(s) go", **common
+    )
+    return figure
+
+
+def waterfall_figure(scenario: PruneScenario) -> Figure:
+    """The scenario's margin waterfall on its own figure (no pyplot: nothing shown twice)."""
+    from helpers.plots.waterfall import plot_margin_waterfall
+
+    figure = Figure(figsize=(9, 4.5), layout="constrained")
+    plot_margin_waterfall(scenario, ax=figure.subplots())
+    return figure
