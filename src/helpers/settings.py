@@ -73,7 +73,7 @@ class Settings:
     reprice_rate_ratio: float = 0.6  # effective rate below this x the book's median rate
     rescope_incidents: float = 4.0  # severity sum of scope_creep + rush + after_hours in the TTM
     late_days: float = 15.0  # days late on average that count as a late payer
-    late_share: float = 0.3  # or this share of invoices paid late
+    late_share: float = 0.3  # and at least this share of invoices paid late
     reassign_gap: float = 1.5  # owner's mean rating this far below the other assessors' mean
     reassign_min_others: float = 3.5  # and the others rate the client at least this
     nurture_growth: float = 0.30  # growth_ttm at least this

@@ -1,0 +1,322 @@
+"""Benchmark: ``pumpkin metrics`` against a DuckDB SQL query computing the same contract columns.
+
+Generates (once, cached in ``.bench/``) a 10k-client, 2M-entry, 300k-invoice book with ``pumpkin
+sample``, then times, in the same run and each as a whole process (interpreter start, imports,
+reading the CSVs, writing a CSV):
+
+- ``pumpkin metrics --data BOOK --quarter Q --out FILE`` (validation, the full contract with the
+  potential model, scores, segments, actions and reasons);
+- a DuckDB SQL query over the same CSVs computing the measured contract columns (revenue, hours,
+  cost, margin, rate, lateness, aging, incidents, growth, alignment, revenue share, rate rank).
+
+The two commands run alternately ``--repeat`` times (default 3) so both see the same machine
+load; it prints the best and median times, the ratio of the best times (target: pumpkin within
+2x DuckDB), each process's peak memory
+(``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a wrapper around it) and the largest difference
+between the two results per column (a cross-check of the definitions). ``--entries 10000000``
+runs the large variant; ``--classify`` also times ``helpers.patch.classify`` on the 10k clients
+(what the notebook sliders call).
+
+    python benchmarks/bench_metrics.py                       # 2M entries
+    python benchmarks/bench_metrics.py --entries 10000000    # 10M entries
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+QUARTER = "2025Q4"
+DEFAULT_COST_RATE = 60.0  # helpers.settings.Settings().default_cost_rate
+
+#: Runs a command and prints its wall time and peak memory as JSON (the wrapper is the parent, so
+#: RUSAGE_CHILDREN covers only the measured command).
+WRAPPER = textwrap.dedent(
+    """
+    import json, resource, subprocess, sys, time
+    start = time.perf_counter()
+    done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if done.returncode:
+        sys.stderr.write(done.stdout + done.stderr)
+    print(json.dumps({"seconds": seconds, "peak_mb": peak, "code": done.returncode}))
+    """
+)
+
+SQL = """
+WITH
+clients AS (SELECT * FROM read_csv('{book}/clients.csv', all_varchar = true)),
+people AS (SELECT person, CAST(cost_rate AS DOUBLE) AS cost_rate
+           FROM read_csv('{book}/people.csv', all_varchar = true)),
+fx AS (SELECT upper(currency) AS currency, CAST(rate_to_base AS DOUBLE) AS rate
+       FROM read_csv('{book}/fx.csv', all_varchar = true)),
+te AS (SELECT CAST(date AS DATE) AS date, client_id, person, CAST(hours AS DOUBLE) AS hours,
+              lower(billable) IN ('true', '1', 'yes', 'y', 't') AS billable
+       FROM read_csv('{book}/time_entries.csv', all_varchar = true)),
+inv AS (SELECT i.invoice_id, i.client_id, CAST(i.issue_date AS DATE) AS issue,
+               CAST(i.due_date AS DATE) AS due, CAST(nullif(i.paid_date, '') AS DATE) AS paid,
+               CAST(i.amount AS DOUBLE) * coalesce(fx.rate, 1.0) AS amount
+        FROM read_csv('{book}/invoices.csv', all_varchar = true) AS i
+        LEFT JOIN fx ON fx.currency = upper(coalesce(nullif(i.currency, ''), 'USD'))),
+ev AS (SELECT CAST(date AS DATE) AS date, client_id, kind,
+              coalesce(CAST(nullif(severity, '') AS DOUBLE), 1.0) AS severity
+       FROM read_csv('{book}/events.csv', all_varchar = true)),
+asm AS (SELECT CAST(date AS DATE) AS date, client_id,
+               (CAST(alignment AS DOUBLE) + CAST(transparency AS DOUBLE) + CAST(respect AS DOUBLE)
+                + CAST(fit AS DOUBLE)) / 4 AS rating
+        FROM read_csv('{book}/assessments.csv', all_varchar = true)),
+work AS (
+    SELECT client_id, sum(hours) AS hours_ttm,
+           coalesce(sum(hours) FILTER (WHERE NOT billable), 0) AS non_billable,
+           sum(hours * coalesce(p.cost_rate, {default_rate})) AS labour_cost_ttm
+    FROM te LEFT JOIN people AS p USING (person)
+    WHERE date BETWEEN DATE '{ttm_start}' AND DATE '{as_of}'
+    GROUP BY client_id),
+inv_days AS (
+    SELECT *,
+           greatest(0, date_diff('day', due,
+                    CASE WHEN paid <= DATE '{as_of}' THEN paid ELSE DATE '{as_of}' END)) AS late,
+           amount > 0 AND due BETWEEN DATE '{ttm_start}' AND DATE '{as_of}' AS due_in_ttm,
+           issue <= DATE '{as_of}' AND (paid IS NULL OR paid > DATE '{as_of}') AS open,
+           date_diff('day', due, DATE '{as_of}') AS past_due
+    FROM inv),
+money AS (
+    SELECT client_id,
+           sum(amount) FILTER (WHERE issue BETWEEN DATE '{q_start}' AND DATE '{as_of}') AS revenue_q,
+           sum(amount) FILTER (WHERE issue BETWEEN DATE '{ttm_start}' AND DATE '{as_of}')
+               AS revenue_ttm,
+           sum(amount) FILTER (WHERE issue BETWEEN DATE '{prior_start}' AND DATE '{prior_end}')
+               AS revenue_prior,
+           sum(amount * late) FILTER (WHERE due_in_ttm) / sum(amount) FILTER (WHERE due_in_ttm)
+               AS days_late_avg,
+           count(*) FILTER (WHERE due_in_ttm AND late > 0)
+               / nullif(count(*) FILTER (WHERE due_in_ttm), 0)
+               AS late_share,
+           sum(amount) FILTER (WHERE open AND past_due <= 0) AS aging_current,
+           sum(amount) FILTER (WHERE open AND past_due BETWEEN 1 AND 30) AS aging_1_30,
+           sum(amount) FILTER (WHERE open AND past_due BETWEEN 31 AND 60) AS aging_31_60,
+           sum(amount) FILTER (WHERE open AND past_due BETWEEN 61 AND 90) AS aging_61_90,
+           sum(amount) FILTER (WHERE open AND past_due > 90) AS aging_90_plus,
+           sum(amount) FILTER (WHERE open AND past_due > 0) AS overdue_amount
+    FROM inv_days GROUP BY client_id),
+incidents AS (
+    SELECT client_id, sum(severity) AS incidents_ttm FROM ev
+    WHERE kind IN ('scope_creep', 'after_hours', 'rush', 'complaint', 'dispute', 'abuse')
+      AND date BETWEEN DATE '{ttm_start}' AND DATE '{as_of}'
+    GROUP BY client_id),
+alignment AS (
+    SELECT client_id, avg(rating) AS alignment_score FROM asm
+    WHERE date BETWEEN DATE '{ttm_start}' AND DATE '{as_of}' GROUP BY client_id),
+joined AS (
+    SELECT c.client_id, c.name,
+           coalesce(m.revenue_q, 0) AS revenue_q, coalesce(m.revenue_ttm, 0) AS revenue_ttm,
+           coalesce(m.revenue_prior, 0) AS revenue_prior, coalesce(w.hours_ttm, 0) AS hours_ttm,
+           coalesce(w.non_billable / nullif(w.hours_ttm, 0), 0) AS non_billable_share,
+           coalesce(w.labour_cost_ttm, 0) AS labour_cost_ttm,
+           coalesce(m.days_late_avg, 0) AS days_late_avg, coalesce(m.late_share, 0) AS late_share,
+           coalesce(m.overdue_amount, 0) AS overdue_amount,
+           coalesce(i.incidents_ttm, 0) AS incidents_ttm, a.alignment_score,
+           coalesce(m.aging_current, 0) AS aging_current, coalesce(m.aging_1_30, 0) AS aging_1_30,
+           coalesce(m.aging_31_60, 0) AS aging_31_60, coalesce(m.aging_61_90, 0) AS aging_61_90,
+           coalesce(m.aging_90_plus, 0) AS aging_90_plus
+    FROM clients AS c
+    LEFT JOIN work AS w USING (client_id) LEFT JOIN money AS m USING (client_id)
+    LEFT JOIN incidents AS i USING (client_id) LEFT JOIN alignment AS a USING (client_id)),
+rated AS (
+    SELECT *, revenue_ttm - labour_cost_ttm AS margin_ttm,
+           CASE WHEN hours_ttm > 0 THEN revenue_ttm / hours_ttm END AS effective_rate_ttm,
+           CASE WHEN revenue_prior > 0 THEN revenue_ttm / revenue_prior - 1 END AS growth_ttm,
+           revenue_ttm / sum(revenue_ttm) OVER () AS revenue_share
+    FROM joined)
+SELECT *,
+       CASE WHEN hours_ttm > 0 THEN rank() OVER (PARTITION BY hours_ttm > 0
+                                                 ORDER BY effective_rate_ttm DESC) END AS rate_rank
+FROM rated ORDER BY client_id
+"""
+
+DUCKDB_SCRIPT = textwrap.dedent(
+    """
+    import sys, duckdb
+    sql, out = open(sys.argv[1]).read(), sys.argv[2]
+    duckdb.sql(sql).write_csv(out)
+    """
+)
+
+COMPARED = [
+    "revenue_q", "revenue_ttm", "revenue_prior", "hours_ttm", "non_billable_share",
+    "labour_cost_ttm", "margin_ttm", "effective_rate_ttm", "days_late_avg", "late_share",
+    "overdue_amount", "incidents_ttm", "growth_ttm", "alignment_score", "aging_current",
+    "aging_1_30", "aging_31_60", "aging_61_90", "aging_90_plus", "revenue_share", "rate_rank",
+]  # fmt: skip
+
+
+def measured(command: list[str]) -> dict:
+    """Wall time and peak memory of ``command`` run as its own process."""
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, check=True
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["code"]:
+        sys.exit(f"failed: {' '.join(command)}\n{done.stderr}")
+    return result
+
+
+def sample_book(cache: Path, clients: int, entries: int, invoices: int) -> Path:
+    book = cache / f"book-{clients}-{entries}-{invoices}"
+    if not (book / "time_entries.csv").exists():
+        print(f"generating {book} (once) ...", flush=True)
+        command = [str(BIN / "pumpkin"), "sample", "--clients", str(clients)]
+        command += ["--entries", str(entries), "--invoices", str(invoices), "--out", str(book)]
+        print(f"  {measured(command)['seconds']:.1f} s", flush=True)
+    return book
+
+
+def sql_for(book: Path, quarter: str) -> str:
+    from helpers.quarters import as_of, prior_window, quarter_window, ttm_window
+
+    return SQL.format(
+        book=book.as_posix(),
+        q_start=quarter_window(quarter).start.date(),
+        as_of=as_of(quarter).date(),
+        ttm_start=ttm_window(quarter).start.date(),
+        prior_start=prior_window(quarter).start.date(),
+        prior_end=prior_window(quarter).end.date(),
+        default_rate=DEFAULT_COST_RATE,
+    )
+
+
+def compare(pumpkin_csv: Path, duckdb_csv: Path) -> None:
+    import pandas as pd
+
+    ours = pd.read_csv(pumpkin_csv).set_index("client_id").sort_index()
+    theirs = pd.read_csv(duckdb_csv).set_index("client_id").sort_index()
+    assert ours.index.equals(theirs.index), "the two results have different clients"
+    print("largest difference per column (pumpkin vs DuckDB):")
+    worst = {c: float((ours[c] - theirs[c]).abs().max(skipna=True) or 0.0) for c in COMPARED}
+    both_empty = {c: bool((ours[c].isna() == theirs[c].isna()).all()) for c in COMPARED}
+    for column, diff in worst.items():
+        flag = "" if diff < 1e-6 and both_empty[column] else "   <-- differs"
+        if column == "rate_rank" and diff <= 1:
+            flag = "   (ties broken differently where rates agree to ~1e-12: summation order)"
+        print(f"  {column:22s} {diff:.3g}{flag}")
+
+
+def time_classify(book: Path) -> None:
+    import time
+
+    import numpy as np
+
+    from helpers.book import load_book
+    from helpers.metrics import raw_metrics
+    from helpers.patch import classify
+    from helpers.settings import Settings
+
+    raw = raw_metrics(load_book(book), QUARTER, Settings())
+    settings = [Settings(), Settings().replace(prune_percentile=20.0, value_threshold=40.0)]
+    times = []
+    for k in range(30):
+        start = time.perf_counter()
+        classify(raw, settings[k % 2])
+        times.append(time.perf_counter() - start)
+    print(
+        f"classify on {len(raw)} clients: median {np.median(times) * 1000:.1f} ms, "
+        f"best {min(times) * 1000:.1f} ms (30 runs, target < 30 ms)"
+    )
+
+
+def breakdown(book: Path, out: Path) -> None:
+    """Where ``pumpkin metrics`` spends its time, stage by stage, in this process."""
+    import time
+
+    start = time.perf_counter()
+    from helpers import metrics
+    from helpers.book import load_book
+    from helpers.patch import classify
+    from helpers.settings import Settings
+    from helpers.tables import write_table
+
+    stages = {"imports": time.perf_counter() - start}
+
+    def timed(name, f, *args):
+        began = time.perf_counter()
+        value = f(*args)
+        stages[name] = time.perf_counter() - began
+        return value
+
+    settings = Settings()
+    loaded = timed("load_book (read + validate CSVs)", load_book, book)
+    prep = timed("prepare arrays (client codes)", metrics._prepare, loaded, settings)
+    raw = timed(
+        "raw_metrics incl. potential", metrics._raw_from_prepared, prep, loaded, QUARTER, settings
+    )
+    timed("  of which client_potential", metrics.potential, loaded, QUARTER, settings, raw)
+    table = timed("classify (scores, segments, actions)", classify, raw, settings)
+    timed("write CSV", write_table, table, out / "breakdown.csv")
+    print("breakdown of pumpkin metrics (in one process):")
+    for name, seconds in stages.items():
+        print(f"  {name:40s} {seconds:6.2f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--entries", type=int, default=2_000_000)
+    parser.add_argument("--invoices", type=int, default=300_000)
+    parser.add_argument("--quarter", default=QUARTER)
+    parser.add_argument("--cache", type=Path, default=ROOT / ".bench", help="book cache (.bench/)")
+    parser.add_argument("--classify", action="store_true", help="also time classify (sliders)")
+    parser.add_argument("--breakdown", action="store_true", help="also time each stage")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating runs of each (3)")
+    args = parser.parse_args(argv)
+
+    args.cache.mkdir(parents=True, exist_ok=True)
+    book = sample_book(args.cache, args.clients, args.entries, args.invoices)
+    out = args.cache / f"out-{args.entries}"
+    out.mkdir(exist_ok=True)
+    sql_file = out / "metrics.sql"
+    sql_file.write_text(sql_for(book, args.quarter), encoding="utf-8")
+
+    pumpkin_csv, duckdb_csv = out / "pumpkin.csv", out / "duckdb.csv"
+    pumpkin_command = [str(BIN / "pumpkin"), "metrics", "--data", str(book)]
+    pumpkin_command += ["--quarter", args.quarter, "--out", str(pumpkin_csv)]
+    duck_command = [sys.executable, "-c", DUCKDB_SCRIPT, str(sql_file), str(duckdb_csv)]
+    runs: dict[str, list[dict]] = {"pumpkin metrics": [], "duckdb SQL": []}
+    for _ in range(args.repeat):  # alternate, so both see the same machine load
+        runs["pumpkin metrics"].append(measured(pumpkin_command))
+        runs["duckdb SQL"].append(measured(duck_command))
+
+    size = f"{args.clients} clients, {args.entries:,} entries, {args.invoices:,} invoices"
+    print(
+        f"book: {size} ({book}); {args.repeat} alternating run(s) each, load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end"
+    )
+    best = {}
+    for name, results in runs.items():
+        seconds = sorted(r["seconds"] for r in results)
+        best[name] = seconds[0]
+        print(
+            f"{name:16s} best {seconds[0]:.2f} s, median {statistics.median(seconds):.2f} s, "
+            f"peak {max(r['peak_mb'] for r in results):.0f} MB"
+        )
+    ratio = best["pumpkin metrics"] / best["duckdb SQL"]
+    verdict = "met" if ratio <= 2 else "NOT met"
+    print(f"ratio pumpkin / duckdb (best times): {ratio:.2f}x (target <= 2x: {verdict})")
+    compare(pumpkin_csv, duckdb_csv)
+    if args.classify:
+        time_classify(book)
+    if args.breakdown:
+        breakdown(book, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,557 @@
+"""Per-client metrics for a quarter: the measured columns of the metric contract, and views of them.
+
+``raw_metrics`` does the expensive part once (vectorised aggregation of the big tables with integer
+client codes and ``np.bincount``: no per-client Python loops); ``helpers.patch.classify`` then adds
+the cheap scores, segment and actions, so sliders can re-classify without re-aggregating.
+
+Definitions (the methodology section repeats them). ``as_of`` is the last day of the quarter, the
+TTM window the four quarters ending with it, the prior window the four before. Money is
+``amount_base`` (base currency, converted with ``fx`` by ``helpers.book``).
+
+- ``revenue_q`` / ``revenue_ttm`` / ``revenue_prior``: invoice amounts issued in the quarter / TTM /
+  prior window, credit notes (negative amounts) included.
+- ``hours_ttm`` (billable or not), ``non_billable_share`` (0 without hours), ``labour_cost_ttm``
+  (hours x the person's ``cost_rate``, ``settings.default_cost_rate`` for people without one),
+  ``margin_ttm``, ``effective_rate_ttm`` (empty without hours).
+- ``days_late_avg``: amount-weighted mean of max(0, end - due_date) over invoices with amount > 0
+  due in the TTM window; end is ``paid_date`` when paid on or before as_of, else as_of (a payment
+  after as_of is unknown at as_of: the figures never change when rendered later). ``late_share``:
+  the share (by count) of those invoices late at all.
+- Unpaid at as_of = no ``paid_date`` or one after as_of, issued on or before as_of. Aging buckets by
+  days past due (as_of - due_date): ``aging_current`` (not yet due), ``aging_1_30``,
+  ``aging_31_60``, ``aging_61_90``, ``aging_90_plus`` (more than 90). ``overdue_amount`` is the
+  sum of the past-due buckets. Credit notes that are still open count with their negative amount
+  (they offset what the client owes).
+- ``incidents_ttm``: severity sum of client-caused events in the TTM window; ``growth_ttm`` =
+  revenue_ttm / revenue_prior - 1, empty when the prior revenue is 0 (or negative);
+  ``alignment_score``: mean of the four ratings over every TTM assessment, empty when none.
+- ``revenue_share``: revenue_ttm / the book's revenue_ttm. ``rate_rank`` (1 = highest revenue per
+  hour) and ``rate_percentile`` (0-100, 100 = best: ``100 x average rank / n``) among the clients
+  with hours in the TTM window only; empty for the others.
+- ``expected_revenue_next_4q``: from ``helpers.potential.client_potential`` when available; else a
+  run-rate (``potential_method = "run-rate"``): 2 x the revenue of the last two quarters, floored at
+  0 and discounted by ``settings.discount_rate`` over the year.
+
+Signal columns for the action rules: ``active`` (hours or invoices in the TTM window),
+``rescope_severity_ttm`` (scope_creep + rush + after_hours), ``abuse_ttm`` (count of abuse
+events), ``delivery_severity_ttm`` (rework + missed_deadline: our side), ``owner_rating`` and
+``others_rating`` (mean rating by the client's owner / by everyone else, TTM), ``book_median_rate``,
+``cost_rate_ttm`` (labour cost per hour), ``overdue_90_quarters`` (how many of the last four quarter
+ends had more than ``settings.collect_floor`` more than 90 days past due) and the oldest unpaid
+past-due invoice at as_of (``oldest_overdue_invoice``, ``_days``, ``_amount``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helpers.errors import PumpkinError
+from helpers.patch import input_ranks
+from helpers.quarters import Window, as_of, parse_quarter, prior_window, quarter_window, ttm_window
+from helpers.schema import CLIENT_EVENT_KINDS, EVENT_KINDS, OUR_EVENT_KINDS
+from helpers.settings import Settings
+
+#: The metric contract, in order (``client_metrics`` returns these first, then extra columns).
+CONTRACT_COLUMNS = [
+    "quarter",
+    "client_id",
+    "name",
+    "size",
+    "industry",
+    "owner",
+    "revenue_q",
+    "revenue_ttm",
+    "revenue_prior",
+    "hours_ttm",
+    "non_billable_share",
+    "labour_cost_ttm",
+    "margin_ttm",
+    "effective_rate_ttm",
+    "days_late_avg",
+    "late_share",
+    "overdue_amount",
+    "incidents_ttm",
+    "growth_ttm",
+    "alignment_score",
+    "expected_revenue_next_4q",
+    "potential_method",
+    "aging_current",
+    "aging_1_30",
+    "aging_31_60",
+    "aging_61_90",
+    "aging_90_plus",
+    "revenue_share",
+    "rate_rank",
+    "rate_percentile",
+    "value_score",
+    "headache_score",
+    "segment",
+    "actions",
+    "prune",
+    "reasons",
+]
+#: Extra per-client columns the action rules and reasons read.
+SIGNAL_COLUMNS = [
+    "active",
+    "rescope_severity_ttm",
+    "abuse_ttm",
+    "delivery_severity_ttm",
+    "owner_rating",
+    "others_rating",
+    "book_median_rate",
+    "cost_rate_ttm",
+    "overdue_90_quarters",
+    "oldest_overdue_invoice",
+    "oldest_overdue_days",
+    "oldest_overdue_amount",
+]
+RESCOPE_KINDS = ("scope_creep", "rush", "after_hours")
+AGING_BUCKETS = ("aging_1_30", "aging_31_60", "aging_61_90", "aging_90_plus")
+_DAY = np.timedelta64(1, "D")
+
+
+# ----------------------------------------------------------------------------- preparation
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The book as integer client codes and numpy arrays: built once, reused for every quarter."""
+
+    clients: pd.DataFrame
+    te: dict[str, np.ndarray]
+    inv: dict[str, np.ndarray]
+    ev: dict[str, np.ndarray]
+    asm: dict[str, np.ndarray]
+
+    @property
+    def n(self) -> int:
+        return len(self.clients)
+
+
+def _dates(series: pd.Series) -> np.ndarray:
+    return series.to_numpy(dtype="datetime64[ns]")
+
+
+def _codes(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each value in ``keys`` (-1 when absent), hashed by Arrow (fast on 2M rows)."""
+    if len(values) == 0:
+        return np.array([], dtype=np.int32)
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(keys))
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
+
+
+def _normalised(values: pd.Series) -> np.ndarray:
+    """Names trimmed and case-folded, for matching people across tables."""
+    return values.astype("str").str.strip().str.casefold().to_numpy(dtype=object, na_value=None)
+
+
+def _prepare(book, settings: Settings) -> _Prepared:
+    clients = book.clients[["client_id", "name", "size", "industry", "owner"]].reset_index(
+        drop=True
+    )
+    keys = clients["client_id"]
+    te, inv, ev, asm = book.time_entries, book.invoices, book.events, book.assessments
+    people = book.people.drop_duplicates("person")
+    person = _codes(te["person"], people["person"])
+    rates = np.append(people["cost_rate"].to_numpy(float), settings.default_cost_rate)
+    cost_rate = np.where(np.isnan(rates[person]), settings.default_cost_rate, rates[person])
+    hours = te["hours"].to_numpy(float)
+    asm_code = _codes(asm["client_id"], keys)
+    owners = np.append(_normalised(clients["owner"]), None)
+    by_owner = (
+        (_normalised(asm["assessor"]) == owners[asm_code]) if len(asm) else np.array([], bool)
+    )
+    ratings = asm[["alignment", "transparency", "respect", "fit"]].to_numpy(float)
+    return _Prepared(
+        clients=clients,
+        te={
+            "code": _codes(te["client_id"], keys),
+            "date": _dates(te["date"]),
+            "hours": hours,
+            "billable": te["billable"].fillna(True).astype(bool).to_numpy(),
+            "cost": hours * cost_rate,
+        },
+        inv={
+            "code": _codes(inv["client_id"], keys),
+            "issue": _dates(inv["issue_date"]),
+            "due": _dates(inv["due_date"]),
+            "paid": _dates(inv["paid_date"]),
+            "amount": inv["amount_base"].to_numpy(float),
+            "invoice_id": inv["invoice_id"].astype("str").to_numpy(dtype=object),
+        },
+        ev={
+            "code": _codes(ev["client_id"], keys),
+            "date": _dates(ev["date"]),
+            "kind": _codes(ev["kind"], pd.Series(EVENT_KINDS)),
+            "severity": ev["severity"].fillna(1.0).to_numpy(float),
+        },
+        asm={
+            "code": asm_code,
+            "date": _dates(asm["date"]),
+            "mean": ratings.mean(axis=1) if len(asm) else np.array([], dtype=float),
+            "by_owner": np.asarray(by_owner, dtype=bool),
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- aggregation
+
+
+def _within(dates: np.ndarray, window) -> np.ndarray:
+    return (dates >= np.datetime64(window.start, "ns")) & (dates <= np.datetime64(window.end, "ns"))
+
+
+def _sum(codes: np.ndarray, weights: np.ndarray | None, mask: np.ndarray, n: int) -> np.ndarray:
+    """Per-client sum of ``weights`` (count when None) over the rows in ``mask``."""
+    keep = mask & (codes >= 0)
+    w = None if weights is None else weights[keep]
+    return np.bincount(codes[keep], weights=w, minlength=n).astype(float)
+
+
+def _divide(num: np.ndarray, den: np.ndarray, *, empty: float = np.nan) -> np.ndarray:
+    out = np.full(num.shape, empty, dtype=float)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def _money_measures(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+    inv, n = prep.inv, prep.n
+    code, amount = inv["code"], inv["amount"]
+    revenue_q = _sum(code, amount, _within(inv["issue"], quarter_window(quarter)), n)
+    in_ttm = _within(inv["issue"], ttm_window(quarter))
+    revenue_ttm = _sum(code, amount, in_ttm, n)
+    revenue_prior = _sum(code, amount, _within(inv["issue"], prior_window(quarter)), n)
+    last_two = quarter_window(str(parse_quarter(quarter) - 1)).start
+    recent = _within(inv["issue"], Window(last_two, as_of(quarter)))
+    return {
+        "revenue_q": revenue_q,
+        "revenue_ttm": revenue_ttm,
+        "revenue_prior": revenue_prior,
+        "revenue_last_2q": _sum(code, amount, recent, n),
+        "invoices_ttm": _sum(code, None, in_ttm, n),
+        "growth_ttm": np.where(revenue_prior > 0, _divide(revenue_ttm, revenue_prior) - 1, np.nan),
+    }
+
+
+def _lateness(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+    inv, n, end = prep.inv, prep.n, np.datetime64(as_of(quarter), "ns")
+    due_in_ttm = _within(inv["due"], ttm_window(quarter)) & (inv["amount"] > 0)
+    paid_by_then = inv["paid"] <= end
+    finish = np.where(paid_by_then, inv["paid"], end)
+    days = np.clip((finish - inv["due"]) / _DAY, 0, None)
+    days = np.where(due_in_ttm, days, 0.0)
+    weight = _sum(inv["code"], inv["amount"], due_in_ttm, n)
+    count = _sum(inv["code"], None, due_in_ttm, n)
+    return {
+        "days_late_avg": _divide(
+            _sum(inv["code"], days * inv["amount"], due_in_ttm, n), weight, empty=0.0
+        ),
+        "late_share": _divide(
+            _sum(inv["code"], None, due_in_ttm & (days > 0), n), count, empty=0.0
+        ),
+    }
+
+
+def _days_past_due(prep: _Prepared, end: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+    """(open at ``end``, days past due at ``end``) per invoice."""
+    inv = prep.inv
+    open_ = (inv["issue"] <= end) & ~(inv["paid"] <= end)
+    return open_, (end - inv["due"]) / _DAY
+
+
+def _aging(prep: _Prepared, quarter: str, floor: float) -> dict[str, np.ndarray]:
+    inv, n, end = prep.inv, prep.n, np.datetime64(as_of(quarter), "ns")
+    open_, days = _days_past_due(prep, end)
+    code, amount = inv["code"], inv["amount"]
+    out = {"aging_current": _sum(code, amount, open_ & (days <= 0), n)}
+    for name, low, high in (
+        ("aging_1_30", 1, 30),
+        ("aging_31_60", 31, 60),
+        ("aging_61_90", 61, 90),
+        ("aging_90_plus", 91, np.inf),
+    ):
+        out[name] = _sum(code, amount, open_ & (days >= low) & (days <= high), n)
+    out["overdue_amount"] = sum(out[b] for b in AGING_BUCKETS)
+    out["overdue_90_quarters"] = _overdue_90_quarters(prep, quarter, floor)
+    out.update(_oldest_overdue(prep, open_ & (days >= 1) & (amount > 0), days))
+    return out
+
+
+def _overdue_90_quarters(prep: _Prepared, quarter: str, floor: float) -> np.ndarray:
+    """At how many of the last four quarter ends money > 90 days past due exceeded ``floor``."""
+    inv, n, count = prep.inv, prep.n, np.zeros(prep.n)
+    for k in range(4):
+        end = np.datetime64(as_of(str(parse_quarter(quarter) - k)), "ns")
+        open_, days = _days_past_due(prep, end)
+        count += _sum(inv["code"], inv["amount"], open_ & (days > 90), n) > floor
+    return count
+
+
+def _oldest_overdue(prep: _Prepared, mask: np.ndarray, days: np.ndarray) -> dict[str, np.ndarray]:
+    inv, n = prep.inv, prep.n
+    rows = np.flatnonzero(mask & (inv["code"] >= 0))
+    invoice = np.full(n, None, dtype=object)
+    oldest_days, oldest_amount = np.full(n, np.nan), np.full(n, np.nan)
+    if len(rows):
+        order = rows[
+            np.lexsort((inv["invoice_id"][rows].astype(str), -days[rows], inv["code"][rows]))
+        ]
+        codes = inv["code"][order]
+        first = order[np.r_[True, codes[1:] != codes[:-1]]]
+        invoice[inv["code"][first]] = inv["invoice_id"][first]
+        oldest_days[inv["code"][first]] = days[first]
+        oldest_amount[inv["code"][first]] = inv["amount"][first]
+    return {
+        "oldest_overdue_invoice": invoice,
+        "oldest_overdue_days": oldest_days,
+        "oldest_overdue_amount": oldest_amount,
+    }
+
+
+def _work(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+    te, n = prep.te, prep.n
+    in_ttm = _within(te["date"], ttm_window(quarter))
+    hours = _sum(te["code"], te["hours"], in_ttm, n)
+    non_billable = _sum(te["code"], te["hours"], in_ttm & ~te["billable"], n)
+    cost = _sum(te["code"], te["cost"], in_ttm, n)
+    return {
+        "hours_ttm": hours,
+        "non_billable_share": _divide(non_billable, hours, empty=0.0),
+        "labour_cost_ttm": cost,
+        "cost_rate_ttm": _divide(cost, hours),
+    }
+
+
+def _events(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+    ev, n = prep.ev, prep.n
+    in_ttm = _within(ev["date"], ttm_window(quarter))
+
+    def severity(kinds) -> np.ndarray:
+        wanted = [EVENT_KINDS.index(k) for k in kinds]
+        return _sum(ev["code"], ev["severity"], in_ttm & np.isin(ev["kind"], wanted), n)
+
+    return {
+        "incidents_ttm": severity(list(CLIENT_EVENT_KINDS)),
+        "rescope_severity_ttm": severity(list(RESCOPE_KINDS)),
+        "abuse_ttm": _sum(ev["code"], None, in_ttm & (ev["kind"] == EVENT_KINDS.index("abuse")), n),
+        "delivery_severity_ttm": severity(list(OUR_EVENT_KINDS)),
+    }
+
+
+def _alignment(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+    asm, n = prep.asm, prep.n
+    in_ttm = _within(asm["date"], ttm_window(quarter))
+
+    def mean(mask: np.ndarray) -> np.ndarray:
+        return _divide(_sum(asm["code"], asm["mean"], mask, n), _sum(asm["code"], None, mask, n))
+
+    return {
+        "alignment_score": mean(in_ttm),
+        "owner_rating": mean(in_ttm & asm["by_owner"]),
+        "others_rating": mean(in_ttm & ~asm["by_owner"]),
+    }
+
+
+# ----------------------------------------------------------------------------- potential
+
+
+def run_rate_potential(revenue_last_2q: pd.Series, settings: Settings) -> pd.Series:
+    """The fallback estimate of next year's revenue: 2 x the last two quarters, discounted."""
+    return (2 * revenue_last_2q).clip(lower=0) / (1 + settings.discount_rate)
+
+
+def potential(book, quarter: str, settings: Settings, raw: pd.DataFrame) -> pd.DataFrame:
+    """``client_id``, ``expected_revenue_next_4q``, ``potential_method`` (+ what the model adds).
+
+    Uses ``helpers.potential.client_potential`` when the module exists, else the run-rate.
+    """
+    try:
+        from helpers.potential import client_potential
+    except ModuleNotFoundError as exc:
+        if exc.name != "helpers.potential":
+            raise
+        return pd.DataFrame(
+            {
+                "client_id": raw["client_id"],
+                "expected_revenue_next_4q": run_rate_potential(raw["revenue_last_2q"], settings),
+                "potential_method": "run-rate",
+            }
+        )
+    return client_potential(book, quarter, settings)
+
+
+def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
+    extra = [c for c in estimate.columns if c == "client_id" or c not in raw.columns]
+    merged = raw.merge(
+        estimate[extra].drop_duplicates("client_id"),
+        on="client_id",
+        how="left",
+        validate="one_to_one",
+    )
+    return merged.assign(
+        expected_revenue_next_4q=merged["expected_revenue_next_4q"].fillna(0.0).astype(float),
+        potential_method=merged["potential_method"].fillna("none"),
+    )
+
+
+# ----------------------------------------------------------------------------- ranks
+
+
+def _rate_ranks(frame: pd.DataFrame) -> pd.DataFrame:
+    rate = frame["effective_rate_ttm"].where(frame["hours_ttm"] > 0)
+    ranked = rate.notna().sum()
+    rank = rate.rank(ascending=False, method="min")
+    return frame.assign(
+        rate_rank=rank.astype("Int64"),
+        rate_percentile=rate.rank(method="average") * 100 / max(ranked, 1),
+        book_median_rate=rate.median() if ranked else np.nan,
+    )
+
+
+# ----------------------------------------------------------------------------- public
+
+
+def _raw_from_prepared(prep: _Prepared, book, quarter: str, settings: Settings) -> pd.DataFrame:
+    parse_quarter(quarter)
+    measures = {
+        **_money_measures(prep, quarter),
+        **_work(prep, quarter),
+        **_lateness(prep, quarter),
+        **_aging(prep, quarter, settings.collect_floor),
+        **_events(prep, quarter),
+        **_alignment(prep, quarter),
+    }
+    raw = prep.clients.assign(quarter=quarter, **measures)
+    total = raw["revenue_ttm"].sum()
+    raw = raw.assign(
+        margin_ttm=raw["revenue_ttm"] - raw["labour_cost_ttm"],
+        effective_rate_ttm=_divide(raw["revenue_ttm"].to_numpy(), raw["hours_ttm"].to_numpy()),
+        revenue_share=raw["revenue_ttm"] / total if total else 0.0,
+        active=(raw["hours_ttm"] > 0) | (raw["invoices_ttm"] > 0),
+        overdue_90_quarters=raw["overdue_90_quarters"].astype(int),
+        abuse_ttm=raw["abuse_ttm"].astype(int),
+    )
+    raw = _with_potential(raw, potential(book, quarter, settings, raw))
+    raw = _rate_ranks(raw)
+    measured = [c for c in CONTRACT_COLUMNS if c in raw.columns]
+    return input_ranks(raw[measured + [c for c in raw.columns if c not in measured]])
+
+
+def raw_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
+    """The measured contract columns (and the rule signals) for ``quarter``, one row per client."""
+    settings = settings or Settings()
+    return _raw_from_prepared(_prepare(book, settings), book, quarter, settings)
+
+
+def client_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
+    """The full metric contract: measured columns, scores, segment, actions and reasons."""
+    from helpers.patch import classify
+
+    settings = settings or Settings()
+    return classify(raw_metrics(book, quarter, settings), settings)
+
+
+def metrics_for_quarters(
+    book, quarters: Sequence[str], settings: Settings | None = None
+) -> pd.DataFrame:
+    """``client_metrics`` for several quarters, long (one row per client per quarter).
+
+    The book is turned into arrays once and reused for every quarter.
+    """
+    from helpers.patch import classify
+
+    settings = settings or Settings()
+    if not quarters:
+        raise PumpkinError("no quarters given")
+    prep = _prepare(book, settings)
+    frames = [classify(_raw_from_prepared(prep, book, q, settings), settings) for q in quarters]
+    return pd.concat(frames, ignore_index=True)
+
+
+def whale_curve(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Clients ranked by margin (highest first) with the cumulative share of margin and clients.
+
+    The cumulative margin share rises above 1 and comes back down: the unprofitable tail gives
+    back part of what the best clients earn (the "whale curve").
+    """
+    ranked = metrics.sort_values(["margin_ttm", "client_id"], ascending=[False, True])
+    total = ranked["margin_ttm"].sum()
+    n = len(ranked)
+    return (
+        ranked[
+            ["client_id", "name", "margin_ttm", "segment"]
+            if "segment" in ranked.columns
+            else ["client_id", "name", "margin_ttm"]
+        ]
+        .reset_index(drop=True)
+        .assign(
+            rank=lambda d: np.arange(1, n + 1),
+            cumulative_margin=lambda d: d["margin_ttm"].cumsum(),
+            cumulative_margin_share=lambda d: d["margin_ttm"].cumsum() / total if total else np.nan,
+            cumulative_client_share=lambda d: d["rank"] / n,
+        )
+    )
+
+
+SEGMENTS = ("prize", "tangled", "seedling", "weed")
+
+
+def segment_counts(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Clients, TTM revenue and margin per segment (every segment listed, zeros included)."""
+    return (
+        metrics.groupby("segment", observed=False)
+        .agg(
+            clients=("client_id", "size"),
+            revenue_ttm=("revenue_ttm", "sum"),
+            margin_ttm=("margin_ttm", "sum"),
+            hours_ttm=("hours_ttm", "sum"),
+        )
+        .reindex(list(SEGMENTS), fill_value=0)
+        .rename_axis("segment")
+        .reset_index()
+        .assign(share=lambda d: d["clients"] / max(d["clients"].sum(), 1))
+    )
+
+
+def segment_transitions(long: pd.DataFrame) -> pd.DataFrame:
+    """Per client, its segment in each quarter and the next: client_id, name, from/to quarter and
+    segment (from a long ``metrics_for_quarters`` frame)."""
+    ordered = long.sort_values(["client_id", "quarter"])
+    nxt = ordered.groupby("client_id", sort=False)[["quarter", "segment"]].shift(-1)
+    return (
+        ordered.assign(to_quarter=nxt["quarter"], to_segment=nxt["segment"])
+        .dropna(subset=["to_quarter"])
+        .rename(columns={"quarter": "from_quarter", "segment": "from_segment"})[
+            ["client_id", "name", "from_quarter", "to_quarter", "from_segment", "to_segment"]
+        ]
+        .reset_index(drop=True)
+    )
+
+
+def movement_counts(transitions: pd.DataFrame) -> pd.DataFrame:
+    """How many clients moved from each segment to each other one, per pair of quarters."""
+    return (
+        transitions.groupby(["from_quarter", "to_quarter", "from_segment", "to_segment"])
+        .size()
+        .rename("count")
+        .reset_index()
+    )
+
+
+def segment_movement(
+    book, quarters: Sequence[str], settings: Settings | None = None, *, per_client: bool = False
+) -> pd.DataFrame:
+    """Quarter-over-quarter movement between segments: from_segment, to_segment, count (per pair
+    of consecutive quarters). ``per_client=True`` gives the per-client from/to frame instead."""
+    transitions = segment_transitions(metrics_for_quarters(book, quarters, settings))
+    return transitions if per_client else movement_counts(transitions)

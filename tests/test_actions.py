@@ -1,0 +1,405 @@
+"""Each action rule, both ways, on purpose-built clients (issues 3 and 9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.actions import ACTIONS, FIX_ACTIONS, assign_actions
+from helpers.book import load_book
+from helpers.metrics import client_metrics
+from helpers.settings import Settings
+
+from .test_metrics import invoice, write_book
+
+S = Settings()
+
+#: A plain, healthy client: every rule's input sits well away from its threshold.
+BASE = {
+    "client_id": "x",
+    "name": "X",
+    "size": "small",
+    "owner": "Ann",
+    "active": True,
+    "hours_ttm": 100.0,
+    "revenue_ttm": 10_000.0,
+    "revenue_share": 0.1,
+    "effective_rate_ttm": 100.0,
+    "cost_rate_ttm": 50.0,
+    "book_median_rate": 100.0,
+    "rate_rank": 5,
+    "rate_percentile": 50.0,
+    "rescope_severity_ttm": 0.0,
+    "days_late_avg": 0.0,
+    "late_share": 0.0,
+    "owner_rating": 4.0,
+    "others_rating": 4.0,
+    "delivery_severity_ttm": 0.0,
+    "aging_90_plus": 0.0,
+    "overdue_amount": 0.0,
+    "overdue_90_quarters": 0,
+    "oldest_overdue_invoice": None,
+    "oldest_overdue_days": np.nan,
+    "growth_ttm": 0.0,
+    "expected_revenue_next_4q": 10_000.0,
+    "abuse_ttm": 0,
+    "value_score": 60.0,
+    "headache_score": 40.0,
+    "segment": "prize",
+}
+
+
+def act(settings: Settings = S, **changes) -> pd.Series:
+    """The actions of one client built from BASE with ``changes``."""
+    frame = pd.DataFrame([{**BASE, **changes}]).astype({"rate_rank": "Int64"})
+    return assign_actions(frame, settings).iloc[0]
+
+
+def codes(row: pd.Series) -> list[str]:
+    return row["actions"].split(";")
+
+
+def test_vocabulary():
+    assert set(ACTIONS) == {
+        "GROW",
+        "KEEP",
+        "NURTURE",
+        "REPRICE",
+        "RESCOPE",
+        "INVOICE_MORE_OFTEN",
+        "REASSIGN_OWNER",
+        "IMPROVE_DELIVERY",
+        "COLLECT",
+        "PRUNE",
+    }
+    assert list(ACTIONS)[0] == "PRUNE"
+    assert set(FIX_ACTIONS) == {
+        "REPRICE",
+        "RESCOPE",
+        "INVOICE_MORE_OFTEN",
+        "REASSIGN_OWNER",
+        "IMPROVE_DELIVERY",
+        "COLLECT",
+    }
+    assert all(isinstance(v, str) and v for v in ACTIONS.values())
+
+
+def test_grow_for_prize_keep_otherwise():
+    assert codes(act()) == ["GROW"]
+    row = act(segment="tangled")
+    assert codes(row) == ["KEEP"] and not row["prune"]
+    assert "nothing to change" in row["reasons"]
+
+
+def test_nurture_on_growth_or_potential_when_value_is_low():
+    assert codes(act(segment="seedling", growth_ttm=0.5)) == ["NURTURE"]
+    assert "grew 50%" in act(segment="seedling", growth_ttm=0.5)["reasons"]
+    assert codes(act(segment="seedling", growth_ttm=0.1)) == ["KEEP"]
+    assert codes(act(segment="seedling", expected_revenue_next_4q=13_000.0)) == ["NURTURE"]
+    assert codes(act(segment="seedling", expected_revenue_next_4q=12_000.0)) == ["KEEP"]
+    assert codes(act(segment="prize", growth_ttm=0.5)) == ["GROW"]  # high value: not nurture
+
+
+def test_reprice_below_cost_or_far_below_the_book():
+    below_cost = act(effective_rate_ttm=40.0)
+    assert "REPRICE" in codes(below_cost) and "50 USD per hour" in below_cost["reasons"]
+    assert "REPRICE" in codes(act(effective_rate_ttm=55.0))  # 55 < 0.6 x 100
+    assert "REPRICE" not in codes(act(effective_rate_ttm=70.0))
+    assert "REPRICE" not in codes(act(effective_rate_ttm=40.0, revenue_share=0.001))
+
+
+def test_rescope_on_client_caused_incidents():
+    row = act(rescope_severity_ttm=4.0)
+    assert "RESCOPE" in codes(row) and "severity 4" in row["reasons"]
+    assert "RESCOPE" not in codes(act(rescope_severity_ttm=3.0))
+
+
+@pytest.mark.parametrize("size", ["small", "medium", None])
+def test_small_late_payer_is_told_to_invoice_more_often(size):
+    row = act(size=size, days_late_avg=20.0, late_share=0.5)
+    assert "INVOICE_MORE_OFTEN" in codes(row) and "20 days late" in row["reasons"]
+
+
+def test_large_late_payer_gets_no_action_but_a_reason():
+    row = act(size="large", days_late_avg=38.0, late_share=0.5)
+    assert codes(row) == ["GROW"]
+    assert "38 days late" in row["reasons"] and "payables policy" in row["reasons"]
+
+
+def test_occasional_or_slight_lateness_is_not_a_late_payer():
+    assert "INVOICE_MORE_OFTEN" not in codes(act(days_late_avg=20.0, late_share=0.1))
+    assert "INVOICE_MORE_OFTEN" not in codes(act(days_late_avg=2.0, late_share=0.9))
+
+
+def test_reassign_owner_when_it_is_just_the_owner():
+    row = act(owner_rating=2.0, others_rating=4.0)
+    assert "REASSIGN_OWNER" in codes(row) and "Ann" in row["reasons"]
+    assert "REASSIGN_OWNER" not in codes(act(owner_rating=3.0, others_rating=4.0))  # small gap
+    assert "REASSIGN_OWNER" not in codes(act(owner_rating=1.0, others_rating=3.0))  # all dislike
+    assert "REASSIGN_OWNER" not in codes(act(owner_rating=np.nan, others_rating=4.5))
+
+
+def test_improve_delivery_and_it_protects_from_the_rate_prune():
+    row = act(delivery_severity_ttm=3.0, rate_percentile=5.0, segment="weed")
+    assert "IMPROVE_DELIVERY" in codes(row) and not row["prune"]
+    row = act(delivery_severity_ttm=2.0, rate_percentile=5.0, segment="weed")
+    assert "IMPROVE_DELIVERY" not in codes(row) and row["prune"]
+
+
+def test_prune_abuse_whatever_the_revenue():
+    row = act(abuse_ttm=1, revenue_share=0.4, value_score=99.0)
+    assert codes(row) == ["PRUNE"] and row["prune"]
+    assert "abuse" in row["reasons"]
+
+
+def test_prune_bottom_of_the_book_on_revenue_per_hour_unless_fixable_or_nurture():
+    row = act(rate_percentile=5.0, segment="seedling")
+    assert codes(row) == ["PRUNE"] and "bottom 10%" in row["reasons"]
+    assert not act(rate_percentile=15.0, segment="seedling")["prune"]
+    repriced = act(rate_percentile=5.0, segment="seedling", effective_rate_ttm=40.0)
+    assert "REPRICE" in codes(repriced) and not repriced["prune"]
+    nurtured = act(rate_percentile=5.0, segment="seedling", growth_ttm=1.0)
+    assert codes(nurtured) == ["NURTURE"]
+    assert act(rate_percentile=15.0, segment="seedling", settings=S.replace(prune_percentile=20))[
+        "prune"
+    ]
+
+
+def test_prune_weed_without_a_fixable_cause():
+    row = act(segment="weed")
+    assert row["prune"] and "weed" in row["reasons"]
+    fixable = act(segment="weed", rescope_severity_ttm=5.0)
+    assert codes(fixable) == ["RESCOPE"] and not fixable["prune"]
+
+
+def test_collect_names_the_amount_the_oldest_invoice_and_its_age():
+    row = act(aging_90_plus=2500.0, oldest_overdue_invoice="INV-9", oldest_overdue_days=95.0)
+    assert codes(row) == ["COLLECT", "GROW"] and not row["prune"]
+    assert "2,500 USD" in row["reasons"] and "INV-9" in row["reasons"]
+    assert "95 days" in row["reasons"]
+    assert "COLLECT" not in codes(act(aging_90_plus=50.0))  # under the floor
+
+
+def test_nonpayer_two_quarter_ends_or_high_share():
+    row = act(overdue_90_quarters=2, aging_90_plus=500.0, overdue_amount=500.0)
+    assert row["prune"] and "2 of the last four quarter ends" in row["reasons"]
+    assert codes(row) == ["PRUNE", "COLLECT"]  # collect before leaving
+    assert not act(overdue_90_quarters=1, aging_90_plus=500.0, overdue_amount=500.0)["prune"]
+    row = act(overdue_amount=6000.0)
+    assert row["prune"] and "60% of" in row["reasons"]
+    assert not act(overdue_amount=4000.0)["prune"]
+
+
+def test_large_nonpayer_that_paid_is_not_pruned_and_the_reason_says_why():
+    row = act(size="large", overdue_90_quarters=2, aging_90_plus=0.0, overdue_amount=0.0)
+    assert not row["prune"] and "large company" in row["reasons"]
+    assert "not pruned" in row["reasons"]
+    unpaid = act(size="large", overdue_90_quarters=2, aging_90_plus=800.0, overdue_amount=800.0)
+    assert unpaid["prune"]
+
+
+def test_inactive_clients_keep_with_a_reason_but_still_collect():
+    idle = {"active": False, "hours_ttm": 0.0, "revenue_ttm": 0.0, "segment": "seedling"}
+    row = act(**idle, rate_percentile=np.nan, effective_rate_ttm=np.nan)
+    assert codes(row) == ["KEEP"] and "no activity" in row["reasons"]
+    owed = act(**idle, aging_90_plus=500.0, oldest_overdue_invoice="I", oldest_overdue_days=200.0)
+    assert "COLLECT" in codes(owed)
+
+
+def test_reasons_match_actions_one_to_one_and_have_no_semicolons():
+    rows = pd.DataFrame(
+        [
+            {**BASE, "client_id": "a", "rescope_severity_ttm": 9.0, "owner_rating": 1.0},
+            {**BASE, "client_id": "b", "size": "large", "days_late_avg": 40.0, "late_share": 1.0},
+            {**BASE, "client_id": "c", "segment": "weed", "abuse_ttm": 2, "overdue_amount": 9e3},
+            {**BASE, "client_id": "d", "delivery_severity_ttm": 5.0, "effective_rate_ttm": 30.0},
+        ]
+    ).astype({"rate_rank": "Int64"})
+    out = assign_actions(rows, S)
+    for actions, reasons, prune in out[["actions", "reasons", "prune"]].itertuples(index=False):
+        assert len(actions.split(";")) == len(reasons.split(" | "))
+        assert ";" not in reasons
+        assert prune == ("PRUNE" in actions.split(";"))
+        order = [list(ACTIONS).index(c) for c in actions.split(";")]
+        assert order == sorted(order)
+
+
+def test_assign_actions_does_not_mutate():
+    frame = pd.DataFrame([{**BASE, "segment": "weed"}]).astype({"rate_rank": "Int64"})
+    before = frame.copy()
+    assign_actions(frame, S)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+# ----------------------------------------------------------------------------- issue 9 on a book
+
+#: Quarter ends of the last four quarters at 2025Q2: 2024-09-30, 2024-12-31, 2025-03-31, 2025-06-30.
+PAID_ON_TIME = [
+    ("2024-08-01", "2024-08-31"),
+    ("2024-11-01", "2024-11-30"),
+    ("2025-02-01", "2025-02-28"),
+    ("2025-05-01", "2025-05-31"),
+]
+
+
+def _client(cid: str, size: str, extra: list[dict]) -> dict[str, list[dict]]:
+    regular = [
+        invoice(f"{cid}-{k}", cid, issue, due, 1000, paid=due)
+        for k, (issue, due) in enumerate(PAID_ON_TIME)
+    ]
+    return {
+        "clients": [{"client_id": cid, "name": cid, "size": size, "owner": "Ann"}],
+        "time_entries": [
+            {"date": d, "client_id": cid, "person": "Ann", "hours": 8, "billable": "true"}
+            for d, _ in PAID_ON_TIME
+        ],
+        "invoices": regular + extra,
+    }
+
+
+NONPAYER_CASES = {
+    # one invoice 95 days past due at as_of (4 days at the previous quarter end)
+    "once": ("small", [invoice("once-x", "once", "2025-03-01", "2025-03-27", 500)]),
+    # more than 90 days past due at 2025-03-31 and 2025-06-30
+    "twice": ("small", [invoice("twice-x", "twice", "2024-12-01", "2024-12-15", 500)]),
+    # 3000 overdue (30 days) against 4000 + 3000 of TTM revenue: 43%; against 2000 + 3000: 60%
+    "share": ("small", [invoice("share-x", "share", "2025-05-01", "2025-05-31", 3000)]),
+    # more than 90 days past due at 2024-12-31 and 2025-03-31, paid before as_of
+    "paid-large": (
+        "large",
+        [invoice("pl-x", "paid-large", "2024-08-15", "2024-09-01", 500, paid="2025-05-01")],
+    ),
+    "paid-small": (
+        "small",
+        [invoice("ps-x", "paid-small", "2024-08-15", "2024-09-01", 500, paid="2025-05-01")],
+    ),
+    # a large client 95 days late once, then paid
+    "late-large": (
+        "large",
+        [invoice("ll-x", "late-large", "2025-02-01", "2025-03-01", 500, paid="2025-06-04")],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def nonpayers(tmp_path_factory):
+    tables: dict[str, list[dict]] = {
+        "clients": [],
+        "time_entries": [],
+        "invoices": [],
+        "people": [{"person": "Ann", "cost_rate": 50}],
+    }
+    for cid, (size, extra) in NONPAYER_CASES.items():
+        for name, rows in _client(cid, size, extra).items():
+            tables[name] += rows
+    # the share client only has two regular invoices in the TTM window
+    tables["invoices"] = [
+        i for i in tables["invoices"] if i["invoice_id"] not in ("share-0", "share-1")
+    ]
+    book = load_book(write_book(tmp_path_factory.mktemp("nonpayers"), tables))
+    # no headache threshold can be passed: no weeds, so only the money rules can prune here
+    isolated = S.replace(headache_threshold=100.0)
+    return client_metrics(book, "2025Q2", isolated).set_index("client_id")
+
+
+def test_95_days_overdue_once_is_collect_not_prune(nonpayers):
+    row = nonpayers.loc["once"]
+    assert row["overdue_90_quarters"] == 1 and row["oldest_overdue_days"] == 95
+    assert "COLLECT" in row["actions"].split(";") and not row["prune"]
+    assert (
+        "500 USD" in row["reasons"] and "once-x" in row["reasons"] and "95 days" in row["reasons"]
+    )
+
+
+def test_overdue_beyond_90_days_at_two_quarter_ends_is_pruned(nonpayers):
+    row = nonpayers.loc["twice"]
+    assert row["overdue_90_quarters"] == 2 and row["prune"]
+    assert "2 of the last four quarter ends" in row["reasons"]
+
+
+def test_overdue_above_half_the_ttm_revenue_is_pruned(nonpayers):
+    row = nonpayers.loc["share"]
+    assert row["revenue_ttm"] == 2000 + 3000 and row["overdue_amount"] == 3000
+    assert row["prune"] and "60% of" in row["reasons"]
+
+
+def test_large_client_that_paid_in_the_end_is_not_pruned(nonpayers):
+    large, small = nonpayers.loc["paid-large"], nonpayers.loc["paid-small"]
+    assert large["overdue_90_quarters"] == small["overdue_90_quarters"] == 2
+    assert small["prune"]
+    assert not large["prune"] and "large company" in large["reasons"]
+    late = nonpayers.loc["late-large"]
+    assert not late["prune"] and "COLLECT" not in late["actions"]
+
+
+# ----------------------------------------------------------------------------- the demo book
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from helpers.sample import write_sample
+
+    folder = write_sample(tmp_path_factory.mktemp("demo"), clients=150, years=3, seed=7)
+    return client_metrics(load_book(folder), "2025Q4", S).set_index("client_id")
+
+
+@pytest.mark.parametrize(
+    ("client", "present", "absent"),
+    [
+        ("c-bully", ["PRUNE"], ["GROW"]),
+        ("c-giant", [], ["INVOICE_MORE_OFTEN", "PRUNE"]),
+        ("c-late-1", ["INVOICE_MORE_OFTEN"], ["PRUNE"]),
+        ("c-late-2", ["INVOICE_MORE_OFTEN"], ["PRUNE"]),
+        ("c-late-3", ["INVOICE_MORE_OFTEN"], ["PRUNE"]),
+        ("c-disliked", ["REASSIGN_OWNER"], ["PRUNE"]),
+        ("c-rework-1", ["IMPROVE_DELIVERY"], ["PRUNE"]),
+        ("c-rework-2", ["IMPROVE_DELIVERY"], ["PRUNE"]),
+        ("c-hog", ["REPRICE"], ["PRUNE"]),
+        ("c-creep", ["RESCOPE"], ["PRUNE"]),
+        ("c-nonpayer", ["PRUNE", "COLLECT"], []),
+        ("c-overdue-once", ["COLLECT"], ["PRUNE"]),
+        ("c-weed-1", ["PRUNE"], []),
+        ("c-prize-1", ["GROW"], ["PRUNE"]),
+    ],
+)
+def test_demo_archetypes_land_where_the_seeds_say(demo, client, present, absent):
+    actions = demo.loc[client, "actions"].split(";")
+    assert set(present) <= set(actions), (client, actions, demo.loc[client, "reasons"])
+    assert not set(absent) & set(actions), (client, actions, demo.loc[client, "reasons"])
+
+
+def test_demo_slow_giant_reason_names_the_payables_policy(demo):
+    assert "payables policy" in demo.loc["c-giant", "reasons"]
+    assert "won't pay" in demo.loc["c-nonpayer", "reasons"]
+
+
+def test_rules_text_states_every_rule_with_the_settings_in_force():
+    from helpers.actions import rules_text
+
+    text = rules_text(S.replace(prune_percentile=7.5, nonpayer_overdue_share=0.4))
+    assert set(text) == set(ACTIONS)
+    assert "bottom 7.5%" in text["PRUNE"] and "40%" in text["PRUNE"]
+
+
+def test_vectorised_number_text_matches_python_formatting():
+    from helpers.actions import _grouped_text
+
+    rng = np.random.default_rng(5)
+    values = rng.normal(0, 1, 500) * 10.0 ** rng.integers(0, 10, 500)
+    values = np.append(values, [0.0, -0.4, 999.4, 1000.0, -1_000_000.0])
+    expected = [f"{v:,.0f}" for v in values]  # except that -0.4 reads "0", not "-0"
+    assert _grouped_text(values).tolist() == [t if t != "-0" else "0" for t in expected]
+
+
+def test_user_text_cannot_break_the_separators():
+    row = act(
+        owner="Ann; Bob",
+        owner_rating=1.0,
+        others_rating=4.5,
+        aging_90_plus=500.0,
+        oldest_overdue_invoice="INV|1;2",
+        oldest_overdue_days=120.0,
+    )
+    assert codes(row) == ["COLLECT", "REASSIGN_OWNER", "GROW"]
+    assert ";" not in row["reasons"] and len(row["reasons"].split(" | ")) == 3

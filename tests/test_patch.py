@@ -1,0 +1,169 @@
+"""Scores (percentile ranks, weighted), segments and classify."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.metrics import CONTRACT_COLUMNS
+from helpers.patch import classify, input_ranks, percentile_rank, score, segment, thresholds
+from helpers.settings import DEFAULT_HEADACHE_WEIGHTS, DEFAULT_VALUE_WEIGHTS, Settings
+
+from .test_actions import BASE
+
+ONLY_MARGIN = {k: 0.0 for k in DEFAULT_VALUE_WEIGHTS} | {"margin": 1.0}
+ONLY_INCIDENTS = {k: 0.0 for k in DEFAULT_HEADACHE_WEIGHTS} | {"incidents": 1.0}
+
+
+def raw_frame(rows: list[dict]) -> pd.DataFrame:
+    """Raw metrics rows on top of BASE, plus the score inputs BASE leaves out."""
+    extra = {
+        "margin_ttm": 5000.0,
+        "non_billable_share": 0.1,
+        "incidents_ttm": 0.0,
+        "alignment_score": 4.0,
+    }
+    frame = pd.DataFrame([{**BASE, **extra, **row} for row in rows])
+    return frame.drop(columns=["value_score", "headache_score", "segment"]).astype(
+        {"rate_rank": "Int64"}
+    )
+
+
+def test_percentile_rank_by_hand():
+    among = pd.Series([True] * 4)
+    assert percentile_rank(pd.Series([10.0, 30.0, 20.0, 40.0]), among).tolist() == [
+        0,
+        200 / 3,
+        100 / 3,
+        100,
+    ]
+    # ties share their average rank: ranks 1.5, 1.5, 3 of 3 -> 25, 25, 100
+    assert percentile_rank(pd.Series([1.0, 1.0, 2.0]), pd.Series([True] * 3)).tolist() == [
+        25,
+        25,
+        100,
+    ]
+    # missing values and rows outside ``among`` get the neutral 50 and are not counted
+    ranks = percentile_rank(
+        pd.Series([1.0, np.nan, 3.0, 9.0]), pd.Series([True, True, True, False])
+    )
+    assert ranks.tolist() == [0, 50, 100, 50]
+
+
+def test_value_score_is_the_weighted_rank():
+    raw = raw_frame(
+        [{"margin_ttm": m, "client_id": c} for c, m in zip("abc", [1.0, 3.0, 2.0], strict=True)]
+    )
+    scored = score(raw, Settings(value_weights=ONLY_MARGIN))
+    assert scored["value_score"].tolist() == [0, 100, 50]
+    # two inputs of equal weight: the mean of the ranks; growth is missing for c: neutral 50
+    weights = ONLY_MARGIN | {"growth": 1.0}
+    raw = raw.assign(growth_ttm=[0.5, 0.1, np.nan])
+    scored = score(raw, Settings(value_weights=weights))
+    assert scored["value_score"].tolist() == [(0 + 100) / 2, (100 + 0) / 2, (50 + 50) / 2]
+
+
+def test_headache_score_and_hours_without_revenue_rank_worst():
+    raw = raw_frame(
+        [
+            {"client_id": "a", "incidents_ttm": 4.0},
+            {"client_id": "b", "incidents_ttm": 0.0},
+            {"client_id": "c", "incidents_ttm": 2.0},
+        ]
+    )
+    assert score(raw, Settings(headache_weights=ONLY_INCIDENTS))["headache_score"].tolist() == [
+        100,
+        0,
+        50,
+    ]
+    only_hours = {k: 0.0 for k in DEFAULT_HEADACHE_WEIGHTS} | {"hours_per_revenue": 1.0}
+    raw = raw.assign(hours_ttm=[10.0, 10.0, 10.0], revenue_ttm=[1000.0, 2000.0, 0.0])
+    assert score(raw, Settings(headache_weights=only_hours))["headache_score"].tolist() == [
+        50,
+        0,
+        100,
+    ]
+
+
+def test_scores_stay_in_0_100_and_zero_weights_are_neutral():
+    rng = np.random.default_rng(1)
+    raw = raw_frame([{"client_id": str(i)} for i in range(30)]).assign(
+        margin_ttm=rng.normal(0, 1e4, 30),
+        growth_ttm=rng.normal(0, 1, 30),
+        incidents_ttm=rng.integers(0, 5, 30).astype(float),
+        days_late_avg=rng.uniform(0, 60, 30),
+    )
+    scored = score(raw, Settings())
+    assert scored["value_score"].between(0, 100).all()
+    assert scored["headache_score"].between(0, 100).all()
+    zero = {k: 0.0 for k in DEFAULT_VALUE_WEIGHTS}
+    assert (score(raw, Settings(value_weights=zero))["value_score"] == 50).all()
+
+
+def test_inactive_clients_are_not_ranked_and_score_zero():
+    raw = raw_frame(
+        [
+            {"client_id": "a", "margin_ttm": 1.0},
+            {"client_id": "b", "margin_ttm": 2.0},
+            {"client_id": "idle", "margin_ttm": 100.0, "active": False},
+        ]
+    )
+    scored = segment(score(raw, Settings(value_weights=ONLY_MARGIN)), Settings())
+    assert scored["value_score"].tolist() == [0, 100, 0]
+    assert scored.loc[2, "headache_score"] == 0 and scored.loc[2, "segment"] == "seedling"
+
+
+def test_segments_from_thresholds_and_medians():
+    scored = pd.DataFrame(
+        {
+            "value_score": [80.0, 80.0, 20.0, 20.0, 50.0],
+            "headache_score": [20.0, 80.0, 20.0, 80.0, 50.0],
+            "active": True,
+        }
+    )
+    assert thresholds(scored, Settings()) == (50.0, 50.0)  # the medians
+    # the client on the medians is neither high value nor high headache
+    assert segment(scored, Settings())["segment"].tolist() == [
+        "prize",
+        "tangled",
+        "seedling",
+        "weed",
+        "seedling",
+    ]
+    moved = segment(scored, Settings(value_threshold=10.0, headache_threshold=90.0))
+    assert moved["segment"].tolist() == ["prize"] * 5
+
+
+def test_classify_gives_the_contract_and_does_not_mutate():
+    raw = raw_frame([{"client_id": c, "margin_ttm": float(i)} for i, c in enumerate("abcdef")])
+    raw = raw.assign(quarter="2025Q2", industry="Retail")
+    for column in CONTRACT_COLUMNS:
+        if column not in raw.columns and column not in (
+            "value_score",
+            "headache_score",
+            "segment",
+            "actions",
+            "prune",
+            "reasons",
+        ):
+            raw[column] = 0.0
+    before = raw.copy()
+    out = classify(raw, Settings())
+    pd.testing.assert_frame_equal(raw, before)
+    assert list(out.columns[: len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
+    assert out["value_score"].between(0, 100).all() and out["prune"].dtype == bool
+
+
+def test_stored_ranks_are_reused_only_for_the_rows_they_were_made_for():
+    raw = raw_frame(
+        [{"client_id": c, "margin_ttm": m} for c, m in zip("abcd", [1.0, 2, 3, 4], strict=True)]
+    )
+    ranked = input_ranks(raw)
+    assert ranked["pctl_margin"].tolist() == [0, 100 / 3, 200 / 3, 100]
+    settings = Settings(value_weights=ONLY_MARGIN)
+    assert score(ranked, settings)["value_score"].tolist() == pytest.approx(
+        [0, 100 / 3, 200 / 3, 100]
+    )
+    subset = ranked.iloc[2:]  # fewer rows: ranked again among these two
+    assert score(subset, settings)["value_score"].tolist() == [0, 100]
