@@ -16,6 +16,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from helpers.errors import BookError
@@ -148,8 +149,9 @@ def read_csv_text(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     table, bad_rows = _arrow_csv(path, header, threads=True)
     if bad_rows:  # row numbers are only known single-threaded: read again to name them
         table, bad_rows = _arrow_csv(path, header, threads=False)
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    frame = frame.astype("str").apply(lambda s: s.str.strip())
+    table = pa.table([pc.utf8_trim_whitespace(col) for col in table.columns], names=header)
+    text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default "str"
+    frame = table.to_pandas(types_mapper={pa.string(): text_dtype}.get)
     invalid = pd.DataFrame(bad_rows, columns=["number", "text", "expected", "actual"])
     total = len(frame) + len(invalid)
     skipped = set(invalid["number"].dropna().astype(int))  # pyarrow's numbers count the header

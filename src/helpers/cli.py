@@ -270,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pumpkin: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `pumpkin metrics ... | head`: the reader left, not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -186,7 +186,10 @@ def check_reference(
     frame: pd.DataFrame, column: str, known: Iterable, what: str, checks: RowChecks
 ) -> None:
     """Reject rows whose ``column`` names nothing in ``known``."""
-    checks.fail(~frame[column].isin(pd.Index(known)), column, f"unknown {what}")
+    values = _arrow(frame[column].fillna(""))
+    known_values = pa.array(pd.Series(known, dtype="object").dropna().astype(str).unique())
+    found = pc.is_in(values, value_set=known_values)
+    checks.fail(~_series(found, frame.index, "bool"), column, f"unknown {what}")
 
 
 def validate_table(
