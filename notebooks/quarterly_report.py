@@ -1,0 +1,278 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove-cell"]
+# # Quarterly report (template of `pumpkin report`)
+#
+# One quarter of a client book, rendered by `pumpkin report --data DIR --quarter 2025Q2` into a
+# self-contained HTML page (code, this cell and the parameters are removed) and an Excel action
+# list. Run it here to iterate on the content; keep each cell short and the logic in `helpers`.
+
+# %% tags=["parameters"]
+quarter: str = "2025Q4"  # the quarter to report on, as of its last day
+data_dir: str = "../data/sample"  # the book: a folder of tables or an .xlsx workbook
+settings_file: str = ""  # a settings TOML (empty: settings.toml in data_dir, else defaults)
+anonymise: bool = False  # replace client names with stable pseudonyms (Client 017)
+
+# %%
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+from helpers import summary
+from helpers.anonymise import anonymise_book
+from helpers.book import load_book
+from helpers.metrics import metrics_for_quarters, segment_counts
+from helpers.patch import thresholds
+from helpers.plots.movement import plot_segment_movement
+from helpers.plots.patch import plot_patch
+from helpers.plots.payment import plot_aging, plot_payment_behaviour
+from helpers.plots.ranking import plot_rate_ranking
+from helpers.plots.style import apply_house_style
+from helpers.plots.whale import plot_whale_curve
+from helpers.quarters import parse_quarter, shift_quarter
+from helpers.settings import load_settings
+
+if not isinstance(anonymise, bool):
+    raise TypeError(f"anonymise must be True or False, got {anonymise!r}")
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+apply_house_style()
+set_matplotlib_formats("png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+
+quarter = str(parse_quarter(str(quarter)))
+settings = load_settings(settings_file or (Path(data_dir) if Path(data_dir).is_dir() else None))
+book = load_book(data_dir, settings=settings)
+book = anonymise_book(book) if anonymise else book
+currency = settings.base_currency
+previous = shift_quarter(quarter, -1)
+has_previous = previous in book.quarters()
+both = metrics_for_quarters(book, [previous, quarter] if has_previous else [quarter], settings)
+metrics = both[both["quarter"] == quarter].reset_index(drop=True)
+before = both[both["quarter"] == previous].reset_index(drop=True)
+value_cut, headache_cut = thresholds(metrics, settings)
+table = summary.table_html
+
+# %% [markdown]
+# ## Summary
+
+# %%
+display(Markdown(summary.summary_markdown(metrics, quarter=quarter, currency=currency)))
+summary.show(
+    table(
+        segment_counts(metrics),
+        currency=currency,
+        formats={"revenue_ttm": "money", "margin_ttm": "money", "hours_ttm": "int", "share": "pct"},
+    )
+)
+
+# %% [markdown]
+# ## The pumpkin patch
+#
+# Each dot is a client: value across, headache up, area = revenue over the last four quarters.
+# The lines are the thresholds that split the four segments.
+
+# %%
+plot_patch(
+    metrics,
+    currency=currency,
+    quarter=quarter,
+    value_threshold=value_cut,
+    headache_threshold=headache_cut,
+)
+plt.show()
+
+# %% [markdown]
+# ## Revenue per hour ranking
+#
+# Clients ranked by revenue per hour over the last four quarters, best first; the shaded part is
+# below the cut (the bottom share of the book named in the methodology).
+
+# %%
+plot_rate_ranking(metrics, cut_percentile=settings.prune_percentile, currency=currency)
+plt.show()
+
+# %% [markdown]
+# ## Whale curve
+
+# %%
+plot_whale_curve(metrics, currency=currency)
+plt.show()
+
+# %% [markdown]
+# ## Prune list
+#
+# Candidates to let go, with the reasons. A candidate is a question for the partners, not a
+# decision: check the relationship before acting.
+
+# %%
+summary.show(
+    table(
+        summary.prune_list(metrics),
+        currency=currency,
+        empty="No prune candidate this quarter.",
+        formats={
+            "revenue (TTM)": "money",
+            "margin (TTM)": "money",
+            "revenue / hour": "money",
+            "rate percentile": "int",
+            "overdue": "money",
+        },
+    )
+)
+
+# %% [markdown]
+# ## Fix list
+#
+# Clients to keep, with something to fix: reprice, rescope, invoice more often, reassign the
+# owner, improve our delivery, or collect overdue money.
+
+# %%
+display(summary.show(table(summary.fix_counts(metrics))))
+summary.show(
+    table(
+        summary.fix_list(metrics),
+        currency=currency,
+        empty="Nothing to fix.",
+        formats={"revenue (TTM)": "money", "margin (TTM)": "money"},
+    )
+)
+
+# %% [markdown]
+# ## Payment behaviour
+
+# %%
+plot_payment_behaviour(metrics)
+plt.show()
+plot_aging(metrics, currency=currency)
+plt.show()
+summary.show(
+    table(
+        summary.payment_table(metrics),
+        currency=currency,
+        formats={
+            "median_days_late": "num1",
+            "late_share": "pct",
+            "overdue": "money",
+            "over_90_days": "money",
+        },
+    )
+)
+
+# %% [markdown]
+# ## Movement between segments
+
+# %%
+if has_previous:
+    plot_segment_movement(both)
+    plt.show()
+    display(summary.show(table(summary.movement_table(before, metrics))))
+    display(
+        summary.show(
+            table(
+                summary.moved_clients(before, metrics),
+                currency=currency,
+                empty="No client changed segment.",
+                formats={"revenue (TTM)": "money"},
+            )
+        )
+    )
+else:
+    display(Markdown(f"{summary.md_text(previous)} is before the book starts: no movement yet."))
+
+# %% [markdown]
+# ## Future potential
+
+# %%
+display(Markdown(summary.potential_markdown(metrics, currency=currency)))
+summary.show(
+    table(
+        summary.potential_table(metrics),
+        currency=currency,
+        formats={
+            "revenue (TTM)": "money",
+            "expected next 4 quarters": "money",
+            "next / this year": "pct",
+            "headroom": "money",
+        },
+    )
+)
+
+# %% [markdown]
+# ## Pruning scenario
+
+# %%
+try:  # the simulator's section (helpers.prune); skipped when the module is not there
+    from helpers.prune import simulate
+except ImportError:
+    simulate = None
+if simulate is not None and metrics["prune"].any():
+    scenario = simulate(metrics, settings=settings)
+    display(summary.show(table(scenario.summary())))
+    display(Markdown(summary.md_text(scenario.assumptions)))
+else:
+    display(Markdown("No pruning scenario: no prune candidate or no simulator."))
+
+# %%
+from helpers.prune import prune_overview  # robust vs borderline candidates, waterfall, whale
+
+candidates, prune_figure, robust_note = prune_overview(metrics, settings=settings)
+display(Markdown(robust_note), prune_figure)
+summary.show(
+    table(
+        candidates,
+        currency=currency,
+        empty="No prune candidate this quarter.",
+        formats={"share of settings": "pct", "revenue (TTM)": "money", "revenue / hour": "money"},
+    )
+)
+
+# %% [markdown]
+# ## Data quality
+#
+# Rows read, accepted and rejected per table (accepted + rejected = read), the reasons for the
+# rejections, and the book's totals against the totals in this report.
+
+# %%
+display(summary.show(table(book.reconciliation())))
+display(
+    summary.show(
+        table(
+            summary.reconciliation_totals(book, metrics, quarter=quarter),
+            currency=currency,
+            formats={"from the book": "money", "in the metrics": "money", "difference": "money"},
+        )
+    )
+)
+display(summary.show(table(summary.rejects_by_reason(book.rejects), empty="No rejected rows.")))
+summary.show(table(book.rejects.head(25), empty="The rejects ledger is empty."))
+
+# %% [markdown]
+# ## Methodology
+
+# %%
+Markdown(
+    summary.methodology_markdown(
+        settings, value_threshold=value_cut, headache_threshold=headache_cut
+    )
+)
+
+# %% tags=["export"]
+summary.publish_export(
+    summary.export_payload(metrics, book, quarter=quarter, currency=currency, settings=settings)
+)

@@ -1,0 +1,631 @@
+"""The report's pieces in words and tables: summary paragraph, prune and fix lists, movement,
+potential, data quality, methodology, and the export the renderer turns into Excel.
+
+Everything a client provided (names, notes, rejected values) is escaped here, once: tables go
+through ``DataFrame.to_html`` (which escapes), Markdown built from data goes through
+:func:`md_text`. Functions are pure (frames in, frames or strings out); the notebook displays them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from helpers.actions import ACTIONS, FIX_ACTIONS
+from helpers.plots.style import ACTION_LABELS, SEGMENT_LABELS, format_money
+from helpers.quarters import quarter_window, ttm_window
+from helpers.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
+from helpers.settings import Settings
+
+SEGMENTS = ("prize", "tangled", "seedling", "weed")
+#: MIME type of the export cell's payload (read by :mod:`helpers.report`).
+EXPORT_MIME = "application/vnd.pumpkin.report+json"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~$])")
+
+#: Plain-words definitions of the metric contract, for the methodology section.
+DEFINITIONS: Mapping[str, str] = {
+    "revenue_q / revenue_ttm": "invoiced amount (base currency) with an issue date in the "
+    "quarter / in the trailing twelve months (the four quarters ending with the quarter)",
+    "revenue_prior": "invoiced amount in the four quarters before the TTM window",
+    "hours_ttm": "hours logged in the TTM window, billable or not",
+    "non_billable_share": "non-billable hours / all hours in the TTM window",
+    "labour_cost_ttm": "hours x the person's cost rate (the default cost rate when unknown)",
+    "margin_ttm": "revenue_ttm - labour_cost_ttm",
+    "effective_rate_ttm": "revenue per hour: revenue_ttm / hours_ttm (no rate without hours)",
+    "days_late_avg / late_share": "average days paid after the due date, and the share of "
+    "invoices paid late, over invoices paid in the TTM window",
+    "overdue_amount, aging_*": "money unpaid and past due at the quarter's last day, by days "
+    "past due (current, 1-30, 31-60, 61-90, 90+)",
+    "incidents_ttm": "severity-weighted client-caused events in the TTM window ("
+    + ", ".join(CLIENT_EVENT_KINDS)
+    + "); our own ("
+    + ", ".join(OUR_EVENT_KINDS)
+    + ") count against our delivery, not the client",
+    "growth_ttm": "revenue_ttm / revenue_prior - 1 (none without prior revenue)",
+    "alignment_score": "mean of the latest assessments of alignment, transparency, respect and "
+    "fit (1-5)",
+    "expected_revenue_next_4q": "expected revenue over the next four quarters (BG/NBD + "
+    "Gamma-Gamma when the book supports a fit, else the run rate)",
+    "rate_rank / rate_percentile": "position on revenue per hour (1 = best; percentile 100 = best)",
+    "value_score / headache_score": "weighted mean of percentile ranks within the book (0-100)",
+}
+
+
+# ----------------------------------------------------------------------------- text helpers
+
+
+def md_text(value: object) -> str:
+    """A client-provided string made safe for Markdown inside a sentence: emphasis, link, code
+    and math characters backslash-escaped, then ``&``, ``<`` and ``>`` HTML-escaped, so
+    ``<script>`` shows as text and ``*x*`` or ``$x$`` stay as typed.
+
+    >>> md_text("<b>A*B</b>")
+    '&lt;b&gt;A\\\\*B&lt;/b&gt;'
+    """
+    return defang(html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", str(value)), quote=False))
+
+
+def defang(escaped: str) -> str:
+    """``://`` as ``:&#47;&#47;`` in escaped text: it reads the same, but a client's string can
+    never put a URL in the page (the renderer refuses any ``http://`` in a report)."""
+    return escaped.replace("://", ":&#47;&#47;")
+
+
+def _money(currency: str):
+    return lambda x: format_money(x, currency)
+
+
+def _md_money(currency: str):
+    """Money for Markdown: ``$`` escaped (nbconvert reads ``$...$`` as math)."""
+    return lambda x: format_money(x, currency).replace("$", "\\$")
+
+
+def _pct(x: float) -> str:
+    return "–" if pd.isna(x) else f"{x:.0%}"
+
+
+def _num(x: float, places: int = 0) -> str:
+    return "–" if pd.isna(x) else f"{x:,.{places}f}"
+
+
+def action_labels(codes: str) -> str:
+    """``"REPRICE;COLLECT"`` as plain words: ``"Raise prices, Collect overdue money"``."""
+    if not isinstance(codes, str) or not codes:
+        return ""
+    return ", ".join(ACTION_LABELS.get(c, c) for c in codes.split(";"))
+
+
+def _first_action_rank(actions: pd.Series) -> pd.Series:
+    order = {code: i for i, code in enumerate(ACTIONS)}
+    return actions.fillna("").str.split(";").str[0].map(order).fillna(len(order))
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+#: Readable headers for the raw column names that reach a table.
+LABELS: Mapping[str, str] = {
+    "revenue_q": "revenue (quarter)",
+    "revenue_ttm": "revenue (TTM)",
+    "margin_ttm": "margin (TTM)",
+    "hours_ttm": "hours (TTM)",
+    "share": "share of clients",
+    "median_days_late": "median days late",
+    "late_share": "invoices paid late (mean)",
+    "overdue": "overdue",
+    "over_90_days": "over 90 days past due",
+    "source_file": "file",
+    "balanced": "read = accepted + rejected",
+}
+
+_FORMATTERS = {"pct": _pct, "int": _num, "num1": lambda x: _num(x, 1)}
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "–"
+    if isinstance(value, float | np.floating):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def table_html(
+    frame: pd.DataFrame,
+    *,
+    formats: Mapping[str, str] | None = None,
+    currency: str = "USD",
+    empty: str = "None.",
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """An HTML table with every cell and header escaped, numbers formatted and right-aligned.
+
+    ``formats`` maps a column to ``money``, ``pct``, ``int`` or ``num1``; ``labels`` renames
+    headers. Reasons joined with " | " become line breaks, inserted after escaping so they
+    cannot smuggle markup.
+    """
+    if frame.empty:
+        return f'<p class="note">{defang(html.escape(empty))}</p>'
+    kinds = {"money": _money(currency), **_FORMATTERS}
+    formats, labels = dict(formats or {}), {**LABELS, **(labels or {})}
+    numeric = {
+        c
+        for c in frame.columns
+        if c in formats
+        or (pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
+    }
+
+    def cls(column: object) -> str:
+        return ' class="num"' if column in numeric else ""
+
+    head = "".join(
+        f"<th{cls(c)}>{defang(html.escape(str(labels.get(c, c))))}</th>" for c in frame.columns
+    )
+    columns = [
+        frame[c].map(kinds[formats[c]]) if c in formats else frame[c].map(_cell_text)
+        for c in frame.columns
+    ]
+    rows = []
+    for values in zip(*columns, strict=True):
+        cells = "".join(
+            f"<td{cls(c)}>{defang(html.escape(str(v))).replace(' | ', '<br>')}</td>"
+            for c, v in zip(frame.columns, values, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return (
+        f'<div class="table-wrap"><table class="pumpkin-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def show(html_text: str):
+    """An IPython ``HTML`` object for a notebook cell (imported lazily)."""
+    from IPython.display import HTML
+
+    return HTML(html_text)
+
+
+# ----------------------------------------------------------------------------- headline
+
+
+def headline(metrics: pd.DataFrame, *, currency: str = "USD") -> dict[str, object]:
+    """The key figures of a quarter (numbers only): the summary, the index page and tests."""
+    active = metrics["active"] if "active" in metrics.columns else metrics["revenue_ttm"].ne(0)
+    pruned = metrics["prune"].astype(bool)
+    revenue_ttm = float(metrics["revenue_ttm"].sum())
+    hours_ttm = float(metrics["hours_ttm"].sum())
+    counts = metrics["segment"].value_counts().reindex(list(SEGMENTS), fill_value=0)
+    fixes = (
+        metrics["actions"].fillna("").str.split(";").map(lambda a: bool(set(a) & set(FIX_ACTIONS)))
+    )
+    return {
+        "currency": currency,
+        "clients": int(len(metrics)),
+        "active_clients": int(active.sum()),
+        "revenue_q": float(metrics["revenue_q"].sum()),
+        "revenue_ttm": revenue_ttm,
+        "margin_ttm": float(metrics["margin_ttm"].sum()),
+        "hours_ttm": hours_ttm,
+        **{segment: int(counts[segment]) for segment in SEGMENTS},
+        "prune": int(pruned.sum()),
+        "prune_revenue_ttm": float(metrics.loc[pruned, "revenue_ttm"].sum()),
+        "prune_revenue_share": float(metrics.loc[pruned, "revenue_ttm"].sum() / revenue_ttm)
+        if revenue_ttm
+        else 0.0,
+        "prune_hours_share": float(metrics.loc[pruned, "hours_ttm"].sum() / hours_ttm)
+        if hours_ttm
+        else 0.0,
+        "prune_margin_ttm": float(metrics.loc[pruned, "margin_ttm"].sum()),
+        "fix": int((fixes & ~pruned).sum()),
+    }
+
+
+def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str = "USD") -> str:
+    """The one-paragraph summary with the key figures (numbers only: nothing to escape)."""
+    h = headline(metrics, currency=currency)
+    money = _md_money(currency)
+    margin_share = h["margin_ttm"] / h["revenue_ttm"] if h["revenue_ttm"] else float("nan")
+    segments = ", ".join(f"**{h[s]}** {SEGMENT_LABELS[s].split(':')[0].lower()}" for s in SEGMENTS)
+    who = (
+        "client is a prune candidate: it brings"
+        if h["prune"] == 1
+        else "clients are prune candidates: they bring"
+    )
+    prune = (
+        f"**{h['prune']}** {who} "
+        f"{_pct(h['prune_revenue_share'])} of the revenue ({money(h['prune_revenue_ttm'])}) for "
+        f"{_pct(h['prune_hours_share'])} of the hours, and {money(h['prune_margin_ttm'])} of margin."
+        if h["prune"]
+        else "No client is a prune candidate."
+    )
+    return (
+        f"At the end of {md_text(quarter)} the book has **{h['active_clients']}** active clients "
+        f"(of {h['clients']} on file). Over the last four quarters they brought "
+        f"**{money(h['revenue_ttm'])}** of revenue ({money(h['revenue_q'])} in the quarter) and "
+        f"**{money(h['margin_ttm'])}** of margin ({_pct(margin_share)} of revenue) for "
+        f"{_num(h['hours_ttm'])} hours. The patch holds {segments}. {prune} "
+        f"**{h['fix']}** more {'has' if h['fix'] == 1 else 'have'} something to fix (price, scope, "
+        "invoicing, owner, delivery or "
+        f"collection). Money is in {md_text(currency)}."
+    )
+
+
+# ----------------------------------------------------------------------------- lists
+
+
+_KEY_FIGURES = (
+    "revenue_q",
+    "revenue_ttm",
+    "margin_ttm",
+    "hours_ttm",
+    "effective_rate_ttm",
+    "rate_percentile",
+    "days_late_avg",
+    "late_share",
+    "overdue_amount",
+    "aging_90_plus",
+    "incidents_ttm",
+    "growth_ttm",
+    "alignment_score",
+    "expected_revenue_next_4q",
+    "value_score",
+    "headache_score",
+)
+
+
+def action_list(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The Excel action list: client, segment, actions, reasons and key figures, most decisive
+    action first (prune, collect, reprice, ...), then by TTM revenue."""
+    columns = [
+        "name",
+        "client_id",
+        "size",
+        "owner",
+        "segment",
+        "actions",
+        "reasons",
+        "prune",
+        *[c for c in _KEY_FIGURES if c in metrics.columns],
+    ]
+    return (
+        metrics.assign(_rank=_first_action_rank(metrics["actions"]))
+        .sort_values(["_rank", "revenue_ttm", "client_id"], ascending=[True, False, True])[columns]
+        .rename(columns={"name": "client"})
+        .reset_index(drop=True)
+    )
+
+
+def prune_list(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Prune candidates with their figures and reasons, largest revenue first."""
+    return (
+        metrics[metrics["prune"].astype(bool)]
+        .sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
+        .assign(reasons=lambda d: d["reasons"].fillna(""))[
+            [
+                "name",
+                "size",
+                "segment",
+                "revenue_ttm",
+                "margin_ttm",
+                "effective_rate_ttm",
+                "rate_percentile",
+                "overdue_amount",
+                "reasons",
+            ]
+        ]
+        .rename(
+            columns={
+                "name": "client",
+                "revenue_ttm": "revenue (TTM)",
+                "margin_ttm": "margin (TTM)",
+                "effective_rate_ttm": "revenue / hour",
+                "rate_percentile": "rate percentile",
+                "overdue_amount": "overdue",
+            }
+        )
+    )
+
+
+def fix_list(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Clients kept but with something to fix (reprice, rescope, invoice more often, reassign
+    owner, improve delivery, collect), most decisive action first."""
+    codes = metrics["actions"].fillna("").str.split(";")
+    has_fix = codes.map(lambda a: bool(set(a) & set(FIX_ACTIONS))) & ~metrics["prune"].astype(bool)
+    return (
+        metrics[has_fix]
+        .assign(
+            _rank=lambda d: _first_action_rank(d["actions"]),
+            actions=lambda d: d["actions"].map(action_labels),
+        )
+        .sort_values(["_rank", "revenue_ttm", "client_id"], ascending=[True, False, True])[
+            ["name", "segment", "actions", "revenue_ttm", "margin_ttm", "reasons"]
+        ]
+        .rename(
+            columns={"name": "client", "revenue_ttm": "revenue (TTM)", "margin_ttm": "margin (TTM)"}
+        )
+    )
+
+
+def fix_counts(metrics: pd.DataFrame) -> pd.DataFrame:
+    """How many kept clients get each fix action."""
+    kept = metrics[~metrics["prune"].astype(bool)]
+    codes = kept["actions"].fillna("").str.split(";").explode()
+    counts = codes[codes.isin(FIX_ACTIONS)].value_counts().reindex(list(FIX_ACTIONS), fill_value=0)
+    return pd.DataFrame(
+        {
+            "action": [ACTION_LABELS.get(c, c) for c in counts.index],
+            "code": counts.index,
+            "clients": counts.to_numpy(),
+        }
+    )
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def payment_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Late payment by client size: clients, median days late, late share, money 90+ days."""
+    return (
+        metrics.assign(size=metrics["size"].fillna("unknown"))
+        .groupby("size", sort=True)
+        .agg(
+            clients=("client_id", "size"),
+            median_days_late=("days_late_avg", "median"),
+            late_share=("late_share", "mean"),
+            overdue=("overdue_amount", "sum"),
+            over_90_days=("aging_90_plus", "sum"),
+        )
+        .reset_index()
+    )
+
+
+def movement_table(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """Clients per (segment last quarter, segment now): rows from, columns to, with totals."""
+    pairs = previous[["client_id", "segment"]].merge(
+        current[["client_id", "segment"]], on="client_id", suffixes=("_before", "_now")
+    )
+    table = pd.crosstab(
+        pd.Categorical(pairs["segment_before"], categories=SEGMENTS),
+        pd.Categorical(pairs["segment_now"], categories=SEGMENTS),
+        dropna=False,
+    )
+    return (
+        table.rename_axis(index="last quarter \\ now", columns=None)
+        .reset_index()
+        .assign(total=lambda d: d[list(SEGMENTS)].sum(axis=1))
+    )
+
+
+def moved_clients(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """The clients whose segment changed, with both segments and their TTM revenue now."""
+    pairs = previous[["client_id", "segment"]].merge(
+        current[["client_id", "name", "segment", "revenue_ttm"]],
+        on="client_id",
+        suffixes=("_before", "_now"),
+    )
+    return (
+        pairs[pairs["segment_before"] != pairs["segment_now"]]
+        .sort_values(["revenue_ttm", "client_id"], ascending=[False, True])[
+            ["name", "segment_before", "segment_now", "revenue_ttm"]
+        ]
+        .rename(
+            columns={
+                "name": "client",
+                "segment_before": "last quarter",
+                "segment_now": "now",
+                "revenue_ttm": "revenue (TTM)",
+            }
+        )
+    )
+
+
+def potential_table(metrics: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
+    """The clients with the most expected revenue next year, against this year's."""
+    return (
+        metrics.assign(
+            ratio=lambda d: (
+                d["expected_revenue_next_4q"] / d["revenue_ttm"].where(d["revenue_ttm"] > 0)
+            )
+        )
+        .sort_values(["expected_revenue_next_4q", "client_id"], ascending=[False, True])
+        .head(top)[
+            [
+                "name",
+                "segment",
+                "revenue_ttm",
+                "expected_revenue_next_4q",
+                "ratio",
+                "potential_method",
+                *(["headroom"] if "headroom" in metrics.columns else []),
+            ]
+        ]
+        .rename(
+            columns={
+                "name": "client",
+                "revenue_ttm": "revenue (TTM)",
+                "expected_revenue_next_4q": "expected next 4 quarters",
+                "ratio": "next / this year",
+                "potential_method": "method",
+            }
+        )
+    )
+
+
+def potential_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
+    """One sentence: expected revenue next year against this year's, and the method used."""
+    money = _md_money(currency)
+    expected = float(metrics["expected_revenue_next_4q"].sum())
+    current = float(metrics["revenue_ttm"].sum())
+    methods = metrics["potential_method"].fillna("none").value_counts()
+    method_text = ", ".join(f"{md_text(m)} for {n}" for m, n in methods.items())
+    change = f" ({expected / current - 1:+.0%})" if current else ""
+    return (
+        f"The current clients are expected to bring **{money(expected)}** over the next four "
+        f"quarters, against {money(current)} over the last four{change}. "
+        f"Method: {method_text} clients. Headroom (the size wallet minus TTM revenue) is an "
+        f"assumption from the settings, not a measurement."
+    )
+
+
+def reconciliation_totals(book, metrics: pd.DataFrame, *, quarter: str) -> pd.DataFrame:
+    """The book's totals against the metrics' totals for the quarter and the TTM window."""
+    invoices, entries = book.invoices, book.time_entries
+    q, ttm = quarter_window(quarter), ttm_window(quarter)
+    rows = [
+        (
+            "revenue in the quarter",
+            invoices.loc[q.contains(invoices["issue_date"]), "amount_base"].sum(),
+            metrics["revenue_q"].sum(),
+        ),
+        (
+            "revenue, trailing twelve months",
+            invoices.loc[ttm.contains(invoices["issue_date"]), "amount_base"].sum(),
+            metrics["revenue_ttm"].sum(),
+        ),
+        (
+            "hours, trailing twelve months",
+            entries.loc[ttm.contains(entries["date"]), "hours"].sum(),
+            metrics["hours_ttm"].sum(),
+        ),
+    ]
+    frame = pd.DataFrame(rows, columns=["total", "from the book", "in the metrics"])
+    return frame.assign(difference=lambda d: d["in the metrics"] - d["from the book"])
+
+
+def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows counted per table, column and reason."""
+    if rejects.empty:
+        return pd.DataFrame(columns=["table", "column", "reason", "rows"])
+    return (
+        rejects.groupby(["table", "column", "reason"], dropna=False)
+        .size()
+        .rename("rows")
+        .reset_index()
+        .sort_values(["rows", "table"], ascending=[False, True])
+    )
+
+
+# ----------------------------------------------------------------------------- methodology
+
+
+def _weights_text(weights: Mapping[str, float]) -> str:
+    total = sum(weights.values()) or 1.0
+    return ", ".join(f"{md_text(k)} {v / total:.0%}" for k, v in weights.items())
+
+
+def methodology_markdown(
+    settings: Settings, *, value_threshold: float, headache_threshold: float
+) -> str:
+    """Definitions, weights, thresholds and rules actually used (from the settings)."""
+    s = settings
+    money = _md_money(s.base_currency)
+    definitions = "\n".join(f"- **{md_text(k)}**: {md_text(v)}" for k, v in DEFINITIONS.items())
+    actions = "\n".join(
+        f"- **{code}** ({md_text(ACTION_LABELS.get(code, code))}): {md_text(text)}"
+        for code, text in ACTIONS.items()
+    )
+    value_cut = "the median" if s.value_threshold is None else "set in the settings"
+    headache_cut = "the median" if s.headache_threshold is None else "set in the settings"
+    return f"""### Definitions
+
+Every figure is point in time: as of the quarter's last day, from invoices, hours, events and
+assessments dated on or before it. Money is in {md_text(s.base_currency)} (other currencies converted
+with the fx table).
+
+{definitions}
+
+### Scores and segments
+
+- **Value score** weights: {_weights_text(s.value_weights)}.
+- **Headache score** weights: {_weights_text(s.headache_weights)}.
+- Each input is a percentile rank within the book (0-100); a missing input gets the neutral 50.
+- Thresholds: value {value_threshold:.1f} ({value_cut}), headache {headache_threshold:.1f}
+  ({headache_cut}). Prize: high value, low headache; tangled: high, high; seedling: low, low;
+  weed: low value, high headache.
+
+### Actions and their thresholds
+
+{actions}
+
+### Thresholds used
+
+- Prune on revenue per hour: the bottom {s.prune_percentile:g}% of the book.
+- Reprice: at least {s.reprice_min_revenue_share:.1%} of the book's revenue and a rate below
+  cost or below {s.reprice_rate_ratio:g} x the book's median rate.
+- Rescope: client-caused scope creep, rush and after-hours severity of at least
+  {s.rescope_incidents:g} in the TTM window. Improve delivery: our rework and missed deadlines
+  at least {s.improve_delivery_severity:g}.
+- Late payer: at least {s.late_days:g} days late on average and at least {s.late_share:.0%} of
+  invoices late. Collect: more than {money(s.collect_floor)} over 90 days past due.
+  Non-payer (prune): overdue money above {s.nonpayer_overdue_share:.0%} of TTM revenue.
+- Reassign owner: the owner's rating {s.reassign_gap:g} below the others', who rate at least
+  {s.reassign_min_others:g}.
+- Nurture: growth of at least {s.nurture_growth:.0%} or expected revenue at least
+  {s.nurture_potential_ratio:g} x this year's.
+- Cost of an hour when a person has no cost rate: {money(s.default_cost_rate)}.
+  Future revenue discounted at {s.discount_rate:.0%} a year.
+"""
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def _records(frame: pd.DataFrame) -> dict[str, object]:
+    return json.loads(frame.to_json(orient="split", index=False, date_format="iso"))
+
+
+def export_payload(
+    metrics: pd.DataFrame,
+    book,
+    *,
+    quarter: str,
+    currency: str = "USD",
+    settings: Settings | None = None,
+) -> dict[str, object]:
+    """What the renderer needs besides the HTML: headline figures, the action list, the
+    rejects ledger, the reconciliation and the offboarding plans (JSON-ready)."""
+    settings = settings or Settings(base_currency=currency)
+    reconciliation = book.reconciliation().astype({"balanced": bool})
+    return {
+        "quarter": quarter,
+        "headline": headline(metrics, currency=currency),
+        "actions": _records(action_list(metrics)),
+        "ledger": _records(book.rejects),
+        "reconciliation": _records(reconciliation),
+        "offboarding": _records(_offboarding_sheet(metrics, book, settings=settings)),
+    }
+
+
+def _offboarding_sheet(metrics: pd.DataFrame, book, *, settings: Settings) -> pd.DataFrame:
+    """One offboarding plan per prune candidate (``helpers.offboarding``) for the Excel list."""
+    from helpers.offboarding import offboarding_sheet
+
+    return offboarding_sheet(metrics, book, settings=settings)
+
+
+def publish_export(payload: Mapping[str, object]) -> None:
+    """Display the payload under :data:`EXPORT_MIME` (in a cell tagged ``export``)."""
+    from IPython.display import display
+
+    counts = {
+        k: len(v.get("data", [])) for k, v in payload.items() if isinstance(v, dict) and "data" in v
+    }
+    display(
+        {
+            EXPORT_MIME: json.loads(json.dumps(payload, default=_json_default)),
+            "text/plain": f"export for the renderer: {counts}",
+        },
+        raw=True,
+    )
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
