@@ -221,7 +221,7 @@ def _empty_table(table: Table) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- cross-table rules
 
 
-def _reference_rules(name: str, loaded: dict[str, pd.DataFrame], base_currency: str):
+def reference_rules(name: str, loaded: dict[str, pd.DataFrame], base_currency: str):
     """The checks of ``name`` that look at tables loaded before it."""
 
     def rules(frame: pd.DataFrame, checks: RowChecks) -> None:
@@ -248,7 +248,7 @@ def _reference_rules(name: str, loaded: dict[str, pd.DataFrame], base_currency: 
     return rules
 
 
-def _with_base_amounts(invoices: pd.DataFrame, fx: pd.DataFrame, base: str) -> pd.DataFrame:
+def with_base_amounts(invoices: pd.DataFrame, fx: pd.DataFrame, base: str) -> pd.DataFrame:
     """Invoices with ``currency`` filled and ``amount_base`` in the base currency.
 
     Dated rates: the latest rate on or before the issue date (else the earliest one).
@@ -337,7 +337,7 @@ def load_book(
             source=source,
             rows=rows,
             date_format=date_format,
-            extra=_reference_rules(name, loaded, settings.base_currency),
+            extra=reference_rules(name, loaded, settings.base_currency),
         )
         loaded[name] = clean
         rows_read[name] = len(raw) + len(field_ledger)
@@ -353,7 +353,7 @@ def load_book(
             row=int(first["row"]),
             column=first["column"] or None,
         )
-    loaded["invoices"] = _with_base_amounts(
+    loaded["invoices"] = with_base_amounts(
         loaded["invoices"], loaded["fx"], settings.base_currency
     )
     loaded["events"] = loaded["events"].assign(

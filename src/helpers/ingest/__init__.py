@@ -1,0 +1,353 @@
+"""Importers of the exports consultants really have (``pumpkin import``).
+
+Harvest, Toggl Track and Clockify time reports; Xero, QuickBooks Online and FreshBooks invoice
+exports; any of them saved as ``.xlsx``; canonical workbooks. Each file's tool is detected by
+its header, converted by its module, and the parts are merged into one validated
+:class:`helpers.book.Book` whose rejects ledger names the original file and row of every row
+left out.
+
+Decisions: rows without a client go to the ledger (no placeholder client); a paid invoice
+without a paid date gets its due date (lateness unknown, noted in ``rejects.csv`` under
+``invoices (kept)``) unless ``--payments`` gives one; files that are not UTF-8 are read as
+Windows-1252, what Excel writes for "CSV", and the summary says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.book import Book, write_book
+from helpers.errors import BookError
+from helpers.ingest import detect, excel, payments
+from helpers.ingest.clients import read_mapping
+from helpers.ingest.merge import KEPT, Merged, merge_parts
+from helpers.ingest.part import Part
+from helpers.ingest.read import (
+    HEAD_BYTES,
+    NotUtf8,
+    RawFile,
+    as_utf8,
+    decode_head,
+    locate_header,
+    read_csv_export,
+)
+from helpers.schema import LOAD_ORDER
+from helpers.settings import SETTINGS_FILE, Settings, save_settings
+
+__all__ = ["import_exports", "run_import"]
+
+SUFFIXES = (".csv", ".tsv", ".xlsx")  # in folders; a file named explicitly may be any
+
+
+@dataclass(frozen=True)
+class Imported:
+    """An import's parts and merged result, kept for the summary."""
+
+    parts: list[Part]
+    merged: Merged
+    notes: tuple[str, ...]
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def export_files(paths: Iterable[str | Path] | str | Path) -> list[Path]:
+    """The files to import: each file given, and the export files inside each folder."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    files = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise BookError("not found", file=path)
+        if path.is_dir():
+            inside = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUFFIXES
+                and not p.name.startswith((".", "~$"))
+            )
+            if not inside:
+                raise BookError(
+                    f"no export files ({', '.join(SUFFIXES)}) in this folder", file=path
+                )
+            files += inside
+        else:
+            files.append(path)
+    return files
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """A CSV file's header found: where it is, its delimiter, and which tool wrote it."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    index: int
+    lines: int
+    names: list[str]
+    source: object
+    variant: str
+
+
+def sniff_csv(path: Path) -> Sniffed:
+    """Locate a CSV export's header and recognise its tool (reads only the file's head)."""
+    with path.open("rb") as handle:
+        head_bytes = handle.read(HEAD_BYTES + 1)
+    if not head_bytes.replace(b"\xef\xbb\xbf", b"").strip(b" \r\n\t,;"):
+        raise BookError("empty file", file=path)
+    head, encoding = decode_head(path, head_bytes)
+    delimiter, index, lines, names, hit = locate_header(path, head, detect.match)
+    if hit is None:
+        raise detect.unknown_header(path, names)
+    return Sniffed(path, encoding, delimiter, index, lines, names, *hit)
+
+
+def read_csv_file(sniffed: Sniffed, *, detail: bool = True) -> tuple[RawFile, object, str]:
+    """The body of a sniffed CSV export: (raw file, source module, variant).
+
+    A file that is not UTF-8 is read as Windows-1252 (what Excel writes for "CSV" on Windows;
+    it decodes any byte but five) and the summary says so.
+    """
+    try:
+        return _read_csv_body(sniffed, sniffed.encoding, detail=detail)
+    except NotUtf8:  # the head was plain ASCII, a later byte is not UTF-8
+        return _read_csv_body(sniffed, "cp1252", detail=detail)
+
+
+def _read_csv_body(sniffed: Sniffed, encoding: str, *, detail: bool):
+    path, notes, data = sniffed.path, [], None
+    if encoding != "utf-8":
+        notes.append(f"not UTF-8: decoded as Windows-1252 ({encoding}), as Excel saves CSV")
+        data = as_utf8(path, path.read_bytes(), encoding)
+    if sniffed.delimiter != ",":
+        notes.append("separated by " + ("semicolons" if sniffed.delimiter == ";" else "tabs"))
+    if sniffed.index:
+        notes.append(f"{sniffed.index} line(s) above the header skipped (report preamble)")
+    used = getattr(sniffed.source, "columns_used", None)
+    numeric = getattr(sniffed.source, "columns_numeric", None)
+    raw = read_csv_export(
+        path,
+        data,
+        delimiter=sniffed.delimiter,
+        lines_before_data=sniffed.lines,
+        header_row=sniffed.index + 1,
+        names=sniffed.names,
+        notes=notes,
+        include=used(sniffed.names, detail=detail) if used else None,
+        numeric=numeric(sniffed.names) if numeric else (),
+    )
+    return raw, sniffed.source, sniffed.variant
+
+
+def read_exports(files: list[Path], *, settings: Settings | None):
+    """(raw files with their source and variant, canonical books, notes) of the files."""
+    sniffed = {p: sniff_csv(p) for p in files if p.suffix.lower() != ".xlsx"}
+    per_tool = Counter(s.source for s in sniffed.values())
+    workbooks = len(sniffed) < len(files)  # their sheets may repeat a CSV's entries
+    found, books, notes = [], [], []
+    for path in files:
+        if path.suffix.lower() == ".xlsx":
+            sheets, book, ignored = excel.read_workbook(path, settings=settings)
+            found += sheets
+            notes += [f"{path.name}: {n}" for n in ignored]
+            if book is not None:
+                books.append((path.name, book))
+        else:
+            found.append(
+                read_csv_file(sniffed[path], detail=per_tool[sniffed[path].source] > 1 or workbooks)
+            )
+    return found, books, notes
+
+
+def _paid_dates(raws, payments_path, date_order) -> pd.DataFrame | None:
+    frames = [payments.paid_dates(raw, date_order=date_order) for raw in raws]
+    if payments_path is not None:
+        raw, source, _ = read_csv_file(sniff_csv(Path(payments_path)))
+        if source is not payments:
+            raise BookError(
+                f"--payments needs an invoice number column ({', '.join(payments.NUMBER)}) "
+                f"and a payment date column ({', '.join(payments.DATE)})",
+                file=payments_path,
+            )
+        frames.append(payments.paid_dates(raw, date_order=date_order))
+    if not frames:
+        return None
+    return (
+        pd.concat(frames, ignore_index=True)
+        .sort_values("paid_date")
+        .drop_duplicates("invoice_id", keep="last")
+    )
+
+
+def _base_currency(parts: list[Part], settings: Settings | None) -> tuple[str, str | None]:
+    """The settings' base currency, else the exports' main currency (with a note)."""
+    if settings is not None:
+        return settings.base_currency, None
+    invoiced = [p.frame[["currency", "_amount"]] for p in parts if p.table == "invoices"]
+    money = pd.concat(invoiced, ignore_index=True) if invoiced else pd.DataFrame()
+    money = money.loc[money["currency"].ne("")] if len(money) else money
+    if len(money):  # the currency with the most invoiced money
+        totals = money.assign(_amount=money["_amount"].abs()).groupby("currency")["_amount"].sum()
+    else:  # time exports only: the currency most files name
+        named = [c for p in parts for c in p.extra.get("currencies", [])]
+        totals = pd.Series(named, dtype=object).value_counts()
+    if totals.empty:
+        return Settings().base_currency, None
+    main = totals.sort_values(ascending=False, kind="stable").index[0]
+    return main, f"base currency {main} (the exports' main currency)"
+
+
+def _import(paths, *, clients, date_order, payments_path, settings) -> Imported:
+    files = export_files(paths)
+    found, books, notes = read_exports(files, settings=settings)
+    raws = [raw for raw, source, _ in found if source is payments]
+    parts = [
+        source.convert(raw, variant, date_order=date_order)
+        for raw, source, variant in found
+        if source is not payments
+    ]
+    parts += [part for name, book in books for part in excel.book_parts(name, book)]
+    if not parts and not books:
+        raise BookError(
+            "no time or invoice export among the files (only payments files)",
+            file=", ".join(str(f) for f in files),
+        )
+    base, note = _base_currency(parts, settings)
+    merged = merge_parts(
+        parts,
+        mapping=read_mapping(clients) if clients else None,
+        paid=_paid_dates(raws, payments_path, date_order),
+        base_currency=base,
+        books=books,
+    )
+    extra = [note] if note else []
+    extra += [f"payments file {raw.label}: {len(raw.frame)} row(s)" for raw in raws]
+    return Imported(parts=parts, merged=merged, notes=(*notes, *extra, *merged.notes))
+
+
+# ----------------------------------------------------------------------------- public
+
+
+def import_exports(
+    paths: Iterable[str | Path],
+    *,
+    clients: str | Path | None = None,
+    date_order: str | None = None,
+    payments: str | Path | None = None,
+    settings: Settings | None = None,
+) -> Book:
+    """Read exports (files or folders), detect each by its header, merge into a validated Book.
+
+    ``clients`` is a CSV mapping (name, client_id, size, owner, industry); ``date_order``
+    (``dmy``/``mdy``) settles ambiguous dates; ``payments`` is a CSV of invoice numbers and
+    payment dates. The book's ledger lists every row left out with its original file and row.
+    """
+    return _import(
+        paths, clients=clients, date_order=date_order, payments_path=payments, settings=settings
+    ).merged.book
+
+
+def summary(imported: Imported) -> str:
+    """Per file: format, variant, rows read/used/rejected/duplicates, and the totals check."""
+    ledger, used, lines = imported.merged.ledger, imported.merged.used, []
+    public = ledger.loc[~ledger["table"].str.endswith(KEPT)]
+    for i, part in enumerate(imported.parts):
+        mine = public.loc[public["_part"] == i]
+        dups = mine["_duplicate"].to_numpy(dtype=bool)
+        got = (
+            used.loc[i] if i in used.index else pd.Series({"rows": 0, "hours": 0.0, "amount": 0.0})
+        )
+        unit = "invoice lines" if part.table == "invoices" else "rows"
+        lines.append(f"{part.file}: {part.format} ({part.variant})")
+        lines.append(
+            f"  {unit} read {part.rows_read}, used {int(got['rows'])}, rejected "
+            f"{int((~dups).sum())}, duplicates dropped {int(dups.sum())}"
+            + (f", report lines skipped {part.skipped}" if part.skipped else "")
+        )
+        if part.table == "time_entries":
+            lines.append(
+                _check(
+                    "hours",
+                    part.frame["_hours"].sum() + part.ledger["_hours"].sum(),
+                    got["hours"],
+                    mine["_hours"].sum(),
+                )
+            )
+            if np.isfinite(part.frame["_amount"]).any():
+                lines.append(
+                    _check(
+                        "billable amount in the file (not in the book)",
+                        part.frame["_amount"].sum() + part.ledger["_amount"].sum(),
+                        None,
+                        None,
+                    )
+                )
+        else:
+            lines.append(f"  invoices {part.extra.get('invoices', 0)}")
+            lines.append(
+                _check(
+                    "money",
+                    part.frame["_amount"].sum() + part.ledger["_amount"].sum(),
+                    got["amount"],
+                    mine["_amount"].sum(),
+                )
+            )
+        kept = ledger.loc[(ledger["_part"] == i) & ledger["table"].str.endswith(KEPT)]
+        if len(kept):
+            lines.append(
+                f"  {len(kept)} paid invoice(s) without a paid date: due date used, "
+                "lateness not measurable (listed in rejects.csv)"
+            )
+        lines += [f"  note: {n}" for n in part.notes]
+    book = imported.merged.book
+    lines.append(
+        f"book: {len(book.clients)} clients, {len(book.time_entries)} time entries "
+        f"({book.time_entries['hours'].sum():,.2f} h), {len(book.invoices)} invoices "
+        f"({book.invoices['amount'].sum():,.2f}), {len(book.people)} people with a "
+        f"cost rate; {len(book.rejects)} row(s) in the rejects ledger"
+    )
+    lines += [f"note: {n}" for n in imported.notes]
+    return "\n".join(lines)
+
+
+def _check(what: str, in_file: float, in_book: float | None, in_ledger: float | None) -> str:
+    if in_book is None:
+        return f"  {what}: {in_file:,.2f}"
+    ok = abs(in_file - in_book - in_ledger) <= 1e-6 * max(1.0, abs(in_file))
+    return f"  {what}: file {in_file:,.2f} = book {in_book:,.2f} + ledger {in_ledger:,.2f}" + (
+        " (reconciled)" if ok else " (DOES NOT RECONCILE)"
+    )
+
+
+def run_import(
+    paths, *, out, clients=None, date_order=None, payments=None, strict: bool = False
+) -> int:
+    """``pumpkin import``: write the book and rejects.csv to ``out``, print the summary."""
+    imported = _import(
+        paths, clients=clients, date_order=date_order, payments_path=payments, settings=None
+    )
+    book = imported.merged.book
+    rejected = book.rejects.loc[book.rejects["table"].isin(LOAD_ORDER)]  # not notes on kept rows
+    if strict and len(rejected):
+        first = rejected.iloc[0]
+        raise BookError(
+            f"{len(rejected)} row(s) rejected in strict mode; first: "
+            f"{first['reason']} (value {first['value']!r})",
+            file=first["source_file"],
+            row=int(first["row"]),
+            column=first["column"] or None,
+        )
+    written = write_book(book, out)
+    if book.base_currency != Settings().base_currency and not (written / SETTINGS_FILE).exists():
+        save_settings(Settings(base_currency=book.base_currency), written / SETTINGS_FILE)
+    print(summary(imported))
+    print(f"wrote the book to {written}")
+    return 0

@@ -1,0 +1,236 @@
+"""The shared conversion of a time-tracking export: each tool only declares its columns.
+
+Rows without a client (personal tracking, internal time) go to the ledger: the book is about
+clients, and a placeholder client would distort every per-client metric. Durations that are
+negative or unreadable go to the ledger too; hours above 24 are left to the canonical rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpers.ingest import dates, values
+from helpers.ingest.part import Part, Rejects, bad_row_ledger, concat_ledgers
+from helpers.ingest.read import RawFile
+from helpers.ingest.values import decimal
+
+NO_CLIENT = (
+    "no client: time tracked without a client (personal or internal tracking) cannot "
+    "be attributed to a client"
+)
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    """Which columns of a time export give each canonical field, and how to read hours."""
+
+    date: str
+    client: str
+    person: tuple[str, ...]
+    hours: str
+    hours_reader: Callable[[pd.Series], pd.Series]
+    hours_expected: str
+    billable: str | None = None
+    amount: str | None = None
+    currency: str | None = None  # a column of currency values, or None
+    currency_code: str | None = None  # the currency named in a header
+    cost_rate: str | None = None
+    detail: tuple[str, ...] = ()  # what else identifies an entry (for de-duplication)
+
+
+def currency_in_header(columns, prefix: str) -> tuple[str | None, str | None]:
+    """(column, currency code) for headers like 'Amount (USD)'; code None for 'Amount ()'."""
+    for name in columns:
+        found = re.fullmatch(re.escape(prefix) + r"\s*\(([A-Za-z]*)\)", name)
+        if found:
+            return name, found.group(1).upper() or None
+    return None, None
+
+
+def currency_code(texts: pd.Series) -> pd.Series:
+    """'United States Dollar - USD' -> 'USD'; 'EUR' -> 'EUR'; blank -> None."""
+    code = texts.astype(str).str.extract(r"([A-Za-z]{3})\s*$")[0].str.upper()
+    return code.where(texts.astype(str).str.strip().ne(""), None)
+
+
+def duration_hours(texts: pd.Series) -> pd.Series:
+    """Hours from 'H:MM:SS' or 'H:MM' (padded or not, hours may exceed 24) or decimal hours.
+
+    Minutes and seconds must be below 60; anything else that has a colon is not a duration.
+    Parsed with NumPy's vectorised text functions (the distinct durations can be many).
+    """
+    text = np.asarray(texts.astype("str").str.strip().to_numpy(dtype=object), dtype=str)
+    if not len(text):
+        return pd.Series(np.empty(0), index=texts.index)
+    negative = np.char.startswith(text, "-")
+    hours_part, _, rest = np.moveaxis(np.char.partition(np.char.lstrip(text, "-"), ":"), -1, 0)
+    minutes, _, seconds = np.moveaxis(np.char.partition(rest, ":"), -1, 0)
+    has_colon = np.char.find(text, ":") >= 0
+    seconds_ok = (seconds == "") | (np.char.isdigit(seconds) & (np.char.str_len(seconds) <= 2))
+    ok = (
+        has_colon
+        & np.char.isdigit(hours_part)
+        & np.char.isdigit(minutes)
+        & (np.char.str_len(minutes) <= 2)
+        & seconds_ok
+    )
+
+    def number(part: np.ndarray) -> np.ndarray:
+        return np.where(ok & (part != ""), part, "0").astype(float)
+
+    h, m, sec = number(hours_part), number(minutes), number(seconds)
+    ok &= (m < 60) & (sec < 60)
+    clock = np.where(ok, (h + m / 60 + sec / 3600) * np.where(negative, -1, 1), np.nan)
+    hours = pd.Series(clock, index=texts.index)
+    plain = ~has_colon
+    if plain.any():
+        hours[plain] = decimal(texts[plain]).to_numpy()
+    return hours
+
+
+def convert_time(
+    raw: RawFile, spec: TimeSpec, *, fmt: str, variant: str, date_order: str | None
+) -> Part:
+    """A time export as canonical time entries (client = name) plus the importer's rejects."""
+    table, n = "time_entries", len(raw.frame)
+    date_text = raw.column(spec.date)
+    _, date_uniques = values.coded(date_text)
+    order, order_note = dates.infer_order(
+        date_uniques, file=raw.label, column=spec.date, date_order=date_order
+    )
+    iso = pd.Series(values.recode(date_text, lambda u: dates.to_iso(u, order)))
+    hours, hours_text = values.numbers_and_text(raw.column(spec.hours), spec.hours_reader)
+    client = pd.Series(values.recode(raw.column(spec.client), lambda u: u))
+    person = (
+        values.joined(raw.column(spec.person[0]), raw.column(spec.person[1]))
+        if len(spec.person) == 2
+        else values.recode(raw.column(spec.person[0]), lambda u: u)
+    )
+    billable = (
+        values.recode(raw.column(spec.billable), values.flag)
+        if spec.billable
+        else pd.Categorical.from_codes(np.zeros(n, dtype="int8"), categories=["true"])
+    )
+    amount = (
+        values.take(raw.column(spec.amount), values.money) if spec.amount else np.full(n, np.nan)
+    )
+
+    rejects = Rejects(n)
+    if np.isnan(hours).any() or (hours < 0).any():
+        shown = values.text(raw.column(spec.hours))
+        rejects.fail(np.isnan(hours) & (shown == ""), spec.hours, "missing duration", shown)
+        rejects.fail(
+            np.isnan(hours), spec.hours, f"not a duration (expected {spec.hours_expected})", shown
+        )
+        rejects.fail(hours < 0, spec.hours, "negative duration", shown)
+    if iso.isna().any():
+        shown = values.text(date_text)
+        rejects.fail(
+            iso.isna().to_numpy(),
+            spec.date,
+            f"not a date (expected {dates.expected(order)})",
+            shown,
+        )
+    no_client = client.eq("").to_numpy()
+    if no_client.any():
+        rejects.fail(no_client, spec.client, NO_CLIENT, np.full(n, "", dtype=object))
+
+    frame = pd.DataFrame(
+        {
+            "date": iso,
+            "client": client,
+            "person": pd.Series(person),
+            "hours": pd.Series(hours_text),
+            "billable": pd.Series(billable),
+            "_row": raw.rows,
+            "_hours": hours,
+            "_amount": amount,
+        }
+    )
+    for name in spec.detail:
+        if name in raw.frame.columns:  # read only when several files of the tool may overlap
+            frame[f"_detail {name}"] = raw.frame[name].reset_index(drop=True)
+    ok = rejects.ok
+    if not ok.all():
+        frame = frame.loc[ok].reset_index(drop=True)
+    ledger = concat_ledgers(
+        [bad_row_ledger(raw, table), rejects.ledger(raw, table, hours=hours, amount=amount)]
+    )
+    notes = [*raw.notes, *([order_note] if order_note else [])]
+    currencies = _currencies(raw, spec)
+    if currencies:
+        notes.append("currency " + ", ".join(currencies))
+    return Part(
+        file=raw.label,
+        format=fmt,
+        variant=variant,
+        table=table,
+        frame=frame,
+        ledger=ledger,
+        rows_read=n + len(raw.bad),
+        notes=tuple(notes),
+        people=_people(raw, spec, person, iso),
+        extra={"currencies": currencies},
+    )
+
+
+def _currencies(raw: RawFile, spec: TimeSpec) -> list[str]:
+    if spec.currency_code:
+        return [spec.currency_code]
+    if spec.currency and spec.currency in raw.frame.columns:
+        _, uniques = values.coded(raw.frame[spec.currency])
+        return sorted(set(currency_code(uniques).dropna()))
+    return []
+
+
+def _people(raw: RawFile, spec: TimeSpec, person, iso: pd.Series) -> pd.DataFrame | None:
+    """Each person's latest cost rate, when the export has one."""
+    if not spec.cost_rate or spec.cost_rate not in raw.frame.columns:
+        return None
+    rate = values.take(raw.frame[spec.cost_rate], values.money)
+    has = ~np.isnan(rate)
+    if not has.any():
+        return None
+    person_codes, people = values.coded(pd.Series(person))
+    date_codes, days = values.coded(iso)
+    distinct = pd.DataFrame(
+        {"p": person_codes[has], "d": date_codes[has], "cost_rate": rate[has]}
+    ).drop_duplicates()  # few distinct (person, day, rate): sort those, not every row
+    found = pd.DataFrame(
+        {
+            "person": people.to_numpy(dtype=object)[distinct["p"].to_numpy()],
+            "cost_rate": distinct["cost_rate"].to_numpy(),
+            "date": days.to_numpy(dtype=object)[distinct["d"].to_numpy()],
+        }
+    )
+    return (
+        found.sort_values("date", na_position="first", kind="stable")
+        .drop_duplicates("person", keep="last")
+        .reset_index(drop=True)
+    )
+
+
+def used_columns(spec: TimeSpec, *, detail: bool) -> list[str]:
+    """The file columns a conversion reads (the detail ones only to find repeats)."""
+    names = [
+        spec.date,
+        spec.client,
+        *spec.person,
+        spec.hours,
+        spec.billable,
+        spec.amount,
+        spec.currency,
+        spec.cost_rate,
+        *(spec.detail if detail else ()),
+    ]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def numeric_columns(spec: TimeSpec) -> list[str]:
+    """Columns only summed for the summary: read as numbers when they are plain numbers."""
+    return [spec.amount] if spec.amount else []
