@@ -353,9 +353,7 @@ def load_book(
             row=int(first["row"]),
             column=first["column"] or None,
         )
-    loaded["invoices"] = with_base_amounts(
-        loaded["invoices"], loaded["fx"], settings.base_currency
-    )
+    loaded["invoices"] = with_base_amounts(loaded["invoices"], loaded["fx"], settings.base_currency)
     loaded["events"] = loaded["events"].assign(
         severity=loaded["events"]["severity"].astype("float64"),
         caused_by=np.where(loaded["events"]["kind"].isin(OUR_EVENT_KINDS), "us", "client"),
