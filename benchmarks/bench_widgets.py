@@ -1,0 +1,120 @@
+"""Slider responsiveness of the pumpkin patch explorer at 10k clients.
+
+Measures what one slider move costs (re-classify with ``helpers.patch.classify`` + redraw the
+patch to PNG), as the median of repeated moves of the prune slider, the thresholds and a weight.
+The 10k-client raw metrics are the demo book's last complete quarter tiled with noise (every raw
+column present, realistic distributions). Target: median under 150 ms.
+
+    .venv/bin/python benchmarks/bench_widgets.py [--clients 10000] [--moves 31]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_MS = 150.0
+
+
+def tiled_raw(clients: int, *, seed: int = 7) -> pd.DataFrame:
+    """Raw metrics for ``clients`` clients: the demo book's last quarter tiled with noise."""
+    from helpers.book import load_book
+    from helpers.metrics import raw_metrics
+
+    book = load_book(ROOT / "data" / "sample")
+    raw = raw_metrics(book, book.complete_quarters()[-1])
+    copies = -(-clients // len(raw))
+    rng = np.random.default_rng(seed)
+    tiled = pd.concat([raw] * copies, ignore_index=True).head(clients)
+    numeric = [c for c in tiled.select_dtypes("float").columns if c not in ("rate_percentile",)]
+    noise = rng.uniform(0.8, 1.2, (len(tiled), len(numeric)))
+    return tiled.assign(
+        client_id=[f"B{i:06d}" for i in range(len(tiled))],
+        name=[f"{n} #{i}" for i, n in enumerate(tiled["name"])],
+        **{c: tiled[c].to_numpy() * noise[:, j] for j, c in enumerate(numeric)},
+    )
+
+
+def _parts(explorer, raw: pd.DataFrame, *, repeats: int) -> dict[str, float]:
+    """Median time of each step of a move: classify, redraw, summary + table."""
+    from helpers.patch import classify
+    from helpers.widgets import candidates_table, summary_line
+
+    settings = explorer.settings
+    steps = {
+        "classify": lambda: classify(raw, settings),
+        "redraw (PNG)": explorer.render_patch,
+        "summary + table": lambda: (
+            summary_line(explorer.metrics),
+            candidates_table(explorer.metrics).to_html(index=False),
+        ),
+    }
+    out = {}
+    for name, step in steps.items():
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - started) * 1000)
+        out[name] = statistics.median(times)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--moves", type=int, default=31)
+    args = parser.parse_args(argv)
+
+    from helpers.widgets import PatchExplorer
+
+    raw = tiled_raw(args.clients)
+    started = time.perf_counter()
+    explorer = PatchExplorer(raw)
+    build = time.perf_counter() - started
+    sliders = [explorer.prune_slider, explorer.value_slider, explorer.headache_slider,
+               next(iter(explorer.value_weight_sliders.values()))]  # fmt: skip
+    timings, cpu = [], []
+    for i in range(args.moves):
+        slider = sliders[i % len(sliders)]
+        target = (
+            slider.value + slider.step if slider.value + slider.step <= slider.max else slider.min
+        )
+        started, started_cpu = time.perf_counter(), time.process_time()
+        slider.value = target  # fires the callback: classify + redraw + summary + table
+        timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    median = statistics.median(timings)
+    parts = _parts(explorer, raw, repeats=max(5, args.moves // 2))
+    print(f"clients: {len(raw):,}; explorer built in {build:.2f} s")
+    print("parts (median): " + ", ".join(f"{k} {v:.0f} ms" for k, v in parts.items()))
+    print(
+        f"slider move (re-classify + redraw), {args.moves} moves: median {median:.0f} ms, "
+        f"min {min(timings):.0f} ms, max {max(timings):.0f} ms (target {TARGET_MS:.0f} ms); "
+        f"CPU time of this process per move: median {statistics.median(cpu):.0f} ms"
+    )
+    print(f"summary after the moves: {explorer.summary.value}")
+    print(
+        f"load average while measuring: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} cores"
+    )
+    print(
+        "target met" if median <= TARGET_MS else "target NOT met (wall median; see the CPU figure)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

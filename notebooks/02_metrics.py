@@ -1,0 +1,149 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2. Value and headache, client by client
+# For one quarter (measures over the trailing twelve months): what each client is worth, what it
+# costs us beyond its hours, the seed's indicator (revenue per hour) with its bottom cut, payment
+# behaviour by client size, the whale curve and one client's scorecard.
+
+# %% tags=["parameters"]
+quarter: str = "2025Q4"  # the quarter to audit (measures over the 12 months ending with it)
+data_dir: str = "../data/sample"  # the canonical book
+settings_file: str = ""  # empty: settings.toml beside the book, else the defaults
+prune_percentile: float | None = None  # bottom % of revenue per hour cut; None: from settings
+value_threshold: float | None = None  # None: from settings (the median score)
+headache_threshold: float | None = None  # None: from settings (the median score)
+history_quarters: int = 4  # quarters shown in the movement chart and the scorecard
+
+# %%
+from helpers.params import check_parameters, settings_from_parameters
+
+params = check_parameters(globals(), notebook="02_metrics")
+settings = settings_from_parameters(params)
+
+# %%
+import pandas as pd
+
+from helpers import plots
+from helpers.book import load_book
+from helpers.metrics import client_metrics, metrics_for_quarters, segment_counts
+from helpers.plots.payment import lateness_by_size
+from helpers.quarters import shift_quarter
+
+plots.apply_house_style()
+book = load_book(data_dir, settings=settings)
+currency = book.base_currency
+metrics = client_metrics(book, quarter, settings)
+print(f"{len(metrics)} clients in {quarter}; base currency {currency}")
+
+# %% [markdown]
+# ## Value and headache
+# Scores are 0-100 (percentile ranks within the book, weighted by the settings).
+
+# %%
+segment_counts(metrics)
+
+# %%
+metrics[
+    [
+        "name",
+        "revenue_ttm",
+        "margin_ttm",
+        "effective_rate_ttm",
+        "days_late_avg",
+        "incidents_ttm",
+        "value_score",
+        "headache_score",
+        "segment",
+        "actions",
+    ]
+].sort_values("value_score", ascending=False).head(10)
+
+# %% [markdown]
+# ## Revenue per hour: the top and the bottom
+# The seed: clients 5-10% behind on this indicator may not be worth the effort.
+
+# %%
+rate_columns = [
+    "name",
+    "revenue_ttm",
+    "hours_ttm",
+    "effective_rate_ttm",
+    "rate_rank",
+    "rate_percentile",
+]
+ranked = metrics.dropna(subset=["effective_rate_ttm"]).sort_values(
+    "effective_rate_ttm", ascending=False
+)
+pd.concat({"top": ranked.head(5)[rate_columns], "bottom": ranked.tail(5)[rate_columns]})
+
+# %%
+ax = plots.plot_rate_ranking(metrics, cut_percentile=settings.prune_percentile, currency=currency)
+
+# %% [markdown]
+# ## Payment behaviour by client size
+# Large clients often pay late because of their finance departments; small ones paying late is a
+# reason to invoice more often.
+
+# %%
+lateness_by_size(metrics)
+
+# %%
+ax = plots.plot_payment_behaviour(metrics)
+
+# %%
+ax = plots.plot_aging(metrics, currency=currency)
+
+# %% [markdown]
+# ## The whale curve
+
+# %%
+ax = plots.plot_whale_curve(metrics, currency=currency)
+
+# %% [markdown]
+# ## Segment movement and a scorecard
+
+# %%
+quarters = [
+    q
+    for q in (shift_quarter(quarter, -k) for k in range(history_quarters - 1, -1, -1))
+    if q in book.quarters()
+]
+history = metrics_for_quarters(book, quarters, settings)
+ax = plots.plot_segment_movement(history)
+
+# %%
+biggest = metrics.sort_values("revenue_ttm", ascending=False)["client_id"].iloc[0]
+ax = plots.plot_scorecard(history, client_id=biggest, currency=currency)
+
+# %%
+metrics.loc[metrics["client_id"] == biggest, ["name", "segment", "actions", "reasons"]]
+
+# %% [markdown]
+# ## Future potential: does the model predict well?
+# The potential model is fitted on the book up to a past quarter and compared with what happened
+# next (a holdout check).
+
+# %%
+from helpers.potential import calibration
+
+holdout_start = shift_quarter(quarter, -4)
+check = calibration(book, holdout_start, settings)
+check
+
+# %%
+ax = plots.plot_calibration(check, measure="revenue", currency=currency)

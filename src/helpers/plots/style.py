@@ -1,0 +1,216 @@
+"""The house style: one colour-blind-safe palette, fixed segment and action colours, money formats.
+
+Every figure of the kit takes its colours, labels and money formatting from here, so a segment
+has the same colour in every notebook and report. The palette is Okabe-Ito (safe for the common
+colour-vision deficiencies). rcParams are only changed inside :func:`house_style`, never globally.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from types import MappingProxyType
+
+import matplotlib as mpl
+from matplotlib.axes import Axes
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter
+
+#: Okabe-Ito, the colour-blind-safe palette (Okabe & Ito 2008).
+OKABE_ITO = MappingProxyType(
+    {
+        "orange": "#E69F00",
+        "sky_blue": "#56B4E9",
+        "bluish_green": "#009E73",
+        "yellow": "#F0E442",
+        "blue": "#0072B2",
+        "vermillion": "#D55E00",
+        "reddish_purple": "#CC79A7",
+        "black": "#000000",
+    }
+)
+GREY = "#8C8C8C"
+LIGHT_GREY = "#D9D9D9"
+INK = "#333333"
+
+#: The four segments in reading order (best first), with fixed colours and plain-words labels.
+SEGMENTS = ("prize", "tangled", "seedling", "weed")
+SEGMENT_COLOURS: Mapping[str, str] = MappingProxyType(
+    {
+        "prize": OKABE_ITO["bluish_green"],
+        "tangled": OKABE_ITO["orange"],
+        "seedling": OKABE_ITO["sky_blue"],
+        "weed": OKABE_ITO["vermillion"],
+    }
+)
+SEGMENT_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "prize": "Prize pumpkins: grow",
+        "tangled": "Tangled vines: fix",
+        "seedling": "Seedlings: nurture",
+        "weed": "Weeds: prune or fix",
+    }
+)
+
+#: Action codes (most decisive first) with fixed colours and plain-words labels.
+ACTIONS = (
+    "PRUNE",
+    "COLLECT",
+    "REPRICE",
+    "RESCOPE",
+    "INVOICE_MORE_OFTEN",
+    "REASSIGN_OWNER",
+    "IMPROVE_DELIVERY",
+    "NURTURE",
+    "GROW",
+    "KEEP",
+)
+ACTION_COLOURS: Mapping[str, str] = MappingProxyType(
+    {
+        "PRUNE": OKABE_ITO["vermillion"],
+        "COLLECT": OKABE_ITO["reddish_purple"],
+        "REPRICE": OKABE_ITO["orange"],
+        "RESCOPE": OKABE_ITO["yellow"],
+        "INVOICE_MORE_OFTEN": OKABE_ITO["blue"],
+        "REASSIGN_OWNER": "#882255",
+        "IMPROVE_DELIVERY": "#997700",
+        "NURTURE": OKABE_ITO["sky_blue"],
+        "GROW": OKABE_ITO["bluish_green"],
+        "KEEP": GREY,
+    }
+)
+ACTION_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "PRUNE": "Let go",
+        "COLLECT": "Collect overdue money",
+        "REPRICE": "Raise prices",
+        "RESCOPE": "Rescope the work",
+        "INVOICE_MORE_OFTEN": "Invoice more often",
+        "REASSIGN_OWNER": "Change the owner",
+        "IMPROVE_DELIVERY": "Improve our delivery",
+        "NURTURE": "Nurture",
+        "GROW": "Grow",
+        "KEEP": "Keep as is",
+    }
+)
+
+#: Symbols for the common currencies; any other code is written before the number ("CHF 12k").
+CURRENCY_SYMBOLS: Mapping[str, str] = MappingProxyType(
+    {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
+)
+
+_RC = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "axes.labelsize": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": "#EBEBEB",
+    "grid.linewidth": 0.8,
+    "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO.values())),
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "font.size": 10,
+    "text.parse_math": False,  # "$" is money here, never mathtext
+}
+
+
+@contextmanager
+def house_style() -> Iterator[None]:
+    """Apply the house rcParams inside a ``with`` block only (nothing leaks beyond it).
+
+    Only the house keys are saved and restored, unlike ``matplotlib.rc_context``, which restores
+    every key: a first figure created inside the block switches IPython's inline backend on and
+    sets ``interactive``, and restoring that would stop later figures from showing in notebooks.
+    """
+    saved = {key: mpl.rcParams[key] for key in _RC}
+    mpl.rcParams.update(_RC)
+    try:
+        yield
+    finally:
+        mpl.rcParams.update(saved)
+
+
+def apply_house_style() -> None:
+    """Set the house rcParams for the whole session: for notebooks, call once at the top."""
+    mpl.rcParams.update(_RC)
+
+
+def currency_symbol(currency: str) -> str:
+    """'$' for USD, '€' for EUR, else the code and a space ('CHF ')."""
+    code = (currency or "").upper()
+    return CURRENCY_SYMBOLS.get(code, f"{code} " if code else "")
+
+
+def format_money(x: float, currency: str = "USD", *, decimals: int | None = None) -> str:
+    """Money in a few characters: $950, $184k, $1.2M, -$3.4k (NaN gives an en dash)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    symbol = currency_symbol(currency)
+    sign = "-" if x < 0 else ""
+    value = abs(float(x))
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= size * 0.9995:
+            scaled = value / size
+            places = decimals if decimals is not None else (1 if scaled < 9.95 else 0)
+            text = f"{scaled:,.{places}f}"
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return f"{sign}{symbol}{text}{unit}"
+    places = decimals if decimals is not None else 0
+    return f"{sign}{symbol}{value:,.{places}f}"
+
+
+def currency_formatter(currency: str = "USD") -> FuncFormatter:
+    """A tick formatter writing money the house way ($184k, $1.2M)."""
+    return FuncFormatter(lambda x, _pos: format_money(x, currency))
+
+
+def format_count(n: float) -> str:
+    """Whole numbers with thousands separators: 2,310."""
+    return f"{round(n):,}"
+
+
+def finding_title(ax: Axes, text: str, *, subtitle: str | None = None) -> Axes:
+    """Title the axes with the finding (a sentence), and an optional grey line under it."""
+    title_artists(ax, text, subtitle=subtitle)
+    return ax
+
+
+def title_artists(ax: Axes, text: str, *, subtitle: str | None = None) -> list[Text]:
+    """Like :func:`finding_title`, returning the title and subtitle Text artists (for blitting)."""
+    title = ax.set_title(
+        text, loc="left", parse_math=False, fontsize=12, fontweight="bold", color=INK,
+        pad=18 if subtitle else 8,
+    )  # fmt: skip
+    if not subtitle:
+        return [title]
+    note = ax.text(
+        0.0, 1.01, subtitle, transform=ax.transAxes, ha="left", va="bottom", fontsize=9,
+        color="#666666", parse_math=False,
+    )  # fmt: skip
+    return [title, note]
+
+
+def segment_colour(segment: str) -> str:
+    """The fixed colour of a segment (grey for anything unknown or missing)."""
+    return SEGMENT_COLOURS.get(segment, GREY)
+
+
+def action_colour(action: str) -> str:
+    """The fixed colour of an action code (grey for anything unknown)."""
+    return ACTION_COLOURS.get(action, GREY)

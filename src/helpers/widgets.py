@@ -1,0 +1,396 @@
+"""The interactive pumpkin patch for JupyterLab (ipywidgets 8).
+
+Raw metrics are measured once per quarter (cached); moving a slider only re-scores, re-segments
+and re-assigns actions (``helpers.patch.classify``) and redraws the patch, so it answers at once.
+Everything is plain Python underneath: setting ``explorer.prune_slider.value = 20`` in a test
+fires the same callbacks as dragging the slider in a browser.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+from collections.abc import Mapping
+from pathlib import Path
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from helpers.errors import PumpkinError
+from helpers.params import check_parameters
+from helpers.patch import classify, thresholds
+from helpers.plots.patch import (
+    patch_background,
+    patch_frame,
+    patch_layer,
+    patch_subtitle,
+    patch_title,
+)
+from helpers.plots.scorecard import plot_scorecard
+from helpers.plots.style import SEGMENT_LABELS, format_count, format_money, house_style
+from helpers.settings import SETTINGS_FILE, Settings, save_settings
+
+__all__ = ["PatchExplorer", "check_parameters", "summary_line"]
+
+#: Where the patch sits in the widget's figure (left, bottom, width, height): room for the
+#: legend on the right (the title is HTML above the image).
+PATCH_AXES = (0.075, 0.085, 0.63, 0.89)
+_TABLE_COLUMNS = {
+    "name": "Client",
+    "segment": "Segment",
+    "revenue_ttm": "Revenue (12 m)",
+    "hours_ttm": "Hours (12 m)",
+    "effective_rate_ttm": "Revenue per hour",
+    "actions": "Actions",
+    "reasons": "Why",
+}
+
+
+def summary_line(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
+    """'12 prune candidates, $184k revenue, 2,310 hours' (revenue and hours over 12 months)."""
+    prune = metrics[metrics["prune"].fillna(False).astype(bool)]
+    noun = "prune candidate" if len(prune) == 1 else "prune candidates"
+    return (
+        f"{len(prune)} {noun}, {format_money(prune['revenue_ttm'].sum(), currency)} revenue, "
+        f"{format_count(prune['hours_ttm'].fillna(0).sum())} hours"
+    )
+
+
+def candidates_table(
+    metrics: pd.DataFrame, *, currency: str = "USD", limit: int = 30
+) -> pd.DataFrame:
+    """The prune candidates, biggest revenue first, with readable columns (for display)."""
+    prune = metrics.loc[metrics["prune"].fillna(False).astype(bool), ["client_id", *_TABLE_COLUMNS]]
+    return (
+        prune.sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
+        .head(limit)[list(_TABLE_COLUMNS)]
+        .assign(
+            segment=lambda d: d["segment"].astype(object).map(SEGMENT_LABELS),
+            revenue_ttm=lambda d: d["revenue_ttm"].map(lambda x: format_money(x, currency)),
+            hours_ttm=lambda d: d["hours_ttm"].map(format_count),
+            effective_rate_ttm=lambda d: d["effective_rate_ttm"].map(
+                lambda x: f"{format_money(x, currency)}/h"
+            ),
+        )
+        .rename(columns=_TABLE_COLUMNS)
+    )
+
+
+class PatchExplorer:
+    """Sliders over the patch: prune percentile, thresholds, score weights, quarter and client.
+
+    ``source`` is a :class:`helpers.book.Book` (raw metrics measured per quarter on demand) or a
+    raw-metrics DataFrame with a ``quarter`` column (one or several quarters, as from
+    ``helpers.metrics.raw_metrics``). Display it in a notebook with ``explorer`` or
+    ``display(explorer)``.
+    """
+
+    def __init__(
+        self,
+        source,
+        *,
+        quarter: str | None = None,
+        settings: Settings | None = None,
+        settings_file: str | Path = SETTINGS_FILE,
+        currency: str | None = None,
+        figsize: tuple[float, float] = (10.5, 6.5),
+        dpi: int = 80,
+        history_quarters: int = 4,
+    ) -> None:
+        self._book, self._raw = _split_source(source)
+        self.base_settings = settings or Settings()
+        self.currency = (
+            currency
+            or getattr(self._book, "base_currency", None)
+            or (self.base_settings.base_currency)
+        )
+        quarters = self._available_quarters()
+        if not quarters:
+            raise PumpkinError("PatchExplorer: the book has no complete quarter to show")
+        quarter = quarter or quarters[-1]
+        if quarter not in quarters:
+            raise PumpkinError(f"PatchExplorer: quarter {quarter} not in {', '.join(quarters)}")
+        # A fixed layout (no constrained layout): the redraw is one draw, not a layout pass.
+        self._figure = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self._figure)
+        self._background = None
+        self._background_key: str | None = None
+        self._layer: list = []
+        self._dpi = dpi
+        self.history_quarters = history_quarters
+        self.metrics: pd.DataFrame = pd.DataFrame()
+        self._build_controls(quarters, quarter, settings_file)
+        self._set_median_thresholds()
+        self._observe()
+        self.refresh()
+        self._update_clients()
+
+    # ------------------------------------------------------------------ data
+    def _available_quarters(self) -> list[str]:
+        if self._book is not None:
+            return list(self._book.complete_quarters())
+        return sorted(self._raw)
+
+    def raw(self, quarter: str) -> pd.DataFrame:
+        """Raw metrics of a quarter, measured once and cached."""
+        if quarter not in self._raw:
+            from helpers.metrics import raw_metrics
+
+            self._raw[quarter] = raw_metrics(self._book, quarter, self.base_settings)
+        return self._raw[quarter]
+
+    @property
+    def settings(self) -> Settings:
+        """The base settings with what the sliders say."""
+        return self.base_settings.replace(
+            prune_percentile=float(self.prune_slider.value),
+            value_threshold=float(self.value_slider.value),
+            headache_threshold=float(self.headache_slider.value),
+            value_weights={k: float(s.value) for k, s in self.value_weight_sliders.items()},
+            headache_weights={k: float(s.value) for k, s in self.headache_weight_sliders.items()},
+        )
+
+    # ------------------------------------------------------------------ widgets
+    def _build_controls(self, quarters: list[str], quarter: str, settings_file) -> None:
+        s = self.base_settings
+        style = {"description_width": "150px"}
+        wide = widgets.Layout(width="420px")
+        self.quarter_dropdown = widgets.Dropdown(
+            options=quarters, value=quarter, description="Quarter", style=style
+        )
+        self.prune_slider = widgets.FloatSlider(
+            value=s.prune_percentile, min=0, max=30, step=1, readout_format=".0f",
+            description="Prune cut: bottom %",
+            description_allow_html=False, style=style, layout=wide,
+        )  # fmt: skip
+        self.prune_slider.add_class("pumpkin-prune")
+        self.value_slider = widgets.FloatSlider(
+            value=50, min=0, max=100, step=1, readout_format=".0f",
+            description="Value threshold", style=style, layout=wide,
+        )  # fmt: skip
+        self.headache_slider = widgets.FloatSlider(
+            value=50, min=0, max=100, step=1, readout_format=".0f",
+            description="Headache threshold", style=style, layout=wide,
+        )  # fmt: skip
+        self.value_weight_sliders = _weight_sliders(s.value_weights, style)
+        self.headache_weight_sliders = _weight_sliders(s.headache_weights, style)
+        self.client_dropdown = widgets.Dropdown(options=[], description="Client", style=style)
+        self.summary = widgets.HTML()
+        self.summary.add_class("pumpkin-summary")
+        self.headline = widgets.HTML()
+        self.image = widgets.Image(format="png")
+        self.image.add_class("pumpkin-patch")
+        self.table = widgets.HTML()
+        self.client_image = widgets.Image(format="png")
+        self.client_reasons = widgets.HTML()
+        self.settings_path = widgets.Text(
+            value=str(settings_file), description="Settings file", style=style, layout=wide
+        )
+        self.save_button = widgets.Button(description="Save settings", icon="save")
+        self.save_status = widgets.HTML()
+        weights = widgets.Accordion(
+            children=[
+                widgets.VBox(list(self.value_weight_sliders.values())),
+                widgets.VBox(list(self.headache_weight_sliders.values())),
+            ],
+            titles=("Value score weights", "Headache score weights"),
+        )
+        controls = widgets.VBox(
+            [self.quarter_dropdown, self.prune_slider, self.value_slider, self.headache_slider,
+             weights, widgets.HBox([self.settings_path, self.save_button]), self.save_status]
+        )  # fmt: skip
+        client = widgets.VBox([self.client_dropdown, self.client_reasons, self.client_image])
+        self.widget = widgets.VBox(
+            [
+                controls,
+                self.summary,
+                self.headline,
+                self.image,
+                widgets.Tab(children=[self.table, client], titles=("Prune candidates", "Client")),
+            ]
+        )
+
+    def _observe(self) -> None:
+        sliders = [self.prune_slider, self.value_slider, self.headache_slider,
+                   *self.value_weight_sliders.values(), *self.headache_weight_sliders.values()]  # fmt: skip
+        for slider in sliders:
+            slider.observe(self._on_slider, names="value")
+        self.quarter_dropdown.observe(self._on_quarter, names="value")
+        self.client_dropdown.observe(self._on_client, names="value")
+        self.save_button.on_click(self._on_save)
+
+    def _set_median_thresholds(self) -> None:
+        """Start the threshold sliders at what the settings say (the medians when unset)."""
+        raw = self.raw(self.quarter_dropdown.value)
+        scored = classify(raw, self.base_settings)
+        value, headache = thresholds(scored, self.base_settings)
+        self.value_slider.value = round(value)
+        self.headache_slider.value = round(headache)
+
+    # ------------------------------------------------------------------ callbacks
+    def _on_slider(self, _change) -> None:
+        self.refresh()
+
+    def _on_quarter(self, _change) -> None:
+        self.refresh()
+        self._update_clients()
+
+    def _on_client(self, _change) -> None:
+        self.show_client(self.client_dropdown.value)
+
+    def _on_save(self, _button=None) -> None:
+        self.save()
+
+    # ------------------------------------------------------------------ actions
+    def refresh(self) -> None:
+        """Re-classify the current quarter with the sliders' settings and redraw everything."""
+        settings = self.settings
+        self.metrics = classify(self.raw(self.quarter_dropdown.value), settings)
+        line = html.escape(summary_line(self.metrics, currency=self.currency))
+        self.summary.value = (
+            f"<b>{line}</b> (prune cut: bottom {settings.prune_percentile:g}% by revenue per hour)"
+        )
+        self.image.value = self.render_patch()
+        self.table.value = candidates_table(self.metrics, currency=self.currency).to_html(
+            index=False, border=0, classes="pumpkin-candidates"
+        )
+        if self.client_dropdown.value is not None:
+            self.show_client(self.client_dropdown.value)
+
+    def render_patch(self) -> bytes:
+        """The patch of the current metrics as PNG bytes.
+
+        What does not move with the sliders (axes, ticks, captions, legend) is drawn once per
+        quarter and cached as pixels; each move restores those pixels and draws only the
+        clients, thresholds, labels and title over them (Agg blitting).
+        """
+        settings = self.settings
+        frame = patch_frame(self.metrics)
+        canvas = self._figure.canvas
+        key = self.quarter_dropdown.value
+        with house_style():  # the rcParams apply when artists are created
+            if self._background is None or self._background_key != key:
+                self._figure.clear()
+                self._ax = self._figure.add_axes(PATCH_AXES)
+                patch_background(
+                    self._ax, frame, colour_by="segment", currency=self.currency, counts=False
+                )
+                canvas.draw()
+                self._background = canvas.copy_from_bbox(self._figure.bbox)
+                self._background_key = key
+            for artist in self._layer:
+                with contextlib.suppress(NotImplementedError):  # the axes' own title stays
+                    artist.remove()
+            self._layer = patch_layer(
+                self._ax, frame, value_threshold=settings.value_threshold,
+                headache_threshold=settings.headache_threshold, label=6, currency=self.currency,
+                title=None, quarter=key, titles=False,
+                note=f"prune cut: bottom {settings.prune_percentile:g}% by revenue per hour",
+            )  # fmt: skip
+        # Title and subtitle as HTML above the image: crisp, and cheaper than drawing glyphs.
+        self.headline.value = (
+            f"<b style='font-size:1.15em'>{html.escape(patch_title(frame, self.currency))}</b><br>"
+            f"<span style='color:#666'>{html.escape(patch_subtitle(frame, quarter=key))}</span>"
+        )
+        canvas.restore_region(self._background)
+        for artist in sorted(self._layer, key=lambda a: a.get_zorder()):
+            self._ax.draw_artist(artist)
+        return _png(canvas.buffer_rgba())
+
+    def _update_clients(self) -> None:
+        ordered = self.metrics.sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
+        options = [
+            (f"{n} ({i})", i)
+            for n, i in zip(ordered["name"].astype(str), ordered["client_id"], strict=True)
+        ]
+        if options != list(self.client_dropdown.options):
+            current = self.client_dropdown.value
+            with self.client_dropdown.hold_trait_notifications():
+                self.client_dropdown.options = options
+                ids = [i for _n, i in options]
+                self.client_dropdown.value = current if current in ids else None
+
+    def show_client(self, client_id: str | None) -> None:
+        """The client's actions, reasons and scorecard (the quarters measured so far)."""
+        if client_id is None:
+            self.client_reasons.value = "Pick a client to see its scorecard and reasons."
+            return
+        row = self.metrics[self.metrics["client_id"] == client_id]
+        if row.empty:
+            self.client_reasons.value = f"No client {html.escape(str(client_id))} this quarter."
+            return
+        first = row.iloc[0]
+        reasons = "".join(
+            f"<li>{html.escape(r)}</li>" for r in str(first["reasons"] or "").split(" | ") if r
+        )
+        self.client_reasons.value = (
+            f"<b>{html.escape(str(first['name']))}</b>: "
+            f"{html.escape(SEGMENT_LABELS.get(str(first['segment']), str(first['segment'])))}; "
+            f"actions {html.escape(str(first['actions']))}<ul>{reasons}</ul>"
+        )
+        history = self.history()
+        figure = Figure(figsize=(10.5, 5.5), layout="constrained", dpi=self._dpi)
+        FigureCanvasAgg(figure)
+        plot_scorecard(
+            history, client_id=client_id, ax=figure.add_subplot(), currency=self.currency
+        )
+        figure.canvas.draw()
+        self.client_image.value = _png(figure.canvas.buffer_rgba())
+
+    def history(self) -> pd.DataFrame:
+        """The last ``history_quarters`` quarters up to the current one, classified with the
+        current settings (for scorecards; raw metrics measured once per quarter)."""
+        settings = self.settings
+        quarters = list(self.quarter_dropdown.options)
+        end = quarters.index(self.quarter_dropdown.value) + 1
+        wanted = quarters[max(0, end - self.history_quarters) : end]
+        frames = [classify(self.raw(q), settings) for q in wanted]
+        return pd.concat(frames, ignore_index=True)
+
+    def save(self) -> Path:
+        """Write the current settings to the settings file (the report renders with them)."""
+        path = save_settings(self.settings, self.settings_path.value)
+        self.save_status.value = f"Saved to <code>{html.escape(str(path))}</code>"
+        return path
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _png(rgba) -> bytes:
+    """RGBA pixels as PNG bytes (fast compression: the image only travels to the browser)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(rgba)).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+def _weight_sliders(weights: Mapping[str, float], style: dict) -> dict[str, widgets.FloatSlider]:
+    return {
+        key: widgets.FloatSlider(
+            value=float(value),
+            min=0,
+            max=1,
+            step=0.05,
+            readout_format=".2f",
+            description=key.replace("_", " "),
+            style=style,
+        )  # fmt: skip
+        for key, value in weights.items()
+    }
+
+
+def _split_source(source) -> tuple[object | None, dict[str, pd.DataFrame]]:
+    if isinstance(source, pd.DataFrame):
+        if "quarter" not in source.columns:
+            raise PumpkinError("PatchExplorer: the raw metrics need a 'quarter' column")
+        return None, {str(q): g.reset_index(drop=True) for q, g in source.groupby("quarter")}
+    if hasattr(source, "complete_quarters") and hasattr(source, "clients"):
+        return source, {}
+    raise PumpkinError(
+        f"PatchExplorer: expected a Book or a raw-metrics DataFrame, got {type(source).__name__}"
+    )

@@ -1,0 +1,143 @@
+"""End to end: JupyterLab + Debian's Chromium (headless, Playwright) drive the pumpkin patch.
+
+Opens 03_pumpkin_patch.ipynb (a copy, in tmp_path), runs all cells, moves the prune slider with
+the keyboard and checks that the summary line and the figure changed. Never downloads a browser:
+Chromium missing is a failure (``make test`` installs it), not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+KERNEL_IDLE = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle';
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_server(url: str, process: subprocess.Popen, *, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"JupyterLab did not answer {url} within {timeout} s")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A JupyterLab on a free localhost port with a token, serving a copy of the notebooks."""
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    shutil.copytree(ROOT / "data" / "sample", tmp_path / "data" / "sample")
+    # jupytext's contents manager refuses a notebook whose paired .py looks older than the .ipynb
+    # (clone and copy order decide the times): make the py:percent sources the newest.
+    for script in (tmp_path / "notebooks").glob("*.py"):
+        script.touch()
+    port, token = free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+    }
+    log = (tmp_path / "lab.log").open("w")
+    command = [
+        str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--allow-root",
+        f"--port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path / 'notebooks'}",
+        "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", process)
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
+@pytest.mark.browser
+def test_prune_slider_redraws_the_patch_in_a_real_browser(lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: `make chromium` (or `make test`) installs it"
+    base, token = lab
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.goto(f"{base}/lab/tree/03_pumpkin_patch.ipynb?token={token}")
+            page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            summary = page.locator(".pumpkin-summary")
+            image = page.locator("img.pumpkin-patch")
+            summary.wait_for(timeout=180_000)
+            image.wait_for(timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelector('img.pumpkin-patch').src.length > 0", timeout=60_000
+            )
+            before_text, before_src = summary.inner_text(), image.get_attribute("src")
+            assert "prune candidates" in before_text
+
+            handle = page.locator(".pumpkin-prune .noUi-handle")
+            handle.scroll_into_view_if_needed()
+            handle.focus()
+            page.keyboard.press("ArrowRight")
+
+            page.wait_for_function(
+                "(t) => document.querySelector('.pumpkin-summary').innerText !== t",
+                arg=before_text, timeout=60_000,
+            )  # fmt: skip
+            page.wait_for_function(
+                "(s) => document.querySelector('img.pumpkin-patch').src !== s",
+                arg=before_src, timeout=60_000,
+            )  # fmt: skip
+            after_text = summary.inner_text()
+            assert "bottom 11% by revenue per hour" in after_text
+            assert "bottom 10% by revenue per hour" in before_text
+            assert image.get_attribute("src") != before_src
+            image.scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "pumpkin_patch.png"))
+            assert (tmp_path / "pumpkin_patch.png").stat().st_size > 10_000
+        finally:
+            browser.close()

@@ -1,0 +1,276 @@
+"""The figures draw what they claim: one mark per client, thresholds where asked, fixed colours,
+titles computed from the data, money formatted the house way, inputs untouched."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+
+from helpers.errors import PumpkinError
+from helpers.plots import (
+    SEGMENT_COLOURS,
+    SEGMENT_LABELS,
+    format_money,
+    house_style,
+    plot_aging,
+    plot_patch,
+    plot_payment_behaviour,
+    plot_rate_ranking,
+    plot_scorecard,
+    plot_segment_movement,
+    plot_whale_curve,
+)
+from helpers.plots import patch as patch_module
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def client_marks(ax) -> int:
+    """How many client markers the axes hold (scatter offsets plus marker lines)."""
+    scattered = sum(
+        len(c.get_offsets()) for c in ax.collections if str(c.get_gid()).startswith("clients")
+    )
+    lined = sum(
+        len(line.get_xdata()) for line in ax.lines if str(line.get_gid()).startswith("clients")
+    )
+    return scattered + lined
+
+
+# ----------------------------------------------------------------------------- style
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [(184_300, "USD", "$184k"), (1_200_000, "USD", "$1.2M"), (950, "USD", "$950"),
+     (-3_400, "EUR", "-€3.4k"), (12_000, "CHF", "CHF 12k"), (999_700, "USD", "$1M")],
+)  # fmt: skip
+def test_format_money(amount, currency, text):
+    assert format_money(amount, currency) == text
+
+
+def test_segment_colours_are_distinct_and_labelled_in_plain_words():
+    assert len(set(SEGMENT_COLOURS.values())) == 4
+    assert SEGMENT_LABELS["weed"] == "Weeds: prune or fix"
+    assert set(SEGMENT_COLOURS) == set(SEGMENT_LABELS) == {"prize", "tangled", "seedling", "weed"}
+
+
+def test_house_style_does_not_leak():
+    before = matplotlib.rcParams["axes.spines.top"]
+    with house_style():
+        assert matplotlib.rcParams["axes.spines.top"] is False
+    assert matplotlib.rcParams["axes.spines.top"] == before
+
+
+# ----------------------------------------------------------------------------- patch
+def test_patch_draws_every_client_once_in_its_segment_colour(metrics):
+    ax = plot_patch(metrics)
+    assert client_marks(ax) == len(metrics)
+    for segment, colour in SEGMENT_COLOURS.items():
+        (collection,) = [c for c in ax.collections if c.get_gid() == f"clients-{segment}"]
+        assert len(collection.get_offsets()) == (metrics["segment"] == segment).sum()
+        assert to_hex(collection.get_facecolor()[0], keep_alpha=False) == colour.lower()
+
+
+def test_patch_puts_the_threshold_lines_where_asked(metrics):
+    ax = plot_patch(metrics, value_threshold=62, headache_threshold=37)
+    lines = {line.get_gid(): line for line in ax.lines}
+    assert lines["value-threshold"].get_ydata()[0] == 62
+    assert lines["headache-threshold"].get_xdata()[0] == 37
+
+
+def test_patch_thresholds_default_to_the_medians(metrics):
+    ax = plot_patch(metrics)
+    lines = {line.get_gid(): line for line in ax.lines}
+    assert lines["value-threshold"].get_ydata()[0] == pytest.approx(metrics["value_score"].median())
+
+
+def test_patch_labels_the_biggest_clients_and_the_legend_counts(metrics):
+    ax = plot_patch(metrics, label=6)
+    labelled = {
+        t.get_text() for t in ax.texts if t.get_gid() is None or "quadrant" not in str(t.get_gid())
+    }
+    biggest = metrics.nlargest(4, "revenue_ttm")["name"]
+    assert set(biggest) <= labelled
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    weeds = (metrics["segment"] == "weed").sum()
+    assert f"Weeds: prune or fix ({weeds})" in legend
+    assert f"Prune candidate ({metrics['prune'].sum()})" in legend
+
+
+def test_patch_labels_do_not_overlap(metrics):
+    ax = plot_patch(metrics, label=12)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [a.get_window_extent(renderer) for a in ax.texts if type(a).__name__ == "Annotation"]
+    assert len(boxes) == 12
+    overlaps = [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+    assert overlaps == []
+
+
+def test_patch_title_states_the_finding(metrics):
+    prize = metrics[metrics["segment"] == "prize"]
+    share = prize["revenue_ttm"].sum() / metrics["revenue_ttm"].sum()
+    prune = metrics[metrics["prune"]]
+    expected = (
+        f"{len(prize)} prize pumpkins bring {share:.0%} of revenue; {len(prune)} prune candidates "
+        f"bring {format_money(prune['revenue_ttm'].sum())}"
+    )
+    assert plot_patch(metrics).get_title(loc="left") == expected
+
+
+def test_patch_marker_area_is_proportional_to_revenue(metrics):
+    areas = patch_module.marker_areas(metrics["revenue_ttm"])
+    top = metrics["revenue_ttm"].idxmax()
+    assert areas[top] == patch_module.MAX_MARKER_AREA
+    half = metrics["revenue_ttm"] / metrics["revenue_ttm"].max() * patch_module.MAX_MARKER_AREA
+    expected = np.maximum(half, patch_module.MIN_MARKER_AREA)
+    np.testing.assert_allclose(areas, expected)
+
+
+def test_patch_coloured_by_action_uses_the_first_action(metrics):
+    ax = plot_patch(metrics, colour_by="action")
+    (prune,) = [c for c in ax.collections if c.get_gid() == "clients-PRUNE"]
+    assert len(prune.get_offsets()) == metrics["actions"].str.startswith("PRUNE").sum()
+
+
+def test_patch_at_many_clients_still_draws_every_client(metrics):
+    many = pd.concat([metrics] * 60, ignore_index=True).assign(
+        client_id=lambda d: d.index.astype(str)
+    )
+    assert len(many) > patch_module.MAX_EXACT_POINTS
+    assert client_marks(plot_patch(many, label=0)) == len(many)
+
+
+def test_patch_does_not_change_its_input_and_draws_on_a_given_axes(metrics):
+    before = metrics.copy()
+    fig, ax = plt.subplots()
+    assert plot_patch(metrics, ax=ax) is ax
+    pd.testing.assert_frame_equal(metrics, before)
+
+
+def test_patch_refuses_a_frame_without_scores(metrics):
+    with pytest.raises(PumpkinError, match="value_score"):
+        plot_patch(metrics.drop(columns="value_score"))
+
+
+def test_no_warnings_while_drawing(metrics, metrics_quarters):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_patch(metrics)
+        plot_rate_ranking(metrics)
+        plot_whale_curve(metrics)
+        plot_payment_behaviour(metrics)
+        plot_aging(metrics)
+        plot_segment_movement(metrics_quarters)
+        plot_scorecard(metrics_quarters, client_id="C001")
+        plt.gcf().canvas.draw()
+
+
+# ----------------------------------------------------------------------------- ranking
+def test_rate_ranking_highlights_the_bottom_cut(metrics):
+    ax = plot_rate_ranking(metrics, cut_percentile=10)
+    bars = ax.patches
+    assert len(bars) == len(metrics)
+    in_cut = metrics["rate_percentile"] <= 10
+    highlighted = [
+        b
+        for b in bars
+        if to_hex(b.get_facecolor(), keep_alpha=False) == SEGMENT_COLOURS["weed"].lower()
+    ]
+    assert len(highlighted) == in_cut.sum()
+    heights = sorted(b.get_height() for b in highlighted)
+    np.testing.assert_allclose(heights, sorted(metrics.loc[in_cut, "effective_rate_ttm"]))
+    above = metrics.loc[~in_cut, "effective_rate_ttm"].min()
+    share = in_cut.sum() / len(metrics)
+    assert ax.get_title(loc="left") == (
+        f"{in_cut.sum()} clients ({share:.0%}) earn less than {format_money(above)}/h"
+    )
+
+
+def test_rate_ranking_counts_clients_without_hours(metrics):
+    data = metrics.assign(
+        hours_ttm=lambda d: d["hours_ttm"].where(d.index >= 3, 0.0),
+        effective_rate_ttm=lambda d: d["effective_rate_ttm"].where(d.index >= 3),
+    )
+    ax = plot_rate_ranking(data)
+    assert len(ax.patches) == len(metrics) - 3
+    assert "3 without hours" in "".join(t.get_text() for t in ax.texts)
+
+
+# ----------------------------------------------------------------------------- whale
+def test_whale_curve_peaks_at_the_profitable_clients(metrics):
+    ax = plot_whale_curve(metrics)
+    (curve,) = [line for line in ax.lines if line.get_gid() == "whale-curve"]
+    assert len(curve.get_xdata()) == len(metrics) + 1
+    margins = metrics["margin_ttm"].sort_values(ascending=False)
+    peak = margins[margins > 0].sum() / margins.sum() * 100
+    assert curve.get_ydata().max() == pytest.approx(peak)
+    assert curve.get_ydata()[-1] == pytest.approx(100)
+    losers = margins[margins < 0]
+    assert f"the other {len(losers)} lose {format_money(-losers.sum())}" in ax.get_title(loc="left")
+
+
+# ----------------------------------------------------------------------------- payment
+def test_payment_behaviour_draws_one_dot_per_client_with_a_lateness(metrics):
+    data = metrics.assign(days_late_avg=lambda d: d["days_late_avg"].where(d.index >= 2))
+    ax = plot_payment_behaviour(data)
+    (dots,) = [c for c in ax.collections if c.get_gid() == "clients"]
+    assert len(dots.get_offsets()) == len(metrics) - 2
+    medians = data.groupby("size")["days_late_avg"].median()
+    worst = medians.idxmax()
+    assert ax.get_title(loc="left").startswith(
+        f"{worst.capitalize()} clients pay {medians[worst]:.0f} days late"
+    )
+
+
+def test_aging_stacks_the_buckets_per_size(metrics):
+    ax = plot_aging(metrics)
+    totals = metrics.groupby("size")["aging_90_plus"].sum()
+    bars = [p for p in ax.patches if p.get_gid() == "aging-aging_90_plus"]
+    assert sorted(b.get_width() for b in bars) == pytest.approx(sorted(totals))
+
+
+# ----------------------------------------------------------------------------- movement
+def test_segment_movement_counts_clients_per_quarter(metrics_quarters):
+    ax = plot_segment_movement(metrics_quarters)
+    weeds = [p for p in ax.patches if p.get_gid() == "segment-weed"]
+    expected = metrics_quarters[metrics_quarters["segment"] == "weed"].groupby("quarter").size()
+    assert [b.get_height() for b in weeds] == list(expected)
+    q3 = metrics_quarters[metrics_quarters["quarter"] == "2025Q3"].set_index("client_id")["segment"]
+    q4 = metrics_quarters[metrics_quarters["quarter"] == "2025Q4"].set_index("client_id")["segment"]
+    slipped = ((q4 == "weed") & (q3 != "weed")).sum()
+    assert ax.get_title(loc="left").startswith(
+        f"Since 2025Q3: {slipped} clients slipped into weeds"
+    )
+
+
+# ----------------------------------------------------------------------------- scorecard
+def test_scorecard_has_one_panel_per_measure_and_a_dot_per_quarter(metrics_quarters):
+    ax = plot_scorecard(metrics_quarters, client_id="C005")
+    panels = ax.child_axes
+    assert len(panels) == 6
+    client = metrics_quarters[metrics_quarters["client_id"] == "C005"].sort_values("quarter")
+    (dots,) = [c for c in panels[0].collections if c.get_gid() == "quarters"]
+    np.testing.assert_allclose(dots.get_offsets()[:, 1], client["revenue_q"])
+    colours = [to_hex(c, keep_alpha=False) for c in dots.get_facecolor()]
+    assert colours == [SEGMENT_COLOURS[s].lower() for s in client["segment"]]
+    assert ax.get_title(loc="left").startswith(f"{client['name'].iloc[-1]}: ")
+
+
+def test_scorecard_names_an_unknown_client(metrics_quarters):
+    with pytest.raises(PumpkinError, match="no client 'nope'"):
+        plot_scorecard(metrics_quarters, client_id="nope")
+
+
+def test_marker_areas_shrink_for_big_books():
+    assert patch_module.max_marker_area(150) == patch_module.MAX_MARKER_AREA
+    assert patch_module.max_marker_area(30_000) == pytest.approx(patch_module.MAX_MARKER_AREA / 10)
