@@ -29,29 +29,40 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~$])")
 
 #: Plain-words definitions of the metric contract, for the methodology section.
 DEFINITIONS: Mapping[str, str] = {
-    "revenue_q / revenue_ttm": "invoiced amount (base currency) with an issue date in the "
-    "quarter / in the trailing twelve months (the four quarters ending with the quarter)",
-    "revenue_prior": "invoiced amount in the four quarters before the TTM window",
-    "hours_ttm": "hours logged in the TTM window, billable or not",
-    "non_billable_share": "non-billable hours / all hours in the TTM window",
-    "labour_cost_ttm": "hours x the person's cost rate (the default cost rate when unknown)",
+    "quarter, as_of, windows": "as_of is the quarter's last day; the TTM window is the four "
+    "quarters ending with it; the prior window is the four quarters before that. Money is in the "
+    "base currency (converted with fx)",
+    "revenue_q": "sum of invoice amount with issue_date in the quarter (credit notes included)",
+    "revenue_ttm": "the same over the TTM window",
+    "hours_ttm": "sum of hours of time entries dated in the TTM window, billable or not",
+    "non_billable_share": "non-billable hours / hours_ttm; 0 when hours_ttm is 0",
+    "labour_cost_ttm": "sum of hours x the person's cost_rate over the TTM window (the default "
+    "cost rate where none)",
     "margin_ttm": "revenue_ttm - labour_cost_ttm",
-    "effective_rate_ttm": "revenue per hour: revenue_ttm / hours_ttm (no rate without hours)",
-    "days_late_avg / late_share": "average days paid after the due date, and the share of "
-    "invoices paid late, over invoices paid in the TTM window",
-    "overdue_amount, aging_*": "money unpaid and past due at the quarter's last day, by days "
-    "past due (current, 1-30, 31-60, 61-90, 90+)",
-    "incidents_ttm": "severity-weighted client-caused events in the TTM window ("
+    "effective_rate_ttm": "revenue_ttm / hours_ttm; empty when hours_ttm is 0",
+    "days_late_avg": "over invoices with amount > 0 and due_date in the TTM window, days late = "
+    "max(0, end - due_date) where end is paid_date if the invoice was paid on or before as_of, "
+    "else as_of (an invoice paid after as_of was unpaid at as_of); amount-weighted mean; 0 when "
+    "there are none",
+    "late_share": "the share of those invoices with days late > 0; 0 when none",
+    "overdue_amount": "sum of amount of invoices of any date unpaid at as_of with due_date "
+    "before as_of",
+    "aging_*": "unpaid invoices at as_of by days past due: current (not yet due), 1-30, 31-60, "
+    "61-90, 90+",
+    "incidents_ttm": "sum of severity of client-caused events ("
     + ", ".join(CLIENT_EVENT_KINDS)
-    + "); our own ("
+    + ") dated in the TTM window; our own ("
     + ", ".join(OUR_EVENT_KINDS)
     + ") count against our delivery, not the client",
-    "growth_ttm": "revenue_ttm / revenue_prior - 1 (none without prior revenue)",
-    "alignment_score": "mean of the latest assessments of alignment, transparency, respect and "
-    "fit (1-5)",
-    "expected_revenue_next_4q": "expected revenue over the next four quarters (BG/NBD + "
-    "Gamma-Gamma when the book supports a fit, else the run rate)",
-    "rate_rank / rate_percentile": "position on revenue per hour (1 = best; percentile 100 = best)",
+    "growth_ttm": "revenue_ttm / revenue of the prior window - 1; empty when the prior revenue "
+    "is 0",
+    "alignment_score": "mean of alignment, transparency, respect and fit over all assessments "
+    "dated in the TTM window (all assessors); empty when none",
+    "expected_revenue_next_4q": "expected revenue over the next four quarters: BG/NBD expected "
+    "purchases x Gamma-Gamma (or the client's own mean) value per purchase when the book supports "
+    "a fit, else the run rate; potential_method says which",
+    "rate_rank / rate_percentile": "position on revenue per hour among clients with hours (1 = "
+    "best; percentile 100 = best)",
     "value_score / headache_score": "weighted mean of percentile ranks within the book (0-100)",
 }
 
@@ -563,7 +574,10 @@ with the fx table).
   at least {s.improve_delivery_severity:g}.
 - Late payer: at least {s.late_days:g} days late on average and at least {s.late_share:.0%} of
   invoices late. Collect: more than {money(s.collect_floor)} over 90 days past due.
-  Non-payer (prune): overdue money above {s.nonpayer_overdue_share:.0%} of TTM revenue.
+  Non-payer (prune, whatever the other scores): more than {money(s.collect_floor)} over 90 days
+  past due at the end of two or more of the last four quarters, or overdue money above
+  {s.nonpayer_overdue_share:.0%} of TTM revenue; not for a large client whose money over 90
+  days past due was eventually paid (seed 003: late by policy, not unwilling).
 - Reassign owner: the owner's rating {s.reassign_gap:g} below the others', who rate at least
   {s.reassign_min_others:g}.
 - Nurture: growth of at least {s.nurture_growth:.0%} or expected revenue at least
