@@ -71,12 +71,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     from helpers.metrics import client_metrics
-    from helpers.tables import write_table
+    from helpers.tables import write_csv, write_table
 
     settings = _settings(args)
     table = client_metrics(_book(args, settings), args.quarter, settings)
     if args.out is None:
-        table.to_csv(sys.stdout, index=False)
+        sys.stdout.flush()
+        write_csv(table, sys.stdout.buffer)
     else:
         print(f"wrote {len(table)} clients to {write_table(table, args.out)}")
     return 0
