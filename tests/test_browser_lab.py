@@ -19,15 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import launch_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 KERNEL_IDLE = """() => {
   const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
@@ -97,13 +91,9 @@ def lab(tmp_path):
 def test_prune_slider_redraws_the_patch_in_a_real_browser(lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is missing: `make chromium` (or `make test`) installs it"
     base, token = lab
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
             page.goto(f"{base}/lab/tree/03_pumpkin_patch.ipynb?token={token}")

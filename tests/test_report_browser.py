@@ -7,25 +7,16 @@ must show as text and never fire a dialog. Chromium missing is a failure, not a 
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from helpers.book import load_book
+from tests.browser import launch_chromium
 from tests.test_report import DEMO, HAND_QUARTER, SCRIPT_NAME, render, write_hand_book
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +37,8 @@ def pages(tmp_path_factory) -> dict[str, Path]:
 def browser():
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: run `make chromium` (Debian's package)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
