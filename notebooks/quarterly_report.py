@@ -75,6 +75,8 @@ table = summary.table_html
 
 # %%
 display(Markdown(summary.summary_markdown(metrics, quarter=quarter, currency=currency)))
+if note := summary.coverage_note(book, quarter=quarter):
+    display(Markdown(f"*{note}*"))
 summary.show(
     table(
         segment_counts(metrics),

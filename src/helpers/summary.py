@@ -18,7 +18,7 @@ import pandas as pd
 
 from helpers.actions import ACTIONS, FIX_ACTIONS
 from helpers.plots.style import ACTION_LABELS, SEGMENT_LABELS, format_money
-from helpers.quarters import quarter_window, ttm_window
+from helpers.quarters import prior_window, quarter_window, ttm_window
 from helpers.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.settings import Settings
 
@@ -264,6 +264,44 @@ def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str = "US
         f"**{h['fix']}** more {'has' if h['fix'] == 1 else 'have'} something to fix (price, scope, "
         "invoicing, owner, delivery or "
         f"collection). Money is in {md_text(currency)}."
+    )
+
+
+def coverage_note(book, *, quarter: str) -> str:
+    """A caution when the book's history does not cover the windows the metrics compare.
+
+    The TTM window needs four quarters of history and growth the four before them; early
+    quarters of a book have less, so their revenue, rates and growth are not comparable yet.
+
+    >>> import types
+    >>> dates = pd.Series(pd.to_datetime(["2025-01-02"]))
+    >>> book = types.SimpleNamespace(time_entries=pd.DataFrame({"date": dates}),
+    ...     invoices=pd.DataFrame({"issue_date": dates}))
+    >>> coverage_note(book, quarter="2025Q2")[:46]
+    'Caution: the book starts on 2025-01-02, so the'
+    >>> coverage_note(book, quarter="2026Q4")
+    ''
+    >>> coverage_note(book, quarter="2026Q1")[-47:]
+    'growth figures compare against a partial year.'
+    """
+    dates = pd.concat([book.time_entries["date"], book.invoices["issue_date"]]).dropna()
+    if dates.empty:
+        return ""
+    first = dates.min().normalize()
+    grace = pd.Timedelta(days=31)  # a book starting in a window's first month covers it
+    ttm, prior = ttm_window(quarter), prior_window(quarter)
+    if first <= prior.start + grace:
+        return ""
+    if first <= ttm.start + grace:
+        return (
+            f"Caution: the book starts on {first:%Y-%m-%d}, so the four quarters before the last "
+            "four are not fully covered: growth figures compare against a partial year."
+        )
+    months = max(0, (ttm.end.year - first.year) * 12 + ttm.end.month - first.month + 1)
+    return (
+        f"Caution: the book starts on {first:%Y-%m-%d}, so the last four quarters hold only "
+        f"{months} of 12 months of history and there is no prior year to measure growth: "
+        "revenue, margin and hours are partial, and forecasts annualise a short history."
     )
 
 
