@@ -281,7 +281,7 @@ def coverage_note(book, *, quarter: str) -> str:
     'Caution: the book starts on 2025-01-02, so the'
     >>> coverage_note(book, quarter="2026Q4")
     ''
-    >>> coverage_note(book, quarter="2026Q1")[-47:]
+    >>> coverage_note(book, quarter="2026Q1")[-46:]
     'growth figures compare against a partial year.'
     """
     dates = pd.concat([book.time_entries["date"], book.invoices["issue_date"]]).dropna()
