@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -149,7 +150,8 @@ def read_csv_text(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     table, bad_rows = _arrow_csv(path, header, threads=True)
     if bad_rows:  # row numbers are only known single-threaded: read again to name them
         table, bad_rows = _arrow_csv(path, header, threads=False)
-    table = pa.table([pc.utf8_trim_whitespace(col) for col in table.columns], names=header)
+    with ThreadPoolExecutor(2) as pool:  # Arrow releases the GIL: trim two columns at a time
+        table = pa.table(list(pool.map(pc.utf8_trim_whitespace, table.columns)), names=header)
     text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default "str"
     frame = table.to_pandas(types_mapper={pa.string(): text_dtype}.get)
     invalid = pd.DataFrame(bad_rows, columns=["number", "text", "expected", "actual"])
@@ -248,6 +250,13 @@ def reference_rules(name: str, loaded: dict[str, pd.DataFrame], base_currency: s
     return rules
 
 
+def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """``keys.map(table)``, looked up once per distinct key (few currencies, many invoices)."""
+    codes, uniques = pd.factorize(keys)
+    found = np.append(pd.Series(uniques).map(table).to_numpy(dtype=float), np.nan)
+    return pd.Series(found[codes], index=keys.index)
+
+
 def with_base_amounts(invoices: pd.DataFrame, fx: pd.DataFrame, base: str) -> pd.DataFrame:
     """Invoices with ``currency`` filled and ``amount_base`` in the base currency.
 
@@ -259,7 +268,7 @@ def with_base_amounts(invoices: pd.DataFrame, fx: pd.DataFrame, base: str) -> pd
     fx = fx.assign(currency=fx["currency"].str.upper())
     dated = fx[fx["date"].notna()].sort_values("date")
     flat = fx[fx["date"].isna()].drop_duplicates("currency", keep="last").set_index("currency")
-    rate = invoices["currency"].map(flat["rate_to_base"])
+    rate = _lookup(invoices["currency"], flat["rate_to_base"])
     if not dated.empty:
         order = invoices.sort_values("issue_date").reset_index()
         back = pd.merge_asof(
@@ -290,6 +299,40 @@ def with_base_amounts(invoices: pd.DataFrame, fx: pd.DataFrame, base: str) -> pd
 # ----------------------------------------------------------------------------- public
 
 
+def _load_tables(path: Path, sheets, reads: Mapping, date_format, settings: Settings):
+    """(validated tables, ledgers, rows read per table) in load order from the pending reads."""
+    loaded: dict[str, pd.DataFrame] = {}
+    ledgers, rows_read = [], {}
+    for name in LOAD_ORDER:
+        table = TABLES[name]
+        if name not in reads:
+            if table.required:
+                where = f"sheet '{name}' of {path}" if sheets is not None else path / f"{name}.csv"
+                raise BookError(f"required table '{name}' is missing", file=where)
+            loaded[name], rows_read[name] = _empty_table(table), 0
+            continue
+        raw, rows, field_ledger, source = reads[name].result()
+        missing = [c for c in table.required_columns if c not in raw.columns]
+        if missing:
+            raise BookError(
+                f"required column missing (found: {', '.join(raw.columns) or 'none'})",
+                file=source if sheets is not None else _find_table_file(path, name),
+                column=missing[0],
+            )
+        clean, ledger = validate_table(
+            raw,
+            table,
+            source=source,
+            rows=rows,
+            date_format=date_format,
+            extra=reference_rules(name, loaded, settings.base_currency),
+        )
+        loaded[name] = clean
+        rows_read[name] = len(raw) + len(field_ledger)
+        ledgers += [field_ledger, ledger]
+    return loaded, ledgers, rows_read
+
+
 def load_book(
     path: str | Path,
     *,
@@ -311,37 +354,25 @@ def load_book(
     if sheets is None and not path.is_dir():
         raise BookError("expected a folder of tables or an .xlsx workbook", file=path)
 
-    loaded: dict[str, pd.DataFrame] = {}
-    ledgers, rows_read = [], {}
-    for name in LOAD_ORDER:
-        table = TABLES[name]
-        file = path if sheets is not None else _find_table_file(path, name)
-        present = name in sheets if sheets is not None else file is not None
-        if not present:
-            if table.required:
-                where = f"sheet '{name}' of {path}" if sheets is not None else path / f"{name}.csv"
-                raise BookError(f"required table '{name}' is missing", file=where)
-            loaded[name], rows_read[name] = _empty_table(table), 0
-            continue
-        raw, rows, field_ledger, source = _read_source(file, name, sheets)
-        missing = [c for c in table.required_columns if c not in raw.columns]
-        if missing:
-            raise BookError(
-                f"required column missing (found: {', '.join(raw.columns) or 'none'})",
-                file=source if sheets is not None else file,
-                column=missing[0],
-            )
-        clean, ledger = validate_table(
-            raw,
-            table,
-            source=source,
-            rows=rows,
-            date_format=date_format,
-            extra=reference_rules(name, loaded, settings.base_currency),
-        )
-        loaded[name] = clean
-        rows_read[name] = len(raw) + len(field_ledger)
-        ledgers += [field_ledger, ledger]
+    files = {
+        name: path if sheets is not None else _find_table_file(path, name) for name in LOAD_ORDER
+    }
+    present = {
+        name: name in sheets if sheets is not None else files[name] is not None
+        for name in LOAD_ORDER
+    }
+    # One reader thread reads the next tables (Arrow parses outside the GIL) while this one is
+    # validated; results are taken in load order, so errors surface in the same order.
+    reader = ThreadPoolExecutor(1)
+    try:
+        reads = {
+            name: reader.submit(_read_source, files[name], name, sheets)
+            for name in LOAD_ORDER
+            if present[name]
+        }
+        loaded, ledgers, rows_read = _load_tables(path, sheets, reads, date_format, settings)
+    finally:
+        reader.shutdown(wait=False, cancel_futures=True)
 
     rejects = pd.concat([empty_ledger(), *ledgers], ignore_index=True)
     if strict and len(rejects):

@@ -125,7 +125,7 @@ class _Prepared:
 
     clients: pd.DataFrame
     te: dict[str, np.ndarray]
-    inv: dict[str, np.ndarray]
+    inv: dict[str, np.ndarray]  # and "invoice_id" as an Arrow array
     ev: dict[str, np.ndarray]
     asm: dict[str, np.ndarray]
 
@@ -151,8 +151,11 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 
 
 def _normalised(values: pd.Series) -> np.ndarray:
-    """Names trimmed and case-folded, for matching people across tables."""
-    return values.astype("str").str.strip().str.casefold().to_numpy(dtype=object, na_value=None)
+    """Names trimmed and case-folded, for matching people across tables (folded once per
+    distinct name: a few people, many rows)."""
+    codes, names = pd.factorize(values.astype("str"))
+    folded = pd.Series(names, dtype="str").str.strip().str.casefold()
+    return np.append(folded.to_numpy(dtype=object, na_value=None), None)[codes]
 
 
 def _prepare(book, settings: Settings) -> _Prepared:
@@ -187,7 +190,7 @@ def _prepare(book, settings: Settings) -> _Prepared:
             "due": _dates(inv["due_date"]),
             "paid": _dates(inv["paid_date"]),
             "amount": inv["amount_base"].to_numpy(float),
-            "invoice_id": inv["invoice_id"].astype("str").to_numpy(dtype=object),
+            "invoice_id": _arrow_text(inv["invoice_id"]),  # text only for the rows needed
         },
         ev={
             "code": _codes(ev["client_id"], keys),
@@ -303,12 +306,13 @@ def _oldest_overdue(prep: _Prepared, mask: np.ndarray, days: np.ndarray) -> dict
     invoice = np.full(n, None, dtype=object)
     oldest_days, oldest_amount = np.full(n, np.nan), np.full(n, np.nan)
     if len(rows):
-        order = rows[
-            np.lexsort((inv["invoice_id"][rows].astype(str), -days[rows], inv["code"][rows]))
-        ]
+        ids = inv["invoice_id"].take(rows).to_numpy(zero_copy_only=False).astype(object)
+        rank = np.lexsort((ids.astype(str), -days[rows], inv["code"][rows]))
+        order, ids = rows[rank], ids[rank]
         codes = inv["code"][order]
-        first = order[np.r_[True, codes[1:] != codes[:-1]]]
-        invoice[inv["code"][first]] = inv["invoice_id"][first]
+        leads = np.r_[True, codes[1:] != codes[:-1]]
+        first = order[leads]
+        invoice[inv["code"][first]] = ids[leads]
         oldest_days[inv["code"][first]] = days[first]
         oldest_amount[inv["code"][first]] = inv["amount"][first]
     return {
