@@ -101,6 +101,13 @@ def test_nurture_on_growth_or_potential_when_value_is_low():
     assert codes(act(segment="prize", growth_ttm=0.5)) == ["GROW"]  # high value: not nurture
 
 
+def test_growth_does_not_nurture_when_the_book_does_not_cover_the_prior_year():
+    # a book that starts inside the prior window truncates every client's prior revenue
+    row = act(segment="seedling", growth_ttm=0.5, prior_covered=False)
+    assert codes(row) == ["KEEP"]
+    assert codes(act(segment="seedling", growth_ttm=0.5, prior_covered=True)) == ["NURTURE"]
+
+
 def test_reprice_below_cost_or_far_below_the_book():
     below_cost = act(effective_rate_ttm=40.0)
     assert "REPRICE" in codes(below_cost) and "50 USD per hour" in below_cost["reasons"]

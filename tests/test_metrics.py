@@ -296,3 +296,14 @@ def test_run_rate_fallback_when_the_potential_model_is_absent(hand_book, monkeyp
     # A: revenue of 2025Q1 and 2025Q2 (300 + 1100) doubled
     assert raw.loc["A", "expected_revenue_next_4q"] == pytest.approx(2 * (300 + 1100))
     assert raw.loc["B", "expected_revenue_next_4q"] == 0
+
+
+def test_prior_covered_says_whether_the_book_reaches_back_over_the_prior_window(tmp_path):
+    clients = [{"client_id": "A", "name": "A"}]
+    entries = [{"date": "2024-09-02", "client_id": "A", "person": "p", "hours": 1}]
+    late_start = [invoice("I1", "A", "2024-09-01", "2024-10-01", 100)]  # inside the TTM window
+    early = [invoice("I0", "A", "2023-07-03", "2023-08-01", 100), *late_start]
+    for invoices, covered in ((late_start, False), (early, True)):
+        tables = {"clients": clients, "time_entries": entries, "invoices": invoices}
+        book = load_book(write_book(tmp_path / str(covered), tables))
+        assert raw_metrics(book, QUARTER, Settings())["prior_covered"].tolist() == [covered]

@@ -25,8 +25,9 @@ Every rule is a vectorised mask over the classified frame; thresholds come from 
 - ``INVOICE_MORE_OFTEN``: a late payer (``days_late_avg`` >= ``late_days`` and ``late_share`` >=
   ``late_share``: weeks late, and habitually) that is not ``large`` (small, medium or of unknown
   size). A large late payer gets no action, only a note in its reasons: their finance department's policy (seed 003 section 3).
-- ``NURTURE``: low value (``seedling`` or ``weed``) but ``growth_ttm`` >= ``nurture_growth`` or
-  expected revenue next year >= ``nurture_potential_ratio`` x the TTM revenue (seed 003).
+- ``NURTURE``: low value (``seedling`` or ``weed``) but ``growth_ttm`` >= ``nurture_growth`` (only
+  when the book's history covers the prior window: ``prior_covered``) or expected revenue next year
+  >= ``nurture_potential_ratio`` x the TTM revenue (seed 003).
 - ``GROW``: ``prize`` clients. ``KEEP``: none of the above.
 
 Clients with no activity in the TTM window (no hours, no invoices) only get the money and abuse
@@ -158,6 +159,12 @@ def rule_masks(scored: pd.DataFrame, settings: Settings) -> dict[str, np.ndarray
         )
     }
     active = scored["active"].to_numpy(dtype=bool)
+    # growth is no signal when the book's history does not reach back over the prior window
+    prior_covered = (
+        scored["prior_covered"].to_numpy(dtype=bool)
+        if "prior_covered" in scored
+        else np.ones(len(scored), dtype=bool)
+    )
     large = scored["size"].eq("large").to_numpy(dtype=bool, na_value=False)
     segment = {
         name: scored["segment"].eq(name).to_numpy(dtype=bool, na_value=False)
@@ -180,7 +187,7 @@ def rule_masks(scored: pd.DataFrame, settings: Settings) -> dict[str, np.ndarray
             active
             & (segment["seedling"] | segment["weed"])
             & (
-                (f["growth_ttm"] >= s.nurture_growth)
+                ((f["growth_ttm"] >= s.nurture_growth) & prior_covered)
                 | (potential_ratio >= s.nurture_potential_ratio)
             )
         )
@@ -464,7 +471,9 @@ def _reason_builders(
             + money(idx, "revenue_ttm")
             + " in the last four quarters"
         )
-        growing = column(idx, "growth_ttm") >= s.nurture_growth
+        growing = (column(idx, "growth_ttm") >= s.nurture_growth) & (
+            column(idx, "prior_covered").astype(bool) if "prior_covered" in frame else True
+        )
         return "low value today but " + np.where(growing, grew, expects) + ": invest in its future"
 
     def score_text(idx, name) -> np.ndarray:

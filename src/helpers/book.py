@@ -64,6 +64,11 @@ class Book:
             .assign(balanced=lambda d: d["read"] == d["accepted"] + d["rejected"])
         )
 
+    def first_activity(self) -> pd.Timestamp | None:
+        """The first dated time entry or invoice: where the book's history starts."""
+        dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()
+        return None if dates.empty else dates.min().normalize()
+
     def quarters(self) -> list[str]:
         """Every quarter with activity (time entries or invoices), in order."""
         dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()

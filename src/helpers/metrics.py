@@ -24,6 +24,8 @@ TTM window the four quarters ending with it, the prior window the four before. M
   (they offset what the client owes).
 - ``incidents_ttm``: severity sum of client-caused events in the TTM window; ``growth_ttm`` =
   revenue_ttm / revenue_prior - 1, empty when the prior revenue is 0 (or negative);
+  ``prior_covered``: whether the book's history reaches back over the prior window (when it does
+  not, every client's prior revenue is truncated and growth is not a signal for NURTURE);
   ``alignment_score``: mean of the four ratings over every TTM assessment, empty when none.
 - ``revenue_share``: revenue_ttm / the book's revenue_ttm. ``rate_rank`` (1 = highest revenue per
   hour) and ``rate_percentile`` (0-100, 100 = best: ``100 x average rank / n``) among the clients
@@ -53,7 +55,15 @@ import pyarrow.compute as pc
 
 from helpers.errors import PumpkinError
 from helpers.patch import input_ranks
-from helpers.quarters import Window, as_of, parse_quarter, prior_window, quarter_window, ttm_window
+from helpers.quarters import (
+    Window,
+    as_of,
+    history_covers,
+    parse_quarter,
+    prior_window,
+    quarter_window,
+    ttm_window,
+)
 from helpers.schema import CLIENT_EVENT_KINDS, EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.settings import Settings
 
@@ -128,6 +138,7 @@ class _Prepared:
     inv: dict[str, np.ndarray]  # and "invoice_id" as an Arrow array
     ev: dict[str, np.ndarray]
     asm: dict[str, np.ndarray]
+    first_activity: pd.Timestamp | None = None  # where the book's history starts
 
     @property
     def n(self) -> int:
@@ -204,6 +215,7 @@ def _prepare(book, settings: Settings) -> _Prepared:
             "mean": ratings.mean(axis=1) if len(asm) else np.array([], dtype=float),
             "by_owner": np.asarray(by_owner, dtype=bool),
         },
+        first_activity=book.first_activity(),
     )
 
 
@@ -243,6 +255,7 @@ def _money_measures(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
         "revenue_last_2q": _sum(code, amount, recent, n),
         "invoices_ttm": _sum(code, None, in_ttm, n),
         "growth_ttm": np.where(revenue_prior > 0, _divide(revenue_ttm, revenue_prior) - 1, np.nan),
+        "prior_covered": np.full(n, history_covers(prep.first_activity, prior_window(quarter))),
     }
 
 

@@ -24,6 +24,21 @@ class Window:
         return dates.between(self.start, self.end)
 
 
+#: A book whose history starts within a window's first month is taken to cover the window.
+HISTORY_GRACE = pd.Timedelta(days=31)
+
+
+def history_covers(first: pd.Timestamp | None, window: Window) -> bool:
+    """Whether a book whose activity starts on ``first`` covers ``window``.
+
+    >>> history_covers(pd.Timestamp("2023-01-02"), prior_window("2024Q4"))
+    True
+    >>> history_covers(pd.Timestamp("2023-01-02"), prior_window("2024Q2"))
+    False
+    """
+    return first is not None and first <= window.start + HISTORY_GRACE
+
+
 def parse_quarter(text: str) -> pd.Period:
     """``"2025Q2"`` as a quarterly Period; a clear error for anything else.
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from helpers.actions import ACTIONS, FIX_ACTIONS
 from helpers.plots.style import ACTION_LABELS, SEGMENT_LABELS, format_money
-from helpers.quarters import prior_window, quarter_window, ttm_window
+from helpers.quarters import history_covers, prior_window, quarter_window, ttm_window
 from helpers.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.settings import Settings
 
@@ -274,34 +274,28 @@ def coverage_note(book, *, quarter: str) -> str:
     quarters of a book have less, so their revenue, rates and growth are not comparable yet.
 
     >>> import types
-    >>> dates = pd.Series(pd.to_datetime(["2025-01-02"]))
-    >>> book = types.SimpleNamespace(time_entries=pd.DataFrame({"date": dates}),
-    ...     invoices=pd.DataFrame({"issue_date": dates}))
+    >>> book = types.SimpleNamespace(first_activity=lambda: pd.Timestamp("2025-01-02"))
     >>> coverage_note(book, quarter="2025Q2")[:46]
     'Caution: the book starts on 2025-01-02, so the'
     >>> coverage_note(book, quarter="2026Q4")
     ''
-    >>> coverage_note(book, quarter="2026Q1")[-46:]
-    'growth figures compare against a partial year.'
+    >>> coverage_note(book, quarter="2026Q1")[-45:]
+    'used to nurture clients (no full prior year).'
     """
-    dates = pd.concat([book.time_entries["date"], book.invoices["issue_date"]]).dropna()
-    if dates.empty:
-        return ""
-    first = dates.min().normalize()
-    grace = pd.Timedelta(days=31)  # a book starting in a window's first month covers it
+    first = book.first_activity()
     ttm, prior = ttm_window(quarter), prior_window(quarter)
-    if first <= prior.start + grace:
+    if first is None or history_covers(first, prior):
         return ""
-    if first <= ttm.start + grace:
+    if history_covers(first, ttm):
         return (
             f"Caution: the book starts on {first:%Y-%m-%d}, so the four quarters before the last "
-            "four are not fully covered: growth figures compare against a partial year."
+            "four are not fully covered: growth is not used to nurture clients (no full prior year)."
         )
     months = max(0, (ttm.end.year - first.year) * 12 + ttm.end.month - first.month + 1)
     return (
         f"Caution: the book starts on {first:%Y-%m-%d}, so the last four quarters hold only "
-        f"{months} of 12 months of history and there is no prior year to measure growth: "
-        "revenue, margin and hours are partial, and forecasts annualise a short history."
+        f"{months} of 12 months of history and there is no prior year for growth: revenue, margin "
+        "and hours are partial, and forecasts annualise a short history."
     )
 
 
