@@ -1,14 +1,17 @@
 """Import speed: a 1M-row Toggl and Harvest export against ``pandas.read_csv`` on the same file.
 
-Usage: ``python benchmarks/bench_import.py [--rows 1000000] [--repeat 3]``. The files are
-generated once into ``.bench/`` (git-ignored); both timings are taken in the same run, best of
-``--repeat`` back-to-back pairs (so load from other processes hits both), and the ratios
-import / read_csv are printed (the target is at most 2).
+Usage: ``python benchmarks/bench_import.py [--rows 1000000] [--repeat 3] [--profile]``. The
+files are generated once into ``.bench/`` (git-ignored); both timings are taken in the same run,
+best of ``--repeat`` back-to-back pairs (so load from other processes hits both), and the ratios
+import / read_csv are printed (the target is at most 2). ``--profile`` then prints where one
+more import of each file spends its time (cProfile, the kit's own functions).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import time
 from pathlib import Path
 
@@ -112,10 +115,18 @@ def paired(path: Path, repeat: int) -> tuple[float, float, float]:
     return min(reads), min(imports), float(np.median(ratios))
 
 
+def profile(path: Path, *, lines: int = 25) -> None:
+    """Cumulative time of the kit's functions in one import (after the timed runs)."""
+    profiler = cProfile.Profile()
+    profiler.runcall(import_exports, [path])
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"helpers[/\\]", lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="print a breakdown per file")
     args = parser.parse_args()
     for name, make in (("toggl", toggl_file), ("harvest", harvest_file)):
         path = make(args.rows)
@@ -127,6 +138,8 @@ def main() -> None:
             f"{imported:.3f} s  (best of {args.repeat})  ratio of bests "
             f"{imported / read:.2f}, median pair ratio {ratio:.2f} (target <= 2)"
         )
+        if args.profile:
+            profile(path)
 
 
 if __name__ == "__main__":

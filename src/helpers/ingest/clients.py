@@ -143,8 +143,9 @@ def build_clients(
             notes.append(
                 f"{len(unused)} name(s) in the client mapping match no export: " + _listing(unused)
             )
-    kinds = seen.groupby("client_id")["kind"].agg(frozenset)
-    if set().union(*kinds) >= {"time_entries", "invoices"}:
+    both = {"time_entries", "invoices"}
+    kinds = seen.groupby("client_id")["kind"].agg(frozenset) if set(seen["kind"]) >= both else []
+    if set().union(*kinds) >= both:
         for kind, label in (
             ("time_entries", "time exports only"),
             ("invoices", "invoice exports only"),

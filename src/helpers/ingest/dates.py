@@ -36,6 +36,8 @@ def infer_order(
     default: str | None = None,
 ) -> tuple[str | None, str | None]:
     """(order or None when no numeric dates, note for the summary) for one column's values."""
+    if _all_iso(texts):  # the usual export: nothing to infer
+        return None, None
     parts = date_part(texts).str.extract(_SLASHED).dropna()
     if parts.empty:
         return None, None
@@ -74,6 +76,12 @@ def _label(order: str) -> str:
 
 def to_iso(texts: pd.Series, order: str | None) -> pd.Series:
     """ISO 'YYYY-MM-DD' texts (None where the value is blank or not a date in this order)."""
+    if _all_iso(texts):  # the usual export: one parse, no other formats to try
+        stripped = texts.astype(str).str.strip()
+        parsed = pd.to_datetime(stripped, format="%Y-%m-%d", errors="coerce")
+        iso = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        out = pd.Series(iso, index=texts.index, dtype=object)
+        return out.where(out.notna(), None)
     texts = date_part(texts)
     out = pd.Series(None, index=texts.index, dtype=object)
     iso = texts.str.match(_ISO)
@@ -97,6 +105,11 @@ def to_iso(texts: pd.Series, order: str | None) -> pd.Series:
         out[hit[hit].index] = parsed[hit].dt.strftime("%Y-%m-%d")
         rest = rest & ~rest.index.isin(hit[hit].index)
     return out.where(out.notna(), None)
+
+
+def _all_iso(texts: pd.Series) -> bool:
+    """Whether every value is a plain ISO date ('2025-01-03'), as most exports write them."""
+    return bool(texts.astype(str).str.strip().str.match(_ISO).eq(True).all())
 
 
 def expected(order: str | None) -> str:

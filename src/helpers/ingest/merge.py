@@ -172,7 +172,7 @@ def validate_coded(frame: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, Rej
             failures.fail(
                 pd.notna(row_reason), col.name, row_reason, uniques.to_numpy(dtype=object)[codes]
             )
-    out = pd.DataFrame(typed)
+    out = pd.DataFrame(typed, copy=False)  # fresh arrays: no need to copy them again
     kinds = {"date": "datetime64[ns]", "number": "float64"}
     out = out.astype({c.name: kinds[c.kind] for c in table.columns if c.kind in kinds})
     return out, failures
@@ -229,13 +229,15 @@ def _time_entries(
     )
     typed, failures = validate_coded(text, TABLES["time_entries"])
     id_codes, ids = values.coded(text["client_id"])
-    unknown = ~ids.isin(list(accepted_clients)).to_numpy()[id_codes]
-    failures.fail(
-        unknown,
-        "client_id",
-        "client rejected in the clients table (see its ledger row)",
-        ids.to_numpy(dtype=object)[id_codes] if unknown.any() else None,
-    )
+    known = ids.isin(list(accepted_clients)).to_numpy()
+    if not known.all():  # per distinct id first: most books reject no client
+        unknown = ~known[id_codes]
+        failures.fail(
+            unknown,
+            "client_id",
+            "client rejected in the clients table (see its ledger row)",
+            ids.to_numpy(dtype=object)[id_codes] if unknown.any() else None,
+        )
     ok = failures.ok
     if ok.all():
         ledger = empty_part_ledger().assign(_part=0, _duplicate=False)
@@ -253,7 +255,7 @@ def _time_entries(
         ).assign(_part=part_of[~ok], _duplicate=False)
     entries = typed.loc[ok].reset_index(drop=True) if not ok.all() else typed
     entries = entries.assign(billable=entries["billable"].astype(object))
-    return entries, ledger, part_of[ok]
+    return entries, ledger, part_of[ok] if not ok.all() else part_of
 
 
 def _validate_small(
@@ -455,9 +457,9 @@ def _names_seen(parts, time_idx, time_frames, inv_idx, inv_frames) -> pd.DataFra
     for frame in time_frames:
         codes, names = values.coded(frame["client"])
         date_codes, days = values.coded(frame["date"])
-        rank = days.rank(method="dense").fillna(0).to_numpy()[date_codes]  # ISO sorts as dates
-        first_rank = pd.Series(rank).groupby(codes).min()
-        by_rank = pd.Series(days.to_numpy(), index=days.rank(method="dense").to_numpy())
+        ranks = days.rank(method="dense").to_numpy()  # ISO sorts as dates
+        first_rank = _smallest_per_code(codes, date_codes, np.nan_to_num(ranks), len(names))
+        by_rank = pd.Series(days.to_numpy(), index=ranks)
         by_rank = by_rank[~by_rank.index.duplicated()]
         firsts = first_rank.map(by_rank).reindex(range(len(names))).fillna("")
         counts = np.bincount(codes, minlength=len(names))
@@ -483,6 +485,24 @@ def _names_seen(parts, time_idx, time_frames, inv_idx, inv_frames) -> pd.DataFra
     out = pd.concat(seen, ignore_index=True)
     out = out.assign(first=out["first"].fillna("").astype(str))
     return out.loc[out["name"].astype(str).str.strip().ne("")]
+
+
+def _smallest_per_code(
+    codes: np.ndarray, value_codes: np.ndarray, values_: np.ndarray, n: int
+) -> pd.Series:
+    """The smallest of ``values_[value_codes]`` per code (codes without rows left out).
+
+    Few names times few distinct values (the usual export): mark which pairs occur, one
+    counting pass over the rows, and take the minimum over the small pairs table.
+    """
+    n_values = len(values_)
+    if not len(codes) or n * n_values > 1 << 22:
+        return pd.Series(values_[value_codes]).groupby(codes).min()
+    pair = codes.astype(np.int64) * n_values + value_codes
+    present = np.bincount(pair, minlength=n * n_values).reshape(n, n_values) > 0
+    smallest = np.where(present, values_, np.inf).min(axis=1)
+    has = present.any(axis=1)
+    return pd.Series(smallest[has], index=np.flatnonzero(has))
 
 
 def _with_book_clients(mapping, books) -> pd.DataFrame | None:

@@ -201,6 +201,26 @@ def _encode(column: pa.ChunkedArray, *, numeric: bool) -> pa.ChunkedArray:
     return pc.dictionary_encode(column)
 
 
+def _frame_of(columns: dict[str, pa.ChunkedArray]) -> pd.DataFrame:
+    """The coded columns as a DataFrame (categoricals built from the codes, without copying
+    the text); what ``Table.to_pandas`` gives, which is kept for the rare odd column."""
+    table = pa.table(columns)
+    if not table.num_rows:
+        return table.to_pandas()
+    out = {}
+    for name, column in columns.items():
+        if not pa.types.is_dictionary(column.type):
+            out[name] = column.to_pandas()
+            continue
+        whole = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        if whole.null_count or whole.dictionary.null_count:
+            return table.to_pandas()
+        out[name] = pd.Categorical.from_codes(
+            whole.indices.to_numpy(), categories=pd.Index(whole.dictionary.to_pandas())
+        )
+    return pd.DataFrame(out, copy=False)
+
+
 def read_csv_export(
     path: Path,
     data: bytes | None,
@@ -234,8 +254,7 @@ def read_csv_export(
         coded = list(
             pool.map(lambda name: _encode(table[name], numeric=name in numeric), table.column_names)
         )
-    table = pa.table(dict(zip(table.column_names, coded, strict=True)))
-    frame = table.to_pandas()
+    frame = _frame_of(dict(zip(table.column_names, coded, strict=True)))
     bad_rows = pd.DataFrame(bad, columns=["line", "text", "expected", "actual"])
     # a row's number is its record number, as a spreadsheet shows it (header = header_row)
     offset = lines_before_data - header_row  # physical lines before the header beyond records

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers.ingest import dates, values
 from helpers.ingest.part import Part, Rejects, bad_row_ledger, concat_ledgers
@@ -62,11 +64,56 @@ def duration_hours(texts: pd.Series) -> pd.Series:
     """Hours from 'H:MM:SS' or 'H:MM' (padded or not, hours may exceed 24) or decimal hours.
 
     Minutes and seconds must be below 60; anything else that has a colon is not a duration.
-    Parsed with NumPy's vectorised text functions (the distinct durations can be many).
+    Parsed with Arrow's text kernels (the distinct durations can be many); text with
+    non-ASCII characters goes through NumPy's, which know Unicode digits as Python does.
     """
-    text = np.asarray(texts.astype("str").str.strip().to_numpy(dtype=object), dtype=str)
-    if not len(text):
+    stripped = texts.astype("str").str.strip()
+    if not len(stripped):
         return pd.Series(np.empty(0), index=texts.index)
+    arrow = pa.array(stripped, type=pa.string(), from_pandas=True)  # Arrow strings: no copy
+    ascii_only = pc.all(pc.string_is_ascii(arrow)).as_py() is not False
+    fields = _clock_fields_arrow(arrow) if ascii_only else _clock_fields_numpy(stripped)
+    negative, has_colon, ok, (h, m, sec) = fields
+    ok &= (m < 60) & (sec < 60)
+    clock = np.where(ok, (h + m / 60 + sec / 3600) * np.where(negative, -1, 1), np.nan)
+    hours = pd.Series(clock, index=texts.index)
+    plain = ~has_colon
+    if plain.any():
+        hours[plain] = decimal(texts[plain]).to_numpy()
+    return hours
+
+
+#: 'H:MM:SS' split as str.partition does: hours before the first colon, minutes up to the
+#: next, seconds the rest (a further colon there makes it invalid).
+_CLOCK = r"(?s)^(?P<h>[^:]*):(?P<m>[^:]*)(?::(?P<s>.*))?$"
+
+
+def _clock_fields_arrow(text: pa.Array):
+    """(negative, has colon, well-formed, (hours, minutes, seconds)) of ASCII texts."""
+    text = text.fill_null("nan")  # what NumPy's str() of a missing value gives
+    found = pc.extract_regex(pc.utf8_ltrim(text, characters="-"), _CLOCK)
+    h, m, s = (pc.fill_null(found.field(i), "") for i in range(3))
+
+    def digits(part: pa.Array, most: int | None = None):
+        ok = pc.ascii_is_decimal(part)
+        return ok if most is None else pc.and_(ok, pc.less_equal(pc.utf8_length(part), most))
+
+    seconds_ok = pc.or_(pc.equal(s, ""), digits(s, 2))
+    ok = pc.and_(pc.and_(found.is_valid(), pc.and_(digits(h), digits(m, 2))), seconds_ok)
+
+    def number(part: pa.Array) -> np.ndarray:  # only ASCII digits reach the cast
+        read = pc.if_else(pc.and_(ok, pc.not_equal(part, "")), part, "0")
+        return pc.cast(read, pa.float64()).to_numpy(zero_copy_only=False)
+
+    numbers = (number(h), number(m), number(s))
+    negative = pc.starts_with(text, "-").to_numpy(zero_copy_only=False)
+    has_colon = found.is_valid().to_numpy(zero_copy_only=False)
+    return negative, has_colon, ok.to_numpy(zero_copy_only=False), numbers
+
+
+def _clock_fields_numpy(stripped: pd.Series):
+    """The same fields with NumPy's text functions (Unicode digits as Python reads them)."""
+    text = np.asarray(stripped.to_numpy(dtype=object), dtype=str)
     negative = np.char.startswith(text, "-")
     hours_part, _, rest = np.moveaxis(np.char.partition(np.char.lstrip(text, "-"), ":"), -1, 0)
     minutes, _, seconds = np.moveaxis(np.char.partition(rest, ":"), -1, 0)
@@ -79,18 +126,18 @@ def duration_hours(texts: pd.Series) -> pd.Series:
         & (np.char.str_len(minutes) <= 2)
         & seconds_ok
     )
+    numbers = tuple(
+        _floats(np.where(ok & (p != ""), p, "0")) for p in (hours_part, minutes, seconds)
+    )
+    return negative, has_colon, ok, numbers
 
-    def number(part: np.ndarray) -> np.ndarray:
-        return np.where(ok & (part != ""), part, "0").astype(float)
 
-    h, m, sec = number(hours_part), number(minutes), number(seconds)
-    ok &= (m < 60) & (sec < 60)
-    clock = np.where(ok, (h + m / 60 + sec / 3600) * np.where(negative, -1, 1), np.nan)
-    hours = pd.Series(clock, index=texts.index)
-    plain = ~has_colon
-    if plain.any():
-        hours[plain] = decimal(texts[plain]).to_numpy()
-    return hours
+def _floats(digits: np.ndarray) -> np.ndarray:
+    """Digit texts as floats: Arrow's cast (fast), NumPy's for digits Arrow does not read."""
+    try:
+        return pc.cast(pa.array(digits), pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # e.g. non-ASCII digits, which NumPy (Python's float) accepts
+        return digits.astype(float)
 
 
 def convert_time(
@@ -150,7 +197,8 @@ def convert_time(
             "_row": raw.rows,
             "_hours": hours,
             "_amount": amount,
-        }
+        },
+        copy=False,  # a million rows: wrap the arrays, do not copy them (none is modified)
     )
     for name in spec.detail:
         if name in raw.frame.columns:  # read only when several files of the tool may overlap
@@ -192,20 +240,23 @@ def _people(raw: RawFile, spec: TimeSpec, person, iso: pd.Series) -> pd.DataFram
     """Each person's latest cost rate, when the export has one."""
     if not spec.cost_rate or spec.cost_rate not in raw.frame.columns:
         return None
-    rate = values.take(raw.frame[spec.cost_rate], values.money)
-    has = ~np.isnan(rate)
+    rate_codes, rates = values.number_codes(raw.frame[spec.cost_rate], values.money)
+    has = rate_codes >= 0
     if not has.any():
         return None
     person_codes, people = values.coded(pd.Series(person))
     date_codes, days = values.coded(iso)
-    distinct = pd.DataFrame(
-        {"p": person_codes[has], "d": date_codes[has], "cost_rate": rate[has]}
-    ).drop_duplicates()  # few distinct (person, day, rate): sort those, not every row
+    # few distinct (person, day, rate), in order of first row: one integer key per row
+    n_days, n_rates = len(days), len(rates)
+    key = (person_codes[has].astype(np.int64) * n_days + date_codes[has]) * n_rates
+    distinct = pd.unique(key + rate_codes[has])
+    p, rest = np.divmod(distinct, n_days * n_rates)
+    d, r = np.divmod(rest, n_rates)
     found = pd.DataFrame(
         {
-            "person": people.to_numpy(dtype=object)[distinct["p"].to_numpy()],
-            "cost_rate": distinct["cost_rate"].to_numpy(),
-            "date": days.to_numpy(dtype=object)[distinct["d"].to_numpy()],
+            "person": people.to_numpy(dtype=object)[p],
+            "cost_rate": rates[r],
+            "date": days.to_numpy(dtype=object)[d],
         }
     )
     return (

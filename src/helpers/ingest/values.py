@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def coded(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -32,8 +34,17 @@ def recode(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Cate
     codes, uniques = coded(values)
     mapped = func(uniques).reset_index(drop=True)
     new_codes, new_uniques = pd.factorize(mapped, use_na_sentinel=True)
-    row_codes = new_codes[codes] if len(codes) else codes
-    return pd.Categorical.from_codes(row_codes, categories=pd.Index(new_uniques, dtype=object))
+    return pd.Categorical.from_codes(
+        _row_codes(new_codes, codes), categories=pd.Index(new_uniques, dtype=object)
+    )
+
+
+def _row_codes(new_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each row's code among the mapped values: its own code when the mapping kept every
+    distinct value apart (the usual case; no pass over the rows), else looked up."""
+    if np.array_equal(new_codes, np.arange(len(new_codes))):
+        return codes
+    return new_codes[codes] if len(codes) else codes
 
 
 def take(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> np.ndarray:
@@ -43,6 +54,20 @@ def take(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> np.ndarra
     codes, uniques = coded(values)
     numbers = pd.to_numeric(func(uniques), errors="coerce").to_numpy(dtype="float64")
     return numbers[codes] if len(codes) else np.empty(0, dtype="float64")
+
+
+def number_codes(
+    values: pd.Series, func: Callable[[pd.Series], pd.Series]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's code among the distinct numbers, -1 for none; those numbers), with ``func``
+    (text -> numbers) applied to the distinct texts only."""
+    if pd.api.types.is_float_dtype(values.dtype):  # read as numbers already
+        codes, numbers = pd.factorize(values.to_numpy(dtype="float64"), use_na_sentinel=True)
+        return codes, np.asarray(numbers, dtype="float64")
+    codes, uniques = coded(values)
+    parsed = pd.to_numeric(func(uniques), errors="coerce").to_numpy(dtype="float64")
+    new_codes, numbers = pd.factorize(parsed, use_na_sentinel=True)
+    return _row_codes(new_codes, codes), np.asarray(numbers, dtype="float64")
 
 
 def text(values: pd.Series) -> np.ndarray:
@@ -128,10 +153,25 @@ def numbers_and_text(
 ) -> tuple[np.ndarray, pd.Categorical]:
     """``func`` (text -> numbers) per distinct text: the row numbers and their text form."""
     codes, uniques = coded(values)
-    numbers = pd.to_numeric(func(uniques), errors="coerce").astype("float64").reset_index(drop=True)
-    new_codes, new_uniques = pd.factorize(numbers.astype(str))
-    row_numbers = numbers.to_numpy()[codes] if len(codes) else np.empty(0)
-    row_codes = new_codes[codes] if len(codes) else codes
+    numbers = pd.to_numeric(func(uniques), errors="coerce").to_numpy(dtype="float64")
+    new_codes, new_uniques = pd.factorize(float_texts(numbers))
+    row_numbers = numbers[codes] if len(codes) else np.empty(0)
     return row_numbers, pd.Categorical.from_codes(
-        row_codes, categories=pd.Index(new_uniques, dtype=object)
+        _row_codes(new_codes, codes), categories=pd.Index(new_uniques, dtype=object)
     )
+
+
+def float_texts(numbers: np.ndarray) -> np.ndarray:
+    """Python's ``str`` of each float (None for NaN), as ``astype(str)`` gives, but fast.
+
+    Arrow formats plain-notation floats as Python does except that integral values lack the
+    '.0'; it is used in the range where that is the only difference (checked on millions of
+    values), Python's own formatting elsewhere.
+    """
+    size = np.abs(numbers)
+    if ((numbers == 0) | ((size >= 1e-4) & (size < 1e6)) | np.isnan(numbers)).all():
+        texts = pc.cast(pa.array(numbers, from_pandas=True), pa.string())
+        integral = pa.array(np.floor(numbers) == numbers)
+        texts = pc.if_else(integral, pc.binary_join_element_wise(texts, ".0", ""), texts)
+        return texts.to_numpy(zero_copy_only=False)
+    return np.asarray([str(x) if x == x else None for x in numbers.tolist()], dtype=object)
