@@ -276,23 +276,17 @@ def with_base_amounts(invoices: pd.DataFrame, fx: pd.DataFrame, base: str) -> pd
     rate = _lookup(invoices["currency"], flat["rate_to_base"])
     if not dated.empty:
         order = invoices.sort_values("issue_date").reset_index()
-        back = pd.merge_asof(
-            order,
-            dated[["date", "currency", "rate_to_base"]],
-            left_on="issue_date",
-            right_on="date",
-            by="currency",
-            direction="backward",
-            suffixes=("", "_fx"),
-        )
-        fwd = pd.merge_asof(
-            order,
-            dated[["date", "currency", "rate_to_base"]],
-            left_on="issue_date",
-            right_on="date",
-            by="currency",
-            direction="forward",
-            suffixes=("", "_fx"),
+        back, fwd = (
+            pd.merge_asof(
+                order,
+                dated[["date", "currency", "rate_to_base"]],
+                left_on="issue_date",
+                right_on="date",
+                by="currency",
+                direction=direction,
+                suffixes=("", "_fx"),
+            )
+            for direction in ("backward", "forward")
         )
         dated_rate = back["rate_to_base"].fillna(fwd["rate_to_base"])
         dated_rate.index = order["index"]
@@ -338,6 +332,20 @@ def _load_tables(path: Path, sheets, reads: Mapping, date_format, settings: Sett
     return loaded, ledgers, rows_read
 
 
+def refuse_rejects(rejects: pd.DataFrame) -> None:
+    """Strict mode: any rejected row is an error naming the first one's file, row and column."""
+    if rejects.empty:
+        return
+    first = rejects.iloc[0]
+    raise BookError(
+        f"{len(rejects)} row(s) rejected in strict mode; first: {first['reason']}"
+        f" (value {first['value']!r})",
+        file=first["source_file"],
+        row=int(first["row"]),
+        column=first["column"] or None,
+    )
+
+
 def load_book(
     path: str | Path,
     *,
@@ -380,15 +388,8 @@ def load_book(
         reader.shutdown(wait=False, cancel_futures=True)
 
     rejects = pd.concat([empty_ledger(), *ledgers], ignore_index=True)
-    if strict and len(rejects):
-        first = rejects.iloc[0]
-        raise BookError(
-            f"{len(rejects)} row(s) rejected in strict mode; first: {first['reason']}"
-            f" (value {first['value']!r})",
-            file=first["source_file"],
-            row=int(first["row"]),
-            column=first["column"] or None,
-        )
+    if strict:
+        refuse_rejects(rejects)
     loaded["invoices"] = with_base_amounts(loaded["invoices"], loaded["fx"], settings.base_currency)
     loaded["events"] = loaded["events"].assign(
         severity=loaded["events"]["severity"].astype("float64"),

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.book import Book, write_book
+from helpers.book import Book, refuse_rejects, write_book
 from helpers.errors import BookError
 from helpers.ingest import detect, excel, payments
 from helpers.ingest.clients import read_mapping
@@ -336,15 +336,8 @@ def run_import(
     )
     book = imported.merged.book
     rejected = book.rejects.loc[book.rejects["table"].isin(LOAD_ORDER)]  # not notes on kept rows
-    if strict and len(rejected):
-        first = rejected.iloc[0]
-        raise BookError(
-            f"{len(rejected)} row(s) rejected in strict mode; first: "
-            f"{first['reason']} (value {first['value']!r})",
-            file=first["source_file"],
-            row=int(first["row"]),
-            column=first["column"] or None,
-        )
+    if strict:
+        refuse_rejects(rejected)
     written = write_book(book, out)
     if book.base_currency != Settings().base_currency and not (written / SETTINGS_FILE).exists():
         save_settings(Settings(base_currency=book.base_currency), written / SETTINGS_FILE)
