@@ -39,6 +39,7 @@ from helpers import summary
 from helpers.anonymise import anonymise_book
 from helpers.book import load_book
 from helpers.metrics import metrics_for_quarters, segment_counts
+from helpers.params import check_parameters
 from helpers.patch import thresholds
 from helpers.plots.movement import plot_segment_movement
 from helpers.plots.patch import plot_patch
@@ -49,8 +50,7 @@ from helpers.plots.whale import plot_whale_curve
 from helpers.quarters import parse_quarter, shift_quarter
 from helpers.settings import load_settings
 
-if not isinstance(anonymise, bool):
-    raise TypeError(f"anonymise must be True or False, got {anonymise!r}")
+check_parameters(globals(), notebook="quarterly_report")  # papermill does not cast types
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 apply_house_style()
 # every figure uses constrained layout, so the "tight" crop (IPython's default) only costs a second
