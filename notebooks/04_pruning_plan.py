@@ -41,12 +41,11 @@ import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import Markdown, display
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
+from helpers import summary
 from helpers.book import load_book
-from helpers.errors import PumpkinError
 from helpers.metrics import raw_metrics
 from helpers.offboarding import offboarding_plans, plans_frame, write_plans
 from helpers.params import check_parameters
@@ -57,19 +56,15 @@ from helpers.prospects import screen_prospect
 from helpers.prune import robust_candidates, robustness_sentence, simulate
 from helpers.prune_widgets import PruningPlanner, before_after_figure
 from helpers.quarters import parse_quarter
-from helpers.settings import load_settings
+from helpers.settings import settings_for_book
 from helpers.tables import write_workbook
 
 check_parameters(globals(), notebook="04_pruning_plan")
-if plans_format not in ("md", "html"):
-    raise PumpkinError(f"plans_format must be 'md' or 'html', got {plans_format!r}")
-if pd.isna(pd.to_datetime(start_date, errors="coerce")):
-    raise PumpkinError(f"start_date must be a date such as 2026-01-12, got {start_date!r}")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 apply_house_style()
 set_matplotlib_formats("png", dpi=110, bbox_inches="tight")
 quarter = str(parse_quarter(quarter))
-settings = load_settings(Path(data_dir)).replace(
+settings = settings_for_book(data_dir).replace(
     prune_percentile=float(prune_percentile), utilisation=float(utilisation)
 )
 book = load_book(data_dir, settings=settings)
@@ -78,10 +73,9 @@ metrics = classify(raw, settings)
 currency = settings.base_currency
 
 
-def show(frame, **kwargs):
-    """A table without the index, numbers rounded for reading."""
-    numbers = frame.select_dtypes("float").columns
-    return HTML(frame.round({c: 2 for c in numbers}).to_html(index=False, **kwargs))
+def show(frame):
+    """A table with client text escaped and numbers rounded for reading."""
+    return summary.show(summary.table_html(frame, currency=currency))
 
 
 # %% [markdown]

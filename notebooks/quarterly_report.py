@@ -29,7 +29,6 @@ anonymise: bool = False  # replace client names with stable pseudonyms (Client 0
 
 # %%
 import warnings
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
@@ -38,7 +37,7 @@ from matplotlib_inline.backend_inline import set_matplotlib_formats
 from helpers import summary
 from helpers.anonymise import anonymise_book
 from helpers.book import load_book
-from helpers.metrics import metrics_for_quarters, segment_counts
+from helpers.metrics import quarter_and_previous, segment_counts
 from helpers.params import check_parameters
 from helpers.patch import thresholds
 from helpers.plots.movement import plot_segment_movement
@@ -48,7 +47,7 @@ from helpers.plots.ranking import plot_rate_ranking
 from helpers.plots.style import apply_house_style
 from helpers.plots.whale import plot_whale_curve
 from helpers.quarters import parse_quarter, shift_quarter
-from helpers.settings import load_settings
+from helpers.settings import settings_for_book
 
 check_parameters(globals(), notebook="quarterly_report")  # papermill does not cast types
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -58,15 +57,13 @@ apply_house_style()
 set_matplotlib_formats("png", dpi=110, bbox_inches=None, metadata={"Software": None})
 
 quarter = str(parse_quarter(str(quarter)))
-settings = load_settings(settings_file or (Path(data_dir) if Path(data_dir).is_dir() else None))
+settings = settings_for_book(data_dir, settings_file)
 book = load_book(data_dir, settings=settings)
 book = anonymise_book(book) if anonymise else book
 currency = settings.base_currency
 previous = shift_quarter(quarter, -1)
-has_previous = previous in book.quarters()
-both = metrics_for_quarters(book, [previous, quarter] if has_previous else [quarter], settings)
-metrics = both[both["quarter"] == quarter].reset_index(drop=True)
-before = both[both["quarter"] == previous].reset_index(drop=True)
+both, metrics, before = quarter_and_previous(book, quarter, settings)
+has_previous = not before.empty
 value_cut, headache_cut = thresholds(metrics, settings)
 table = summary.table_html
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from helpers import __version__
 from helpers.errors import PumpkinError
@@ -18,12 +17,9 @@ EXIT_USAGE = 2
 
 
 def _settings(args: argparse.Namespace):
-    from helpers.settings import load_settings
+    from helpers.settings import settings_for_book
 
-    path = getattr(args, "settings", None)
-    if path is None and getattr(args, "data", None) is not None:
-        path = Path(args.data) if Path(args.data).is_dir() else None
-    return load_settings(path)
+    return settings_for_book(getattr(args, "data", None), getattr(args, "settings", None))
 
 
 def _book(args: argparse.Namespace, settings):

@@ -495,6 +495,22 @@ def metrics_for_quarters(
     return pd.concat(frames, ignore_index=True)
 
 
+def quarter_and_previous(book, quarter: str, settings: Settings | None = None):
+    """Metrics of ``quarter`` and of the quarter before, in one pass over the book.
+
+    Returns ``(both, current, previous)``: the long frame of both quarters (what the movement plot
+    takes) and each quarter's rows; ``previous`` is empty when the book starts with ``quarter``.
+    """
+    earlier = str(parse_quarter(quarter) - 1)
+    quarters = [earlier, quarter] if earlier in book.quarters() else [quarter]
+    both = metrics_for_quarters(book, quarters, settings)
+    return (
+        both,
+        both[both["quarter"] == quarter].reset_index(drop=True),
+        both[both["quarter"] == earlier].reset_index(drop=True),
+    )
+
+
 def whale_curve(metrics: pd.DataFrame) -> pd.DataFrame:
     """Clients ranked by margin (highest first) with the cumulative share of margin and clients.
 

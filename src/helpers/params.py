@@ -73,6 +73,21 @@ def _optional_file(value: str) -> str | None:
     return None if not value or Path(value).is_file() else f"no file {value} (from {Path.cwd()})"
 
 
+def _one_of(*choices: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(map(repr, choices))}"
+
+    return check
+
+
+def _date(value: str) -> str | None:
+    import pandas as pd
+
+    if pd.isna(pd.to_datetime(value, errors="coerce")):
+        return "must be a date such as 2026-01-12"
+    return None
+
+
 def _between(low: float, high: float) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if value is None or low <= value <= high:
@@ -92,6 +107,9 @@ VALUE_CHECKS: Mapping[str, Callable[[Any], str | None]] = types.MappingProxyType
         "value_threshold": _between(0, 100),
         "headache_threshold": _between(0, 100),
         "history_quarters": _between(1, 40),
+        "utilisation": _between(0, 1),
+        "plans_format": _one_of("md", "html"),
+        "start_date": _date,
     }
 )
 
@@ -136,15 +154,9 @@ def check_parameters(namespace: Mapping[str, Any], *, notebook: str = "") -> dic
 def settings_from_parameters(params: Mapping[str, Any]):
     """The settings a notebook runs with: the settings file (or ``settings.toml`` beside the book,
     or the defaults), overridden by the notebook's threshold parameters that are not None."""
-    from helpers.settings import Settings, load_settings
+    from helpers.settings import settings_for_book
 
-    settings_file, data_dir = params.get("settings_file") or "", params.get("data_dir") or ""
-    if settings_file:
-        settings = load_settings(settings_file)
-    elif data_dir and Path(data_dir).is_dir():
-        settings = load_settings(data_dir)  # settings.toml beside the book, when there is one
-    else:
-        settings = Settings()
+    settings = settings_for_book(params.get("data_dir") or None, params.get("settings_file"))
     overrides = {
         name: params[name]
         for name in ("prune_percentile", "value_threshold", "headache_threshold")

@@ -520,11 +520,11 @@ def run_screen_prospect(args: argparse.Namespace) -> int:
     from helpers.book import load_book
     from helpers.metrics import client_metrics
     from helpers.prospects import check_prospect, screen_prospect
-    from helpers.settings import load_settings
+    from helpers.settings import settings_for_book
 
     hours, fees = getattr(args, "expected_hours", None), getattr(args, "expected_fees", None)
     check_prospect(args.industry, args.size, hours, fees)
-    settings = load_settings(getattr(args, "settings", None) or _settings_dir(args.data))
+    settings = settings_for_book(args.data, getattr(args, "settings", None))
     book = load_book(
         args.data,
         settings=settings,
@@ -543,9 +543,3 @@ def run_screen_prospect(args: argparse.Namespace) -> int:
     )
     print(screen.report())
     return 0
-
-
-def _settings_dir(data: str):
-    from pathlib import Path
-
-    return Path(data) if Path(data).is_dir() else None

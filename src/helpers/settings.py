@@ -184,6 +184,20 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise SettingsError(f"settings file {path}: {exc}") from None
 
 
+def settings_for_book(data: str | Path | None, settings_file: str | Path | None = None) -> Settings:
+    """The settings a book is audited with: ``settings_file`` when given, else ``settings.toml``
+    beside the book (when the book is a folder and has one), else the defaults.
+
+    >>> settings_for_book("no-such-book.xlsx").prune_percentile
+    10.0
+    """
+    if settings_file:
+        return load_settings(settings_file)
+    if data is not None and Path(data).is_dir():
+        return load_settings(data)
+    return Settings()
+
+
 def save_settings(settings: Settings, path: str | Path) -> Path:
     """Write the settings as TOML (what the widgets save so the report uses the same choices)."""
     path = Path(path)
