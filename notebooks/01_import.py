@@ -30,9 +30,10 @@ payments_file: str = ""  # exports only: CSV of invoice numbers and payment date
 date_order: str = ""  # exports only: "dmy" or "mdy" when dates are ambiguous
 
 # %%
-from pathlib import Path
 
-from helpers.book import load_book, write_book
+
+from helpers.book import write_book
+from helpers.ingest import open_book
 from helpers.params import check_parameters, settings_from_parameters
 
 params = check_parameters(globals(), notebook="01_import")
@@ -42,19 +43,14 @@ settings = settings_from_parameters(params)
 # ## Read and validate
 
 # %%
-source = Path(data_dir)
-if source.suffix == ".xlsx" or (source / "clients.csv").exists():
-    book = load_book(source, settings=settings, strict=strict)
-else:  # a folder of exports from the tools the ingest package knows
-    from helpers.ingest import import_exports
-
-    book = import_exports(
-        [source],
-        clients=clients_file or None,
-        payments=payments_file or None,
-        date_order=date_order or None,
-        settings=settings,
-    )
+book = open_book(
+    data_dir,
+    settings=settings,
+    strict=strict,
+    clients=clients_file or None,
+    payments=payments_file or None,
+    date_order=date_order or None,
+)
 print(f"book: {book.source}; base currency {book.base_currency}")
 print(f"complete quarters: {', '.join(book.complete_quarters()) or 'none'}")
 

@@ -40,14 +40,15 @@ import pandas as pd
 
 from helpers import plots
 from helpers.book import load_book
-from helpers.metrics import client_metrics, metrics_for_quarters, segment_counts
+from helpers.metrics import quarter_and_history, segment_counts
 from helpers.plots.payment import lateness_by_size
 from helpers.quarters import shift_quarter
 
 plots.apply_house_style()
 book = load_book(data_dir, settings=settings)
 currency = book.base_currency
-metrics = client_metrics(book, quarter, settings)
+# this quarter and the ones before it, in one pass (the movement chart and scorecard use them)
+history, metrics, _ = quarter_and_history(book, quarter, settings, n=history_quarters)
 print(f"{len(metrics)} clients in {quarter}; base currency {currency}")
 
 # %% [markdown]
@@ -118,12 +119,6 @@ ax = plots.plot_whale_curve(metrics, currency=currency)
 # ## Segment movement and a scorecard
 
 # %%
-quarters = [
-    q
-    for q in (shift_quarter(quarter, -k) for k in range(history_quarters - 1, -1, -1))
-    if q in book.quarters()
-]
-history = metrics_for_quarters(book, quarters, settings)
 ax = plots.plot_segment_movement(history)
 
 # %%

@@ -37,7 +37,7 @@ from matplotlib_inline.backend_inline import set_matplotlib_formats
 from helpers import summary
 from helpers.anonymise import anonymise_book
 from helpers.book import load_book
-from helpers.metrics import quarter_and_previous, segment_counts
+from helpers.metrics import quarter_and_history, segment_counts
 from helpers.params import check_parameters
 from helpers.patch import thresholds
 from helpers.plots.movement import plot_segment_movement
@@ -62,7 +62,7 @@ book = load_book(data_dir, settings=settings)
 book = anonymise_book(book) if anonymise else book
 currency = settings.base_currency
 previous = shift_quarter(quarter, -1)
-both, metrics, before = quarter_and_previous(book, quarter, settings)
+both, metrics, before = quarter_and_history(book, quarter, settings)
 has_previous = not before.empty
 value_cut, headache_cut = thresholds(metrics, settings)
 table = summary.table_html

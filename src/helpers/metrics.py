@@ -495,19 +495,26 @@ def metrics_for_quarters(
     return pd.concat(frames, ignore_index=True)
 
 
-def quarter_and_previous(book, quarter: str, settings: Settings | None = None):
-    """Metrics of ``quarter`` and of the quarter before, in one pass over the book.
+def recent_quarters(book, quarter: str, n: int) -> list[str]:
+    """The last ``n`` quarters up to ``quarter`` that the book has activity in, oldest first."""
+    wanted = [str(parse_quarter(quarter) - k) for k in range(n - 1, -1, -1)]
+    return [q for q in wanted if q in book.quarters()]
 
-    Returns ``(both, current, previous)``: the long frame of both quarters (what the movement plot
-    takes) and each quarter's rows; ``previous`` is empty when the book starts with ``quarter``.
+
+def quarter_and_history(book, quarter: str, settings: Settings | None = None, *, n: int = 2):
+    """Metrics of ``quarter`` and of up to ``n - 1`` quarters before it, in one pass over the
+    book.
+
+    Returns ``(history, current, previous)``: the long frame of every quarter (what the
+    movement plot and the scorecard take), the quarter's rows, and the previous quarter's rows
+    (empty when the book starts with ``quarter``).
     """
+    history = metrics_for_quarters(book, recent_quarters(book, quarter, n) or [quarter], settings)
     earlier = str(parse_quarter(quarter) - 1)
-    quarters = [earlier, quarter] if earlier in book.quarters() else [quarter]
-    both = metrics_for_quarters(book, quarters, settings)
     return (
-        both,
-        both[both["quarter"] == quarter].reset_index(drop=True),
-        both[both["quarter"] == earlier].reset_index(drop=True),
+        history,
+        history[history["quarter"] == quarter].reset_index(drop=True),
+        history[history["quarter"] == earlier].reset_index(drop=True),
     )
 
 

@@ -255,6 +255,27 @@ def import_exports(
     ).merged.book
 
 
+def open_book(
+    path: str | Path,
+    *,
+    settings: Settings | None = None,
+    strict: bool = False,
+    clients: str | Path | None = None,
+    date_order: str | None = None,
+    payments: str | Path | None = None,
+) -> Book:
+    """A canonical book (an .xlsx workbook or a folder with ``clients.csv``) loaded as it is, or
+    a folder of tool exports imported: what a consultant points the first notebook at."""
+    from helpers.book import load_book
+
+    source = Path(path)
+    if source.suffix.lower() == ".xlsx" or (source / "clients.csv").exists():
+        return load_book(source, settings=settings, strict=strict)
+    return import_exports(
+        [source], clients=clients, date_order=date_order, payments=payments, settings=settings
+    )
+
+
 def summary(imported: Imported) -> str:
     """Per file: format, variant, rows read/used/rejected/duplicates, and the totals check."""
     ledger, used, lines = imported.merged.ledger, imported.merged.used, []
