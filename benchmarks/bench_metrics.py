@@ -14,7 +14,7 @@ load; it prints the best and median times, the ratio of the best times (target: 
 2x DuckDB), each process's peak memory
 (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a wrapper around it) and the largest difference
 between the two results per column (a cross-check of the definitions). ``--entries 10000000``
-runs the large variant; ``--classify`` also times ``helpers.patch.classify`` on the 10k clients
+runs the large variant; ``--classify`` also times ``helpers.audit.rules.classify`` on the 10k clients
 (what the notebook sliders call).
 
     python benchmarks/bench_metrics.py                       # 2M entries
@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 QUARTER = "2025Q4"
-DEFAULT_COST_RATE = 60.0  # helpers.settings.Settings().default_cost_rate
+DEFAULT_COST_RATE = 60.0  # helpers.book.settings.Settings().default_cost_rate
 
 #: Runs a command and prints its wall time and peak memory as JSON (the wrapper is the parent, so
 #: RUSAGE_CHILDREN covers only the measured command).
@@ -181,7 +181,7 @@ def sample_book(cache: Path, clients: int, entries: int, invoices: int) -> Path:
 
 
 def sql_for(book: Path, quarter: str) -> str:
-    from helpers.quarters import as_of, prior_window, quarter_window, ttm_window
+    from helpers.book.quarters import as_of, prior_window, quarter_window, ttm_window
 
     return SQL.format(
         book=book.as_posix(),
@@ -215,10 +215,10 @@ def time_classify(book: Path) -> None:
 
     import numpy as np
 
-    from helpers.book import load_book
-    from helpers.metrics import raw_metrics
-    from helpers.patch import classify
-    from helpers.settings import Settings
+    from helpers.audit.rules import classify
+    from helpers.book.load import load_book
+    from helpers.book.settings import Settings
+    from helpers.decide.contract import raw_metrics
 
     raw = raw_metrics(load_book(book), QUARTER, Settings())
     settings = [Settings(), Settings().replace(prune_percentile=20.0, value_threshold=40.0)]
@@ -238,11 +238,13 @@ def breakdown(book: Path, out: Path) -> None:
     import time
 
     start = time.perf_counter()
-    from helpers import metrics
-    from helpers.book import load_book
-    from helpers.patch import classify
-    from helpers.settings import Settings
-    from helpers.tables import write_table
+    from helpers.audit import measures as metrics
+    from helpers.audit.rules import classify
+    from helpers.book.load import load_book
+    from helpers.book.settings import Settings
+    from helpers.decide import contract
+    from helpers.forecast.potential import client_potential
+    from helpers.present.tables import write_table
 
     stages = {"imports": time.perf_counter() - start}
 
@@ -254,11 +256,9 @@ def breakdown(book: Path, out: Path) -> None:
 
     settings = Settings()
     loaded = timed("load_book (read + validate CSVs)", load_book, book)
-    prep = timed("prepare arrays (client codes)", metrics._prepare, loaded, settings)
-    raw = timed(
-        "raw_metrics incl. potential", metrics._raw_from_prepared, prep, loaded, QUARTER, settings
-    )
-    timed("  of which client_potential", metrics.potential, loaded, QUARTER, settings, raw)
+    prep = timed("prepare arrays (client codes)", metrics.prepare, loaded, settings)
+    raw = timed("raw_metrics incl. potential", contract._raw, prep, loaded, QUARTER, settings)
+    timed("  of which client_potential", client_potential, loaded, QUARTER, settings)
     table = timed("classify (scores, segments, actions)", classify, raw, settings)
     timed("write CSV", write_table, table, out / "breakdown.csv")
     print("breakdown of pumpkin metrics (in one process):")

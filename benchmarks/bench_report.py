@@ -2,7 +2,7 @@
 
 Renders every complete quarter of the demo book with the real report notebook, and the same
 number of trivial notebooks (the parameters cell, the same imports, one small figure, an export
-cell) through the same pipeline (:func:`helpers.report.render_reports`: papermill + nbconvert in
+cell) through the same pipeline (:func:`helpers.report.render.render_reports`: papermill + nbconvert in
 this one process, ``--jobs`` kernels at once). Prints both times and the ratio (target <= 1.3x).
 
     .venv/bin/python benchmarks/bench_report.py [--quarters N] [--jobs N] [--book DIR]
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import nbformat
 
-from helpers import report
-from helpers.book import load_book
+from helpers.book.load import load_book
+from helpers.report import render as report
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 1.3

@@ -1,6 +1,6 @@
 """Slider responsiveness of the pumpkin patch explorer at 10k clients.
 
-Measures what one slider move costs (re-classify with ``helpers.patch.classify`` + redraw the
+Measures what one slider move costs (re-classify with ``helpers.audit.rules.classify`` + redraw the
 patch to PNG), as the median of repeated moves of the prune slider, the thresholds and a weight.
 The 10k-client raw metrics are the demo book's last complete quarter tiled with noise (every raw
 column present, realistic distributions). Target: median under 150 ms.
@@ -30,8 +30,8 @@ TARGET_MS = 150.0
 
 def tiled_raw(clients: int, *, seed: int = 7) -> pd.DataFrame:
     """Raw metrics for ``clients`` clients: the demo book's last quarter tiled with noise."""
-    from helpers.book import load_book
-    from helpers.metrics import raw_metrics
+    from helpers.book.load import load_book
+    from helpers.decide.contract import raw_metrics
 
     book = load_book(ROOT / "data" / "sample")
     raw = raw_metrics(book, book.complete_quarters()[-1])
@@ -49,8 +49,8 @@ def tiled_raw(clients: int, *, seed: int = 7) -> pd.DataFrame:
 
 def _parts(explorer, raw: pd.DataFrame, *, repeats: int) -> dict[str, float]:
     """Median time of each step of a move: classify, redraw, summary + table."""
-    from helpers.patch import classify
-    from helpers.widgets import candidates_table, summary_line
+    from helpers.audit.rules import classify
+    from helpers.widgets.explorer import candidates_table, summary_line
 
     settings = explorer.settings
     steps = {
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=31)
     args = parser.parse_args(argv)
 
-    from helpers.widgets import PatchExplorer
+    from helpers.widgets.explorer import PatchExplorer
 
     raw = tiled_raw(args.clients)
     started = time.perf_counter()

@@ -32,9 +32,9 @@ date_order: str = ""  # exports only: "dmy" or "mdy" when dates are ambiguous
 # %%
 
 
-from helpers.book import write_book
+from helpers.book.load import write_book
 from helpers.ingest import open_book
-from helpers.params import check_parameters, settings_from_parameters
+from helpers.report.params import check_parameters, settings_from_parameters
 
 params = check_parameters(globals(), notebook="01_import")
 settings = settings_from_parameters(params)

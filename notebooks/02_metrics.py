@@ -30,7 +30,7 @@ headache_threshold: float | None = None  # None: from settings (the median score
 history_quarters: int = 4  # quarters shown in the movement chart and the scorecard
 
 # %%
-from helpers.params import check_parameters, settings_from_parameters
+from helpers.report.params import check_parameters, settings_from_parameters
 
 params = check_parameters(globals(), notebook="02_metrics")
 settings = settings_from_parameters(params)
@@ -39,10 +39,11 @@ settings = settings_from_parameters(params)
 import pandas as pd
 
 from helpers import plots
-from helpers.book import load_book
-from helpers.metrics import quarter_and_history, segment_counts
+from helpers.audit.measures import segment_counts
+from helpers.book.load import load_book
+from helpers.book.quarters import shift_quarter
+from helpers.decide.contract import quarter_and_history
 from helpers.plots.payment import lateness_by_size
-from helpers.quarters import shift_quarter
 
 plots.apply_house_style()
 book = load_book(data_dir, settings=settings)
@@ -134,7 +135,7 @@ metrics.loc[metrics["client_id"] == biggest, ["name", "segment", "actions", "rea
 # next (a holdout check).
 
 # %%
-from helpers.potential import calibration
+from helpers.forecast.potential import calibration
 
 holdout_start = shift_quarter(quarter, -4)
 check = calibration(book, holdout_start, settings)

@@ -30,14 +30,14 @@ headache_threshold: float | None = None  # None: from settings (the median score
 # %%
 from pathlib import Path
 
-from helpers.params import check_parameters, settings_from_parameters
+from helpers.report.params import check_parameters, settings_from_parameters
 
 params = check_parameters(globals(), notebook="03_pumpkin_patch")
 settings = settings_from_parameters(params)
 
 # %%
-from helpers.book import load_book
-from helpers.widgets import PatchExplorer
+from helpers.book.load import load_book
+from helpers.widgets.explorer import PatchExplorer
 
 book = load_book(data_dir, settings=settings)
 explorer = PatchExplorer(

@@ -44,20 +44,20 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-from helpers import summary
-from helpers.book import load_book
-from helpers.metrics import raw_metrics
-from helpers.offboarding import offboarding_plans, plans_frame, write_plans
-from helpers.params import check_parameters
-from helpers.patch import classify
+from helpers.audit.rules import classify
+from helpers.book.load import load_book
+from helpers.book.quarters import parse_quarter
+from helpers.book.settings import settings_for_book
+from helpers.decide.contract import raw_metrics
+from helpers.decide.offboarding import offboarding_plans, plans_frame, write_plans
+from helpers.decide.prospects import screen_prospect
+from helpers.decide.prune import robust_candidates, robustness_sentence, simulate
 from helpers.plots.style import apply_house_style
 from helpers.plots.waterfall import plot_margin_waterfall
-from helpers.prospects import screen_prospect
-from helpers.prune import robust_candidates, robustness_sentence, simulate
-from helpers.prune_widgets import PruningPlanner, before_after_figure
-from helpers.quarters import parse_quarter
-from helpers.settings import settings_for_book
-from helpers.tables import write_workbook
+from helpers.present import text
+from helpers.present.tables import write_workbook
+from helpers.report.params import check_parameters
+from helpers.widgets.planner import PruningPlanner, before_after_figure
 
 check_parameters(globals(), notebook="04_pruning_plan")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -75,7 +75,7 @@ currency = settings.base_currency
 
 def show(frame):
     """A table with client text escaped and numbers rounded for reading."""
-    return summary.show(summary.table_html(frame, currency=currency))
+    return text.show(text.table_html(frame, currency=currency))
 
 
 # %% [markdown]

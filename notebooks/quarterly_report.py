@@ -34,20 +34,21 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-from helpers import summary
-from helpers.anonymise import anonymise_book
-from helpers.book import load_book
-from helpers.metrics import quarter_and_history, segment_counts
-from helpers.params import check_parameters
-from helpers.patch import thresholds
+from helpers.audit.measures import segment_counts
+from helpers.audit.scores import thresholds
+from helpers.book.load import load_book
+from helpers.book.quarters import parse_quarter, shift_quarter
+from helpers.book.settings import settings_for_book
+from helpers.decide.contract import quarter_and_history
 from helpers.plots.movement import plot_segment_movement
 from helpers.plots.patch import plot_patch
 from helpers.plots.payment import plot_aging, plot_payment_behaviour
 from helpers.plots.ranking import plot_rate_ranking
 from helpers.plots.style import apply_house_style
 from helpers.plots.whale import plot_whale_curve
-from helpers.quarters import parse_quarter, shift_quarter
-from helpers.settings import settings_for_book
+from helpers.present import text
+from helpers.present.anonymise import anonymise_book
+from helpers.report.params import check_parameters
 
 check_parameters(globals(), notebook="quarterly_report")  # papermill does not cast types
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -65,16 +66,16 @@ previous = shift_quarter(quarter, -1)
 both, metrics, before = quarter_and_history(book, quarter, settings)
 has_previous = not before.empty
 value_cut, headache_cut = thresholds(metrics, settings)
-table = summary.table_html
+table = text.table_html
 
 # %% [markdown]
 # ## Summary
 
 # %%
-display(Markdown(summary.summary_markdown(metrics, quarter=quarter, currency=currency)))
-if note := summary.coverage_note(book, quarter=quarter):
+display(Markdown(text.summary_markdown(metrics, quarter=quarter, currency=currency)))
+if note := text.coverage_note(book, quarter=quarter):
     display(Markdown(f"*{note}*"))
-summary.show(
+text.show(
     table(
         segment_counts(metrics),
         currency=currency,
@@ -122,9 +123,9 @@ plt.show()
 # decision: check the relationship before acting.
 
 # %%
-summary.show(
+text.show(
     table(
-        summary.prune_list(metrics),
+        text.prune_list(metrics),
         currency=currency,
         empty="No prune candidate this quarter.",
         formats={
@@ -144,10 +145,10 @@ summary.show(
 # owner, improve our delivery, or collect overdue money.
 
 # %%
-display(summary.show(table(summary.fix_counts(metrics))))
-summary.show(
+display(text.show(table(text.fix_counts(metrics))))
+text.show(
     table(
-        summary.fix_list(metrics),
+        text.fix_list(metrics),
         currency=currency,
         empty="Nothing to fix.",
         formats={"revenue (TTM)": "money", "margin (TTM)": "money"},
@@ -162,9 +163,9 @@ plot_payment_behaviour(metrics)
 plt.show()
 plot_aging(metrics, currency=currency)
 plt.show()
-summary.show(
+text.show(
     table(
-        summary.payment_table(metrics),
+        text.payment_table(metrics),
         currency=currency,
         formats={
             "median_days_late": "num1",
@@ -182,11 +183,11 @@ summary.show(
 if has_previous:
     plot_segment_movement(both)
     plt.show()
-    display(summary.show(table(summary.movement_table(before, metrics))))
+    display(text.show(table(text.movement_table(before, metrics))))
     display(
-        summary.show(
+        text.show(
             table(
-                summary.moved_clients(before, metrics),
+                text.moved_clients(before, metrics),
                 currency=currency,
                 empty="No client changed segment.",
                 formats={"revenue (TTM)": "money"},
@@ -194,16 +195,16 @@ if has_previous:
         )
     )
 else:
-    display(Markdown(f"{summary.md_text(previous)} is before the book starts: no movement yet."))
+    display(Markdown(f"{text.md_text(previous)} is before the book starts: no movement yet."))
 
 # %% [markdown]
 # ## Future potential
 
 # %%
-display(Markdown(summary.potential_markdown(metrics, currency=currency)))
-summary.show(
+display(Markdown(text.potential_markdown(metrics, currency=currency)))
+text.show(
     table(
-        summary.potential_table(metrics),
+        text.potential_table(metrics),
         currency=currency,
         formats={
             "revenue (TTM)": "money",
@@ -218,23 +219,25 @@ summary.show(
 # ## Pruning scenario
 
 # %%
-try:  # the simulator's section (helpers.prune); skipped when the module is not there
-    from helpers.prune import simulate
+try:  # the simulator's section (helpers.decide.prune); skipped when the module is not there
+    from helpers.decide.prune import simulate
 except ImportError:
     simulate = None
 if simulate is not None and metrics["prune"].any():
     scenario = simulate(metrics, settings=settings)
-    display(summary.show(table(scenario.summary())))
-    display(Markdown(summary.md_text(scenario.assumptions)))
+    display(text.show(table(scenario.summary())))
+    display(Markdown(text.md_text(scenario.assumptions)))
 else:
     display(Markdown("No pruning scenario: no prune candidate or no simulator."))
 
 # %%
-from helpers.prune import prune_overview  # robust vs borderline candidates, waterfall, whale
+from helpers.present.pruning import (
+    prune_overview,  # robust vs borderline candidates, waterfall, whale
+)
 
 candidates, prune_figure, robust_note = prune_overview(metrics, settings=settings)
 display(Markdown(robust_note), prune_figure)
-summary.show(
+text.show(
     table(
         candidates,
         currency=currency,
@@ -250,30 +253,28 @@ summary.show(
 # rejections, and the book's totals against the totals in this report.
 
 # %%
-display(summary.show(table(book.reconciliation())))
+display(text.show(table(book.reconciliation())))
 display(
-    summary.show(
+    text.show(
         table(
-            summary.reconciliation_totals(book, metrics, quarter=quarter),
+            text.reconciliation_totals(book, metrics, quarter=quarter),
             currency=currency,
             formats={"from the book": "money", "in the metrics": "money", "difference": "money"},
         )
     )
 )
-display(summary.show(table(summary.rejects_by_reason(book.rejects), empty="No rejected rows.")))
-summary.show(table(book.rejects.head(25), empty="The rejects ledger is empty."))
+display(text.show(table(text.rejects_by_reason(book.rejects), empty="No rejected rows.")))
+text.show(table(book.rejects.head(25), empty="The rejects ledger is empty."))
 
 # %% [markdown]
 # ## Methodology
 
 # %%
 Markdown(
-    summary.methodology_markdown(
-        settings, value_threshold=value_cut, headache_threshold=headache_cut
-    )
+    text.methodology_markdown(settings, value_threshold=value_cut, headache_threshold=headache_cut)
 )
 
 # %% tags=["export"]
-summary.publish_export(
-    summary.export_payload(metrics, book, quarter=quarter, currency=currency, settings=settings)
+text.publish_export(
+    text.export_payload(metrics, book, quarter=quarter, currency=currency, settings=settings)
 )

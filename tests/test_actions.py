@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.actions import ACTIONS, FIX_ACTIONS, assign_actions
-from helpers.book import load_book
-from helpers.metrics import client_metrics
-from helpers.settings import Settings
+from helpers.audit.rules import ACTIONS, FIX_ACTIONS, assign_actions
+from helpers.book.load import load_book
+from helpers.book.settings import Settings
+from helpers.decide.contract import client_metrics
 
 from .test_metrics import invoice, write_book
 
@@ -345,7 +345,7 @@ def test_large_client_that_paid_in_the_end_is_not_pruned(nonpayers):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from helpers.sample import write_sample
+    from helpers.book.sample import write_sample
 
     folder = write_sample(tmp_path_factory.mktemp("demo"), clients=150, years=3, seed=7)
     return client_metrics(load_book(folder), "2025Q4", S).set_index("client_id")
@@ -382,7 +382,7 @@ def test_demo_slow_giant_reason_names_the_payables_policy(demo):
 
 
 def test_rules_text_states_every_rule_with_the_settings_in_force():
-    from helpers.actions import rules_text
+    from helpers.audit.rules import rules_text
 
     text = rules_text(S.replace(prune_percentile=7.5, nonpayer_overdue_share=0.4))
     assert set(text) == set(ACTIONS)
@@ -390,7 +390,7 @@ def test_rules_text_states_every_rule_with_the_settings_in_force():
 
 
 def test_vectorised_number_text_matches_python_formatting():
-    from helpers.actions import _grouped_text
+    from helpers.audit.rules import _grouped_text
 
     rng = np.random.default_rng(5)
     values = rng.normal(0, 1, 500) * 10.0 ** rng.integers(0, 10, 500)

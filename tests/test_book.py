@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.book import Book, load_book, write_book
+from helpers.book.load import Book, load_book, write_book
+from helpers.book.settings import Settings
 from helpers.errors import BookError
-from helpers.settings import Settings
 
 CLIENTS = "client_id,name,industry,size,owner,since\nc1,Acme,retail,small,ann,2020-01-01\nc2,Bigco,finance,large,bob,\n"
 TIME = "date,client_id,person,hours,billable\n2025-01-02,c1,ann,2,yes\n2025-01-03,c2,bob,1.5,no\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.book import load_book
+from helpers.book.load import load_book
 from helpers.cli import main
 from helpers.ingest import import_exports
 

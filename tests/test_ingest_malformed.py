@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers.book.settings import Settings
 from helpers.cli import main
 from helpers.errors import PumpkinError
 from helpers.ingest import import_exports
-from helpers.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 TOGGL = (

@@ -12,19 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.book import load_book
-from helpers.errors import PumpkinError
-from helpers.metrics import (
-    CONTRACT_COLUMNS,
+from helpers.audit.measures import CONTRACT_COLUMNS, segment_counts, whale_curve
+from helpers.book.load import load_book
+from helpers.book.settings import Settings
+from helpers.decide.contract import (
     client_metrics,
     metrics_for_quarters,
     raw_metrics,
-    run_rate_potential,
-    segment_counts,
     segment_movement,
-    whale_curve,
 )
-from helpers.settings import Settings
+from helpers.errors import PumpkinError
+from helpers.forecast.potential import run_rate_potential
 
 QUARTER = "2025Q2"
 
@@ -285,17 +283,6 @@ def test_metrics_for_quarters_and_movement(hand_book):
     assert len(per_client) == 4
     q1 = first.set_index("client_id")["segment"]
     assert per_client.set_index("client_id")["from_segment"].to_dict() == q1.astype(str).to_dict()
-
-
-def test_run_rate_fallback_when_the_potential_model_is_absent(hand_book, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "helpers.potential", None)
-    raw = raw_metrics(hand_book, QUARTER, Settings()).set_index("client_id")
-    assert (raw["potential_method"] == "run-rate").all()
-    # A: revenue of 2025Q1 and 2025Q2 (300 + 1100) doubled
-    assert raw.loc["A", "expected_revenue_next_4q"] == pytest.approx(2 * (300 + 1100))
-    assert raw.loc["B", "expected_revenue_next_4q"] == 0
 
 
 def test_prior_covered_says_whether_the_book_reaches_back_over_the_prior_window(tmp_path):

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from helpers.errors import PumpkinError
-from helpers.offboarding import (
+from helpers.book.settings import Settings
+from helpers.decide.offboarding import (
     REFERRAL,
     WORDS_TO_AVOID,
     offboarding_plan,
@@ -16,7 +16,7 @@ from helpers.offboarding import (
     plans_frame,
     write_plans,
 )
-from helpers.settings import Settings
+from helpers.errors import PumpkinError
 
 T = pd.Timestamp
 
@@ -208,7 +208,7 @@ def test_bad_start_date_is_refused():
 
 
 def test_offboarding_sheet_defaults_to_two_weeks_after_the_quarter():
-    from helpers.offboarding import offboarding_sheet
+    from helpers.decide.offboarding import offboarding_sheet
 
     metrics = pd.DataFrame([client_row(), client_row(client_id="c2", name="Beta", prune=False)])
     sheet = offboarding_sheet(metrics, small_book())

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.metrics import CONTRACT_COLUMNS
-from helpers.patch import classify, input_ranks, percentile_rank, score, segment, thresholds
-from helpers.settings import DEFAULT_HEADACHE_WEIGHTS, DEFAULT_VALUE_WEIGHTS, Settings
+from helpers.audit.measures import CONTRACT_COLUMNS
+from helpers.audit.rules import classify
+from helpers.audit.scores import input_ranks, percentile_rank, score, segment, thresholds
+from helpers.book.settings import DEFAULT_HEADACHE_WEIGHTS, DEFAULT_VALUE_WEIGHTS, Settings
 
 from .test_actions import BASE
 

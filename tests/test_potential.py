@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from scipy.special import hyp2f1
 
-from helpers.book import load_book
+from helpers.book.load import load_book
+from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
-from helpers.potential import (
+from helpers.forecast.potential import (
     BGNBD,
     BGNBD_OWN_MEAN,
     NO_HISTORY,
@@ -27,7 +28,6 @@ from helpers.potential import (
     p_alive,
     summarise_purchases,
 )
-from helpers.settings import Settings
 
 CDNOW = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -158,7 +158,7 @@ def test_expected_purchases_integrates_where_the_hypergeometric_overflows():
         alive = 1.0 if x[k] == 0 else 1 / (1 + a / (b + x[k] - 1) * (30 / (10 + t_x[k])) ** 4)
         assert got[k] == pytest.approx(alive * mean, rel=1e-4)
     # where the closed form works, the integral agrees with it
-    from helpers.potential import _expected_purchases_integral
+    from helpers.forecast.potential import _expected_purchases_integral
 
     x, T = np.array([0.0, 2.0, 7.0]), np.array([38.86, 38.86, 20.0])
     closed = expected_purchases(PUBLISHED, 39.0, x, np.zeros(3), T) / p_alive(PUBLISHED, x, 0, T)
@@ -562,7 +562,7 @@ def test_calibration_on_a_small_book_uses_and_labels_the_run_rate(tmp_path):
 
 
 def test_a_single_degenerate_client_falls_back_alone(reliable_book):
-    from helpers.potential import _book_summary, _forecast, fit_potential
+    from helpers.forecast.potential import _book_summary, _forecast, fit_potential
 
     summary = _book_summary(reliable_book, "2025Q4")
     fit = fit_potential(summary)
@@ -580,7 +580,7 @@ def test_a_single_degenerate_client_falls_back_alone(reliable_book):
 
 
 def test_fit_judges_non_convergence_and_parameters_at_the_edge():
-    from helpers.potential import _fit
+    from helpers.forecast.potential import _fit
 
     _params, ok, why = _fit(lambda lp: np.nan, 2)
     assert not ok and "converge" in why
@@ -592,7 +592,7 @@ def test_fit_judges_non_convergence_and_parameters_at_the_edge():
 
 @pytest.fixture(scope="module")
 def demo_book(tmp_path_factory):
-    from helpers.sample import write_sample
+    from helpers.book.sample import write_sample
 
     return load_book(write_sample(tmp_path_factory.mktemp("demo")))
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.book.settings import Settings
+from helpers.decide.prospects import screen_prospect
 from helpers.errors import PumpkinError
-from helpers.prospects import screen_prospect
-from helpers.settings import Settings
 
 
 def book_metrics() -> pd.DataFrame:

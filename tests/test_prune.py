@@ -13,17 +13,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.errors import PumpkinError
-from helpers.patch import classify
-from helpers.plots.waterfall import plot_margin_waterfall, waterfall_frame
-from helpers.prune import (
-    prune_overview,
+from helpers.audit.rules import classify
+from helpers.book.settings import Settings
+from helpers.decide.prune import (
     revenue_weighted_rate,
     robustness,
     simulate,
     weight_variations,
 )
-from helpers.settings import Settings
+from helpers.errors import PumpkinError
+from helpers.plots.waterfall import plot_margin_waterfall, waterfall_frame
+from helpers.present.pruning import prune_overview
 
 
 def hand_metrics() -> pd.DataFrame:
@@ -305,7 +305,7 @@ def test_screen_prospect_cli_reports_a_bad_book_as_an_error(tmp_path):
         size="small",
         settings=None,
     )
-    from helpers.prune import run_screen_prospect
+    from helpers.decide.prune import run_screen_prospect
 
     with pytest.raises(PumpkinError):
         run_screen_prospect(args)
@@ -315,7 +315,7 @@ def test_screen_prospect_cli_reports_a_bad_book_as_an_error(tmp_path):
 
 
 def test_planner_follows_the_sliders_and_the_checkboxes():
-    from helpers.prune_widgets import PruningPlanner
+    from helpers.widgets.planner import PruningPlanner
 
     planner = PruningPlanner(hand_raw(), Settings())
     assert sorted(planner.prune_ids) == ["b", "z"]

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.actions import prune_flags
-from helpers.book import load_book
-from helpers.metrics import metrics_for_quarters
-from helpers.patch import classify, segment
-from helpers.prune import robustness
-from helpers.settings import Settings
+from helpers.audit.rules import classify, prune_flags
+from helpers.audit.scores import segment
+from helpers.book.load import load_book
+from helpers.book.settings import Settings
+from helpers.decide.contract import metrics_for_quarters
+from helpers.decide.prune import robustness
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "sample"
 

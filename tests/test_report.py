@@ -17,12 +17,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from helpers import report, summary
-from helpers.anonymise import anonymise_book, pseudonyms
-from helpers.book import load_book
+from helpers.book.load import load_book
+from helpers.book.settings import Settings
 from helpers.cli import main
-from helpers.metrics import client_metrics
-from helpers.settings import Settings
+from helpers.decide.contract import client_metrics
+from helpers.present import text as summary
+from helpers.present.anonymise import anonymise_book, pseudonyms
+from helpers.report import render as report
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "sample"

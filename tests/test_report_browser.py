@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.book import load_book
+from helpers.book.load import load_book
 from tests.browser import launch_chromium
 from tests.test_report import DEMO, HAND_QUARTER, SCRIPT_NAME, render, write_hand_book
 

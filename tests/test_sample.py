@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.book import load_book
+from helpers.book.load import load_book
+from helpers.book.sample import ARCHETYPES, generate_book, write_sample
+from helpers.book.schema import TABLES
 from helpers.cli import main
 from helpers.errors import PumpkinError
-from helpers.sample import ARCHETYPES, generate_book, write_sample
-from helpers.schema import TABLES
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 SMALL = dict(clients=50, years=1)  # 50 >= the planting threshold, so archetypes are in

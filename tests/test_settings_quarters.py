@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from helpers.book.quarters import as_of, prior_window, quarter_range, shift_quarter, ttm_window
+from helpers.book.settings import Settings, load_settings, save_settings
 from helpers.errors import PumpkinError, SettingsError
-from helpers.quarters import as_of, prior_window, quarter_range, shift_quarter, ttm_window
-from helpers.settings import Settings, load_settings, save_settings
 
 
 def test_defaults_without_a_file(tmp_path):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.params import ParameterError, check_parameters, settings_from_parameters
+from helpers.book.settings import load_settings
 from helpers.plots.style import format_money
-from helpers.settings import load_settings
+from helpers.report.params import ParameterError, check_parameters, settings_from_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -16,21 +16,21 @@ SAMPLE = ROOT / "data" / "sample"
 
 @pytest.fixture(scope="module")
 def book():
-    from helpers.book import load_book
+    from helpers.book.load import load_book
 
     return load_book(SAMPLE)
 
 
 @pytest.fixture(scope="module")
 def raw(book):
-    from helpers.metrics import raw_metrics
+    from helpers.decide.contract import raw_metrics
 
     return raw_metrics(book, book.complete_quarters()[-1])
 
 
 @pytest.fixture
 def explorer(raw, tmp_path):
-    from helpers.widgets import PatchExplorer
+    from helpers.widgets.explorer import PatchExplorer
 
     return PatchExplorer(raw, settings_file=tmp_path / "settings.toml")
 
@@ -106,7 +106,7 @@ def test_save_writes_the_settings_the_report_reads(explorer, tmp_path):
 
 
 def test_quarter_dropdown_switches_quarter_and_caches_raw_metrics(book, tmp_path):
-    from helpers.widgets import PatchExplorer
+    from helpers.widgets.explorer import PatchExplorer
 
     quarters = book.complete_quarters()
     explorer = PatchExplorer(book, quarter=quarters[-1], settings_file=tmp_path / "s.toml")
@@ -127,7 +127,7 @@ def test_client_picker_shows_reasons_and_scorecard(explorer):
 
 def test_explorer_refuses_an_unknown_source():
     from helpers.errors import PumpkinError
-    from helpers.widgets import PatchExplorer
+    from helpers.widgets.explorer import PatchExplorer
 
     with pytest.raises(PumpkinError, match="expected a Book"):
         PatchExplorer([1, 2, 3])

@@ -17,13 +17,13 @@ EXIT_USAGE = 2
 
 
 def _settings(args: argparse.Namespace):
-    from helpers.settings import settings_for_book
+    from helpers.book.settings import settings_for_book
 
     return settings_for_book(getattr(args, "data", None), getattr(args, "settings", None))
 
 
 def _book(args: argparse.Namespace, settings):
-    from helpers.book import load_book
+    from helpers.book.load import load_book
 
     return load_book(
         args.data,
@@ -37,7 +37,7 @@ def _book(args: argparse.Namespace, settings):
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from helpers.sample import write_sample
+    from helpers.book.sample import write_sample
 
     out = write_sample(
         args.out,
@@ -66,8 +66,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from helpers.metrics import client_metrics
-    from helpers.tables import write_csv, write_table
+    from helpers.decide.contract import client_metrics
+    from helpers.present.tables import write_csv, write_table
 
     settings = _settings(args)
     table = client_metrics(_book(args, settings), args.quarter, settings)
@@ -93,13 +93,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from helpers.report import run_report
+    from helpers.report.render import run_report
 
     return run_report(args)
 
 
 def cmd_screen_prospect(args: argparse.Namespace) -> int:
-    from helpers.prune import run_screen_prospect
+    from helpers.decide.prune import run_screen_prospect
 
     return run_screen_prospect(args)
 

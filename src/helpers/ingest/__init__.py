@@ -3,7 +3,7 @@
 Harvest, Toggl Track and Clockify time reports; Xero, QuickBooks Online and FreshBooks invoice
 exports; any of them saved as ``.xlsx``; canonical workbooks. Each file's tool is detected by
 its header, converted by its module, and the parts are merged into one validated
-:class:`helpers.book.Book` whose rejects ledger names the original file and row of every row
+:class:`helpers.book.load.Book` whose rejects ledger names the original file and row of every row
 left out.
 
 Decisions: rows without a client go to the ledger (no placeholder client); a paid invoice
@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.book import Book, refuse_rejects, write_book
+from helpers.book.load import Book, refuse_rejects, write_book
+from helpers.book.schema import LOAD_ORDER
+from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.errors import BookError
 from helpers.ingest import detect, excel, payments
 from helpers.ingest.clients import read_mapping
@@ -37,8 +39,6 @@ from helpers.ingest.read import (
     locate_header,
     read_csv_export,
 )
-from helpers.schema import LOAD_ORDER
-from helpers.settings import SETTINGS_FILE, Settings, save_settings
 
 __all__ = ["import_exports", "run_import"]
 
@@ -266,7 +266,7 @@ def open_book(
 ) -> Book:
     """A canonical book (an .xlsx workbook or a folder with ``clients.csv``) loaded as it is, or
     a folder of tool exports imported: what a consultant points the first notebook at."""
-    from helpers.book import load_book
+    from helpers.book.load import load_book
 
     source = Path(path)
     if source.suffix.lower() == ".xlsx" or (source / "clients.csv").exists():

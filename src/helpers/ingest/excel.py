@@ -1,7 +1,7 @@
 """Excel workbooks: an export of any known tool saved as ``.xlsx``, or a canonical workbook.
 
 A workbook whose sheets are named after the canonical tables (``clients`` plus
-``time_entries`` or ``invoices``) is loaded with :func:`helpers.book.load_book` and merged as
+``time_entries`` or ``invoices``) is loaded with :func:`helpers.book.load.load_book` and merged as
 it is. Otherwise every sheet whose header (searched like a CSV's, below any preamble) matches
 a known export is converted; the other sheets are named in the summary.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.book import Book, load_book
+from helpers.book.load import Book, load_book
 from helpers.ingest import detect
 from helpers.ingest.part import Part, empty_part_ledger
 from helpers.ingest.read import RawFile, clean_header, read_sheets, sheet_export

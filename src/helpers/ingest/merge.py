@@ -2,7 +2,7 @@
 
 Order of work: drop entries repeated across overlapping exports of the same tool (listed in the
 ledger), fill paid dates, assign client ids, then validate every table with the canonical
-rules of :mod:`helpers.validate` (time entries per distinct value, so a million rows stay
+rules of :mod:`helpers.book.validate` (time entries per distinct value, so a million rows stay
 cheap). Every file row ends up in the book or in the ledger with its file and row.
 """
 
@@ -17,12 +17,12 @@ import pandas as pd
 import pyarrow as pa
 from pandas.api.types import union_categoricals
 
-from helpers.book import Book, reference_rules, with_base_amounts
+from helpers.book.load import Book, reference_rules, with_base_amounts
+from helpers.book.schema import LEDGER_COLUMNS, LOAD_ORDER, TABLES, Table
+from helpers.book.validate import RowChecks, coerce_column, empty_ledger, validate_table
 from helpers.ingest import values
 from helpers.ingest.clients import build_clients
 from helpers.ingest.part import Part, Rejects, concat_ledgers, empty_part_ledger, ledger_frame
-from helpers.schema import LEDGER_COLUMNS, LOAD_ORDER, TABLES, Table
-from helpers.validate import RowChecks, coerce_column, empty_ledger, validate_table
 
 IMPORT_SOURCE = "(import)"
 KEPT = " (kept)"  # ledger table suffix for notes on rows that stay in the book
@@ -155,7 +155,7 @@ def fill_paid_dates(
 def validate_coded(frame: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, Rejects]:
     """Typed columns and the failing rows (first failing column each), per distinct value.
 
-    Every time-entry rule is about one value, so :func:`helpers.validate.coerce_column` (the
+    Every time-entry rule is about one value, so :func:`helpers.book.validate.coerce_column` (the
     canonical rules) runs on each column's distinct values and the verdicts are broadcast to
     the rows, in column order like ``validate_table``.
     """

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from helpers.book.schema import LEDGER_COLUMNS
 from helpers.ingest.read import RawFile
-from helpers.schema import LEDGER_COLUMNS
 
 #: Columns of a time part's frame besides the canonical ones.
 TIME_COLUMNS = ("date", "client", "person", "hours", "billable")

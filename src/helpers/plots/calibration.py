@@ -1,6 +1,6 @@
 """Forecast check: predicted vs actual business in the quarters after a past quarter.
 
-Draws :func:`helpers.potential.calibration` (``by="quarter"``): bars for what the cohort actually
+Draws :func:`helpers.forecast.potential.calibration` (``by="quarter"``): bars for what the cohort actually
 bought, a line for what the forecast fitted at the start of the holdout said. When the line
 tracks the bars, the consultant can trust ``expected_revenue_next_4q``.
 """

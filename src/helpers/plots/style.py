@@ -7,7 +7,6 @@ colour-vision deficiencies). rcParams are only changed inside :func:`house_style
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from types import MappingProxyType
@@ -16,6 +15,13 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
+
+from helpers.present.format import (  # noqa: F401  (re-exported for the plots)
+    CURRENCY_SYMBOLS,
+    currency_symbol,
+    format_count,
+    format_money,
+)
 
 #: Okabe-Ito, the colour-blind-safe palette (Okabe & Ito 2008).
 OKABE_ITO = MappingProxyType(
@@ -96,9 +102,6 @@ ACTION_LABELS: Mapping[str, str] = MappingProxyType(
 )
 
 #: Symbols for the common currencies; any other code is written before the number ("CHF 12k").
-CURRENCY_SYMBOLS: Mapping[str, str] = MappingProxyType(
-    {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
-)
 
 _RC = {
     "figure.dpi": 100,
@@ -150,39 +153,9 @@ def apply_house_style() -> None:
     mpl.rcParams.update(_RC)
 
 
-def currency_symbol(currency: str) -> str:
-    """'$' for USD, '€' for EUR, else the code and a space ('CHF ')."""
-    code = (currency or "").upper()
-    return CURRENCY_SYMBOLS.get(code, f"{code} " if code else "")
-
-
-def format_money(x: float, currency: str = "USD", *, decimals: int | None = None) -> str:
-    """Money in a few characters: $950, $184k, $1.2M, -$3.4k (NaN gives an en dash)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    symbol = currency_symbol(currency)
-    sign = "-" if x < 0 else ""
-    value = abs(float(x))
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if value >= size * 0.9995:
-            scaled = value / size
-            places = decimals if decimals is not None else (1 if scaled < 9.95 else 0)
-            text = f"{scaled:,.{places}f}"
-            if "." in text:
-                text = text.rstrip("0").rstrip(".")
-            return f"{sign}{symbol}{text}{unit}"
-    places = decimals if decimals is not None else 0
-    return f"{sign}{symbol}{value:,.{places}f}"
-
-
 def currency_formatter(currency: str = "USD") -> FuncFormatter:
     """A tick formatter writing money the house way ($184k, $1.2M)."""
     return FuncFormatter(lambda x, _pos: format_money(x, currency))
-
-
-def format_count(n: float) -> str:
-    """Whole numbers with thousands separators: 2,310."""
-    return f"{round(n):,}"
 
 
 def finding_title(ax: Axes, text: str, *, subtitle: str | None = None) -> Axes:

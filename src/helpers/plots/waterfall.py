@@ -26,7 +26,7 @@ GAIN, LOSS, TOTAL = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"], GREY
 def waterfall_frame(data) -> pd.DataFrame:
     """The bars to draw: step, amount, kind plus bottom and top of each bar.
 
-    ``data`` is a :class:`~helpers.prune.PruneScenario` or a frame with step, amount, kind
+    ``data`` is a :class:`~helpers.decide.prune.PruneScenario` or a frame with step, amount, kind
     (``total`` bars stand on zero; ``delta`` bars float on the running total).
 
     >>> f = waterfall_frame(pd.DataFrame({"step": ["now", "lost", "after"],
@@ -55,7 +55,7 @@ def plot_margin_waterfall(
 ) -> Axes:
     """Bars from the margin now to the margin after the scenario, each effect in between.
 
-    ``data`` is a :class:`~helpers.prune.PruneScenario` or its ``waterfall`` frame.
+    ``data`` is a :class:`~helpers.decide.prune.PruneScenario` or its ``waterfall`` frame.
     """
     currency = currency or getattr(data, "currency", "USD")
     bars = waterfall_frame(data)
@@ -99,7 +99,7 @@ def _draw_waterfall(bars: pd.DataFrame, *, ax: Axes, currency: str, title: str |
 def plot_whale_before_after(data, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Whale curves (cumulative share of margin by client, best first) before and after pruning.
 
-    ``data`` is a :class:`~helpers.prune.PruneScenario`; its ``whale_before``/``whale_after``
+    ``data`` is a :class:`~helpers.decide.prune.PruneScenario`; its ``whale_before``/``whale_after``
     frames need a client-share and a cumulative margin-share column (the first two numeric
     columns are used when the usual names are absent).
     """

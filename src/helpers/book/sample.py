@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from helpers.book.quarters import parse_quarter
+from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS, TABLES
 from helpers.errors import PumpkinError
-from helpers.quarters import parse_quarter
-from helpers.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS, TABLES
 
 #: Planted clients: client_id -> archetype key (fixed ids, the same for every seed).
 ARCHETYPES: Mapping[str, str] = MappingProxyType(
@@ -966,7 +966,7 @@ def generate_book(
     entries: int | None = None,
     invoices: int | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The demo book as canonical tables (exactly the columns of ``helpers.schema.TABLES``).
+    """The demo book as canonical tables (exactly the columns of ``helpers.book.schema.TABLES``).
 
     ``entries``/``invoices`` set the total counts of time entries and invoices (for benchmark
     books); by default they follow from the clients' hours and billing periods.

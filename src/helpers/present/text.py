@@ -16,14 +16,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from helpers.actions import ACTIONS, FIX_ACTIONS
+from helpers.audit.rules import ACTIONS, FIX_ACTIONS
+from helpers.book.quarters import history_covers, prior_window, quarter_window, ttm_window
+from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
+from helpers.book.settings import Settings
 from helpers.plots.style import ACTION_LABELS, SEGMENT_LABELS, format_money
-from helpers.quarters import history_covers, prior_window, quarter_window, ttm_window
-from helpers.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
-from helpers.settings import Settings
 
 SEGMENTS = ("prize", "tangled", "seedling", "weed")
-#: MIME type of the export cell's payload (read by :mod:`helpers.report`).
+#: MIME type of the export cell's payload (read by :mod:`helpers.report.render`).
 EXPORT_MIME = "application/vnd.pumpkin.report+json"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~$])")
 
@@ -649,8 +649,8 @@ def export_payload(
 
 
 def _offboarding_sheet(metrics: pd.DataFrame, book, *, settings: Settings) -> pd.DataFrame:
-    """One offboarding plan per prune candidate (``helpers.offboarding``) for the Excel list."""
-    from helpers.offboarding import offboarding_sheet
+    """One offboarding plan per prune candidate (``helpers.decide.offboarding``) for the Excel list."""
+    from helpers.decide.offboarding import offboarding_sheet
 
     return offboarding_sheet(metrics, book, settings=settings)
 

@@ -34,13 +34,13 @@ from typing import Any
 from helpers.errors import PumpkinError
 
 #: The report template (a jupytext-paired notebook in the repository).
-REPORT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "quarterly_report.ipynb"
+REPORT_NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "quarterly_report.ipynb"
 TEMPLATES = Path(__file__).with_name("templates")
 KERNEL_NAME = "python3"
 #: Cells with these tags never reach the HTML.
 REMOVED_TAGS = ("parameters", "injected-parameters", "export", "remove-cell")
-#: The MIME type of the export cell's payload (see :func:`helpers.summary.publish_export`);
-#: the same string as ``helpers.summary.EXPORT_MIME`` (not imported: summary pulls in pandas).
+#: The MIME type of the export cell's payload (see :func:`helpers.present.text.publish_export`);
+#: the same string as ``helpers.present.text.EXPORT_MIME`` (not imported: summary pulls in pandas).
 EXPORT_MIME = "application/vnd.pumpkin.report+json"
 _EXTERNAL_URL = re.compile(r"https?://", re.IGNORECASE)
 _HEADING = re.compile(r"^(#{2,3})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -293,7 +293,7 @@ def export_payload(nb, *, quarter: str) -> dict[str, Any]:
                 return json.loads(payload) if isinstance(payload, str) else dict(payload)
     raise ReportError(
         f"{quarter}: the notebook published no export payload "
-        f"(a cell tagged 'export' calling helpers.summary.publish_export)"
+        f"(a cell tagged 'export' calling helpers.present.text.publish_export)"
     )
 
 
@@ -301,7 +301,7 @@ def write_actions_workbook(payload: Mapping[str, Any], path: Path) -> Path:
     """The action list, the data-quality ledger and the reconciliation, formulas neutralised."""
     import pandas as pd
 
-    from helpers.tables import write_workbook
+    from helpers.present.tables import write_workbook
 
     def frame(key: str) -> pd.DataFrame:
         block = payload.get(key) or {}
@@ -515,7 +515,7 @@ def _settings_file(args: argparse.Namespace) -> Path | None:
 
 def quarters_to_render(args: argparse.Namespace, book) -> list[str]:
     """The quarters asked for by ``--quarter``, ``--all`` or ``--from/--to``, checked against the book."""
-    from helpers.quarters import parse_quarter, quarter_range
+    from helpers.book.quarters import parse_quarter, quarter_range
 
     available = book.quarters()
     complete = book.complete_quarters()
@@ -548,8 +548,8 @@ def _shown(path: Path) -> Path:
 
 def run_report(args: argparse.Namespace) -> int:
     """``pumpkin report``: render the quarters asked for; exit 1 if any failed."""
-    from helpers.book import load_book
-    from helpers.settings import load_settings
+    from helpers.book.load import load_book
+    from helpers.book.settings import load_settings
 
     settings_file = _settings_file(args)
     settings = load_settings(settings_file)  # a bad settings file fails here, before any kernel

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.schema import BOOLEAN_WORDS, LEDGER_COLUMNS, Column, Table
+from helpers.book.schema import BOOLEAN_WORDS, LEDGER_COLUMNS, Column, Table
 
 
 class RowChecks:

@@ -43,7 +43,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.settings import Settings
+from helpers.audit.measures import CONTRACT_COLUMNS
+from helpers.audit.scores import score, segment
+from helpers.book.settings import Settings
 
 #: The vocabulary, most important first, with what each code means.
 ACTIONS: dict[str, str] = {
@@ -596,3 +598,12 @@ def assign_actions(scored: pd.DataFrame, settings: Settings | None = None) -> pd
         reasons=reasons,
         **{f"prune_{c}": masks[f"prune_{c}"] & final["PRUNE"] for c in PRUNE_CONDITIONS},
     )
+
+
+def classify(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """Scores, segment and actions on top of ``raw_metrics``: the full contract. Cheap (what the
+    sliders call on every move); ``raw`` is not changed."""
+    settings = settings or Settings()
+    out = assign_actions(segment(score(raw, settings), settings), settings)
+    first = [c for c in CONTRACT_COLUMNS if c in out.columns]
+    return out[first + [c for c in out.columns if c not in first]]

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.book.quarters import as_of
+from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
-from helpers.plots.style import currency_symbol
-from helpers.quarters import as_of
-from helpers.settings import Settings
+from helpers.present.format import currency_symbol
 
 REFERRAL = "[referral: another provider who may serve them better]"
 OTHER_LEAD = "[a colleague the client gets on with]"

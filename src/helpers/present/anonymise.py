@@ -15,7 +15,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from helpers.schema import CLIENT_REFERENCES
+from helpers.book.schema import CLIENT_REFERENCES
 
 NOTE_WITHHELD = "(note withheld)"
 VALUE_WITHHELD = "(withheld)"

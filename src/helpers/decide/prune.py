@@ -18,8 +18,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
-from helpers.settings import Settings
 
 #: The columns of the metric contract the simulator reads.
 SIMULATOR_COLUMNS = (
@@ -147,7 +147,7 @@ def pruned_by_quarter(book, prune_ids: Sequence[str], quarter: str) -> pd.DataFr
 
     Columns: quarter, hours_freed, revenue_lost (every TTM quarter listed, zeros included).
     """
-    from helpers.quarters import quarter_of, shift_quarter, ttm_window
+    from helpers.book.quarters import quarter_of, shift_quarter, ttm_window
 
     window = ttm_window(quarter)
     quarters = [shift_quarter(quarter, -k) for k in (3, 2, 1, 0)]
@@ -267,7 +267,7 @@ def margin_waterfall(totals: Mapping[str, float]) -> pd.DataFrame:
 
 def _segment_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """Clients, revenue and margin per segment before and after (the rest keep their segments)."""
-    from helpers.metrics import segment_counts
+    from helpers.audit.measures import segment_counts
 
     columns = ["segment", "clients", "revenue_ttm", "margin_ttm"]
     return (
@@ -281,14 +281,14 @@ def _segment_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 
 
 def whale(metrics: pd.DataFrame) -> pd.DataFrame:
-    """The whale curve of a set of clients (via :func:`helpers.metrics.whale_curve`)."""
-    from helpers.metrics import whale_curve
+    """The whale curve of a set of clients (via :func:`helpers.audit.measures.whale_curve`)."""
+    from helpers.audit.measures import whale_curve
 
     return whale_curve(metrics)
 
 
 def _money(currency: str) -> Callable[[float], str]:
-    from helpers.plots.style import format_money
+    from helpers.present.format import format_money
 
     return lambda x: format_money(x, currency)
 
@@ -396,14 +396,14 @@ def _prune_counts(
     grid: Sequence[Mapping[str, Mapping[str, float]]],
 ) -> tuple[pd.Series, pd.DataFrame, int]:
     """(times a candidate per client, ``prune`` and ``name`` under ``settings`` by client_id,
-    settings tried), fast: the same rules as :func:`helpers.patch.classify` without the reasons.
+    settings tried), fast: the same rules as :func:`helpers.audit.rules.classify` without the reasons.
 
     The input ranks are computed once and each weight set only re-weights them; the prune
     percentile only moves the rate condition, so the rules run once per weight set (21 runs
     instead of 105 full classifications: about 15x faster on the demo book).
     """
-    from helpers.actions import prune_flags
-    from helpers.patch import INPUTS, _has_fresh_ranks, input_ranks, score, segment
+    from helpers.audit.rules import prune_flags
+    from helpers.audit.scores import INPUTS, _has_fresh_ranks, input_ranks, score, segment
 
     # checked like a setting (an out-of-range percentile raises as in the slow path)
     cuts = [settings.replace(prune_percentile=float(p)).prune_percentile for p in percentiles]
@@ -493,34 +493,15 @@ def robustness_sentence(candidates: pd.DataFrame, *, settings: Settings) -> str:
     )
 
 
-def prune_overview(metrics: pd.DataFrame, *, settings: Settings):
-    """For the quarterly report: (robust and borderline candidates table, figure, sentence).
-
-    The figure shows the default prune set's margin waterfall and the whale curve before and
-    after; the sentence counts the robust candidates.
-    """
-    from matplotlib.figure import Figure
-
-    from helpers.plots.waterfall import plot_margin_waterfall, plot_whale_before_after
-
-    scenario = simulate(metrics, settings=settings)
-    figure = Figure(figsize=(12, 4.5), layout="constrained")
-    left, right = figure.subplots(1, 2)
-    plot_margin_waterfall(scenario, ax=left)
-    plot_whale_before_after(scenario, ax=right)
-    candidates = robust_candidates(metrics, settings=settings)
-    return candidates, figure, robustness_sentence(candidates, settings=settings)
-
-
 # ----------------------------------------------------------------------------- CLI
 
 
 def run_screen_prospect(args: argparse.Namespace) -> int:
     """``pumpkin screen-prospect``: print how the book's look-alike clients have turned out."""
-    from helpers.book import load_book
-    from helpers.metrics import client_metrics
-    from helpers.prospects import check_prospect, screen_prospect
-    from helpers.settings import settings_for_book
+    from helpers.book.load import load_book
+    from helpers.book.settings import settings_for_book
+    from helpers.decide.contract import client_metrics
+    from helpers.decide.prospects import check_prospect, screen_prospect
 
     hours, fees = getattr(args, "expected_hours", None), getattr(args, "expected_fees", None)
     check_prospect(args.industry, args.size, hours, fees)

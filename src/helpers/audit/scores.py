@@ -35,7 +35,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from helpers.settings import Settings
+from helpers.book.settings import Settings
 
 SEGMENTS = ("prize", "tangled", "seedling", "weed")
 NEUTRAL_RANK = 50.0
@@ -169,15 +169,3 @@ def segment(scored: pd.DataFrame, settings: Settings | None = None) -> pd.DataFr
     # positions in SEGMENTS: prize 0, tangled 1, seedling 2, weed 3
     codes = np.where(high_value, np.where(high_headache, 1, 0), np.where(high_headache, 3, 2))
     return scored.assign(segment=pd.Categorical.from_codes(codes, categories=list(SEGMENTS)))
-
-
-def classify(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
-    """Scores, segment and actions on top of ``raw_metrics``: the full contract. Cheap (what the
-    sliders call on every move); ``raw`` is not changed."""
-    from helpers.actions import assign_actions
-    from helpers.metrics import CONTRACT_COLUMNS
-
-    settings = settings or Settings()
-    out = assign_actions(segment(score(raw, settings), settings), settings)
-    first = [c for c in CONTRACT_COLUMNS if c in out.columns]
-    return out[first + [c for c in out.columns if c not in first]]

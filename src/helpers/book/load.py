@@ -20,10 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from helpers.book.schema import LOAD_ORDER, OUR_EVENT_KINDS, TABLES, Table
+from helpers.book.settings import Settings
+from helpers.book.validate import RowChecks, check_reference, empty_ledger, validate_table
 from helpers.errors import BookError
-from helpers.schema import LOAD_ORDER, OUR_EVENT_KINDS, TABLES, Table
-from helpers.settings import Settings
-from helpers.validate import RowChecks, check_reference, empty_ledger, validate_table
 
 REJECTS_FILE = "rejects.csv"
 

@@ -39,11 +39,11 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaincinv, betaln, expit, gammaln, hyp2f1, roots_legendre
 
-from helpers.book import Book
+from helpers.book.load import Book
+from helpers.book.quarters import as_of as quarter_end
+from helpers.book.quarters import parse_quarter, shift_quarter, ttm_window
+from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
-from helpers.quarters import as_of as quarter_end
-from helpers.quarters import parse_quarter, shift_quarter, ttm_window
-from helpers.settings import Settings
 
 #: Weeks in the forecast horizon (four quarters).
 HORIZON_WEEKS = 52.0
@@ -845,3 +845,8 @@ def _actuals(
         )
 
     return table(daily[daily["amount_base"] >= 0], "size"), table(daily, "sum")
+
+
+def run_rate_potential(revenue_last_2q: pd.Series, settings: Settings) -> pd.Series:
+    """The fallback estimate of next year's revenue: 2 x the last two quarters, discounted."""
+    return (2 * revenue_last_2q).clip(lower=0) / (1 + settings.discount_rate)

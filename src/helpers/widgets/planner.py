@@ -15,8 +15,8 @@ import pandas as pd
 from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
-from helpers.prune import PruneScenario, simulate
-from helpers.settings import Settings
+from helpers.book.settings import Settings
+from helpers.decide.prune import PruneScenario, simulate
 
 NEAR_MISSES = 10  # unticked clients listed under the candidates (lowest revenue per hour first)
 
@@ -29,7 +29,7 @@ class PruningPlanner:
 
     def __init__(self, raw: pd.DataFrame, settings: Settings, *, classify=None) -> None:
         if classify is None:
-            from helpers.patch import classify
+            from helpers.audit.rules import classify
         self._classify = classify
         self.raw, self.settings = raw, settings
         self.percentile = w.FloatSlider(
@@ -144,7 +144,7 @@ def before_after_figure(
     metrics: pd.DataFrame, scenario: PruneScenario, *, settings: Settings | None = None
 ) -> Figure:
     """The patch before and after the scenario, side by side, with the same thresholds."""
-    from helpers.patch import thresholds
+    from helpers.audit.scores import thresholds
     from helpers.plots.patch import plot_patch
 
     value_cut, headache_cut = thresholds(metrics, settings)

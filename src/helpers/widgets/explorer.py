@@ -1,7 +1,7 @@
 """The interactive pumpkin patch for JupyterLab (ipywidgets 8).
 
 Raw metrics are measured once per quarter (cached); moving a slider only re-scores, re-segments
-and re-assigns actions (``helpers.patch.classify``) and redraws the patch, so it answers at once.
+and re-assigns actions (``helpers.audit.rules.classify``) and redraws the patch, so it answers at once.
 Everything is plain Python underneath: setting ``explorer.prune_slider.value = 20`` in a test
 fires the same callbacks as dragging the slider in a browser.
 """
@@ -21,9 +21,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from helpers.audit.rules import classify
+from helpers.audit.scores import thresholds
+from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.errors import PumpkinError
-from helpers.params import check_parameters
-from helpers.patch import classify, thresholds
 from helpers.plots.patch import (
     patch_background,
     patch_frame,
@@ -33,9 +34,8 @@ from helpers.plots.patch import (
 )
 from helpers.plots.scorecard import plot_scorecard
 from helpers.plots.style import SEGMENT_LABELS, format_count, format_money, house_style
-from helpers.settings import SETTINGS_FILE, Settings, save_settings
 
-__all__ = ["PatchExplorer", "check_parameters", "summary_line"]
+__all__ = ["PatchExplorer", "summary_line"]
 
 #: Where the patch sits in the widget's figure (left, bottom, width, height): room for the
 #: legend on the right (the title is HTML above the image).
@@ -84,9 +84,9 @@ def candidates_table(
 class PatchExplorer:
     """Sliders over the patch: prune percentile, thresholds, score weights, quarter and client.
 
-    ``source`` is a :class:`helpers.book.Book` (raw metrics measured per quarter on demand) or a
+    ``source`` is a :class:`helpers.book.load.Book` (raw metrics measured per quarter on demand) or a
     raw-metrics DataFrame with a ``quarter`` column (one or several quarters, as from
-    ``helpers.metrics.raw_metrics``). Display it in a notebook with ``explorer`` or
+    ``helpers.audit.measures.raw_metrics``). Display it in a notebook with ``explorer`` or
     ``display(explorer)``.
     """
 
@@ -139,7 +139,7 @@ class PatchExplorer:
     def raw(self, quarter: str) -> pd.DataFrame:
         """Raw metrics of a quarter, measured once and cached."""
         if quarter not in self._raw:
-            from helpers.metrics import raw_metrics
+            from helpers.decide.contract import raw_metrics
 
             self._raw[quarter] = raw_metrics(self._book, quarter, self.base_settings)
         return self._raw[quarter]

@@ -56,7 +56,7 @@ def _looks_like_parameter(name: str, value: Any) -> bool:
 
 
 def _quarter(value: str) -> str | None:
-    from helpers.quarters import parse_quarter
+    from helpers.book.quarters import parse_quarter
 
     try:
         parse_quarter(value)
@@ -154,7 +154,7 @@ def check_parameters(namespace: Mapping[str, Any], *, notebook: str = "") -> dic
 def settings_from_parameters(params: Mapping[str, Any]):
     """The settings a notebook runs with: the settings file (or ``settings.toml`` beside the book,
     or the defaults), overridden by the notebook's threshold parameters that are not None."""
-    from helpers.settings import settings_for_book
+    from helpers.book.settings import settings_for_book
 
     settings = settings_for_book(params.get("data_dir") or None, params.get("settings_file"))
     overrides = {

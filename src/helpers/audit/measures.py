@@ -1,12 +1,13 @@
 """Per-client metrics for a quarter: the measured columns of the metric contract, and views of them.
 
-``raw_metrics`` does the expensive part once (vectorised aggregation of the big tables with integer
-client codes and ``np.bincount``: no per-client Python loops); ``helpers.patch.classify`` then adds
-the cheap scores, segment and actions, so sliders can re-classify without re-aggregating.
+``prepare`` + ``measure`` do the expensive part once (vectorised aggregation of the big tables with
+integer client codes and ``np.bincount``: no per-client Python loops); ``helpers.audit.rules.classify``
+then adds the cheap scores, segment and actions, so sliders can re-classify without re-aggregating.
+The whole contract (with the forecast) is assembled by :mod:`helpers.decide.contract`.
 
 Definitions (the methodology section repeats them). ``as_of`` is the last day of the quarter, the
 TTM window the four quarters ending with it, the prior window the four before. Money is
-``amount_base`` (base currency, converted with ``fx`` by ``helpers.book``).
+``amount_base`` (base currency, converted with ``fx`` by ``helpers.book.load``).
 
 - ``revenue_q`` / ``revenue_ttm`` / ``revenue_prior``: invoice amounts issued in the quarter / TTM /
   prior window, credit notes (negative amounts) included.
@@ -30,7 +31,7 @@ TTM window the four quarters ending with it, the prior window the four before. M
 - ``revenue_share``: revenue_ttm / the book's revenue_ttm. ``rate_rank`` (1 = highest revenue per
   hour) and ``rate_percentile`` (0-100, 100 = best: ``100 x average rank / n``) among the clients
   with hours in the TTM window only; empty for the others.
-- ``expected_revenue_next_4q``: from ``helpers.potential.client_potential`` when available; else a
+- ``expected_revenue_next_4q``: from ``helpers.forecast.potential.client_potential`` when available; else a
   run-rate (``potential_method = "run-rate"``): 2 x the revenue of the last two quarters, floored at
   0 and discounted by ``settings.discount_rate`` over the year.
 
@@ -45,7 +46,6 @@ past-due invoice at as_of (``oldest_overdue_invoice``, ``_days``, ``_amount``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,9 +53,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.errors import PumpkinError
-from helpers.patch import input_ranks
-from helpers.quarters import (
+from helpers.book.quarters import (
     Window,
     as_of,
     history_covers,
@@ -64,8 +62,8 @@ from helpers.quarters import (
     quarter_window,
     ttm_window,
 )
-from helpers.schema import CLIENT_EVENT_KINDS, EVENT_KINDS, OUR_EVENT_KINDS
-from helpers.settings import Settings
+from helpers.book.schema import CLIENT_EVENT_KINDS, EVENT_KINDS, OUR_EVENT_KINDS
+from helpers.book.settings import Settings
 
 #: The metric contract, in order (``client_metrics`` returns these first, then extra columns).
 CONTRACT_COLUMNS = [
@@ -379,52 +377,11 @@ def _alignment(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
     }
 
 
-# ----------------------------------------------------------------------------- potential
-
-
-def run_rate_potential(revenue_last_2q: pd.Series, settings: Settings) -> pd.Series:
-    """The fallback estimate of next year's revenue: 2 x the last two quarters, discounted."""
-    return (2 * revenue_last_2q).clip(lower=0) / (1 + settings.discount_rate)
-
-
-def potential(book, quarter: str, settings: Settings, raw: pd.DataFrame) -> pd.DataFrame:
-    """``client_id``, ``expected_revenue_next_4q``, ``potential_method`` (+ what the model adds).
-
-    Uses ``helpers.potential.client_potential`` when the module exists, else the run-rate.
-    """
-    try:
-        from helpers.potential import client_potential
-    except ModuleNotFoundError as exc:
-        if exc.name != "helpers.potential":
-            raise
-        return pd.DataFrame(
-            {
-                "client_id": raw["client_id"],
-                "expected_revenue_next_4q": run_rate_potential(raw["revenue_last_2q"], settings),
-                "potential_method": "run-rate",
-            }
-        )
-    return client_potential(book, quarter, settings)
-
-
-def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
-    extra = [c for c in estimate.columns if c == "client_id" or c not in raw.columns]
-    merged = raw.merge(
-        estimate[extra].drop_duplicates("client_id"),
-        on="client_id",
-        how="left",
-        validate="one_to_one",
-    )
-    return merged.assign(
-        expected_revenue_next_4q=merged["expected_revenue_next_4q"].fillna(0.0).astype(float),
-        potential_method=merged["potential_method"].fillna("none"),
-    )
-
-
 # ----------------------------------------------------------------------------- ranks
 
 
-def _rate_ranks(frame: pd.DataFrame) -> pd.DataFrame:
+def rate_ranks(frame: pd.DataFrame) -> pd.DataFrame:
+    """``rate_rank``, ``rate_percentile`` and ``book_median_rate`` among clients with hours."""
     rate = frame["effective_rate_ttm"].where(frame["hours_ttm"] > 0)
     ranked = rate.notna().sum()
     rank = rate.rank(ascending=False, method="min")
@@ -438,7 +395,14 @@ def _rate_ranks(frame: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- public
 
 
-def _raw_from_prepared(prep: _Prepared, book, quarter: str, settings: Settings) -> pd.DataFrame:
+def prepare(book, settings: Settings) -> _Prepared:
+    """The book as integer client codes and numpy arrays, reused by :func:`measure` per quarter."""
+    return _prepare(book, settings)
+
+
+def measure(prep: _Prepared, quarter: str, settings: Settings) -> pd.DataFrame:
+    """The measured columns and rule signals of ``quarter``, one row per client (no potential,
+    no rate or score ranks: :mod:`helpers.decide.contract` adds those)."""
     parse_quarter(quarter)
     measures = {
         **_money_measures(prep, quarter),
@@ -458,64 +422,7 @@ def _raw_from_prepared(prep: _Prepared, book, quarter: str, settings: Settings) 
         overdue_90_quarters=raw["overdue_90_quarters"].astype(int),
         abuse_ttm=raw["abuse_ttm"].astype(int),
     )
-    raw = _with_potential(raw, potential(book, quarter, settings, raw))
-    raw = _rate_ranks(raw)
-    measured = [c for c in CONTRACT_COLUMNS if c in raw.columns]
-    return input_ranks(raw[measured + [c for c in raw.columns if c not in measured]])
-
-
-def raw_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
-    """The measured contract columns (and the rule signals) for ``quarter``, one row per client."""
-    settings = settings or Settings()
-    return _raw_from_prepared(_prepare(book, settings), book, quarter, settings)
-
-
-def client_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
-    """The full metric contract: measured columns, scores, segment, actions and reasons."""
-    from helpers.patch import classify
-
-    settings = settings or Settings()
-    return classify(raw_metrics(book, quarter, settings), settings)
-
-
-def metrics_for_quarters(
-    book, quarters: Sequence[str], settings: Settings | None = None
-) -> pd.DataFrame:
-    """``client_metrics`` for several quarters, long (one row per client per quarter).
-
-    The book is turned into arrays once and reused for every quarter.
-    """
-    from helpers.patch import classify
-
-    settings = settings or Settings()
-    if not quarters:
-        raise PumpkinError("no quarters given")
-    prep = _prepare(book, settings)
-    frames = [classify(_raw_from_prepared(prep, book, q, settings), settings) for q in quarters]
-    return pd.concat(frames, ignore_index=True)
-
-
-def recent_quarters(book, quarter: str, n: int) -> list[str]:
-    """The last ``n`` quarters up to ``quarter`` that the book has activity in, oldest first."""
-    wanted = [str(parse_quarter(quarter) - k) for k in range(n - 1, -1, -1)]
-    return [q for q in wanted if q in book.quarters()]
-
-
-def quarter_and_history(book, quarter: str, settings: Settings | None = None, *, n: int = 2):
-    """Metrics of ``quarter`` and of up to ``n - 1`` quarters before it, in one pass over the
-    book.
-
-    Returns ``(history, current, previous)``: the long frame of every quarter (what the
-    movement plot and the scorecard take), the quarter's rows, and the previous quarter's rows
-    (empty when the book starts with ``quarter``).
-    """
-    history = metrics_for_quarters(book, recent_quarters(book, quarter, n) or [quarter], settings)
-    earlier = str(parse_quarter(quarter) - 1)
-    return (
-        history,
-        history[history["quarter"] == quarter].reset_index(drop=True),
-        history[history["quarter"] == earlier].reset_index(drop=True),
-    )
+    return raw
 
 
 def whale_curve(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -586,12 +493,3 @@ def movement_counts(transitions: pd.DataFrame) -> pd.DataFrame:
         .rename("count")
         .reset_index()
     )
-
-
-def segment_movement(
-    book, quarters: Sequence[str], settings: Settings | None = None, *, per_client: bool = False
-) -> pd.DataFrame:
-    """Quarter-over-quarter movement between segments: from_segment, to_segment, count (per pair
-    of consecutive quarters). ``per_client=True`` gives the per-client from/to frame instead."""
-    transitions = segment_transitions(metrics_for_quarters(book, quarters, settings))
-    return transitions if per_client else movement_counts(transitions)

@@ -14,11 +14,11 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from helpers.book.quarters import ttm_window
+from helpers.book.schema import SIZES
+from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
-from helpers.plots.style import format_money
-from helpers.quarters import ttm_window
-from helpers.schema import SIZES
-from helpers.settings import Settings
+from helpers.present.format import format_money
 
 MIN_LOOKALIKES = 5
 RED_CLOTH_KINDS = ("abuse", "dispute")

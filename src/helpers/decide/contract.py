@@ -1,0 +1,109 @@
+"""The metric contract of a quarter: the measures, the forecast, the scores and the rules together.
+
+``raw_metrics`` measures the book (:mod:`helpers.audit.measures`), adds each client's future
+potential (:mod:`helpers.forecast.potential`) and the percentile ranks the scores weight
+(:mod:`helpers.audit.scores`); ``client_metrics`` then classifies (:func:`helpers.audit.rules.classify`:
+scores, segment, actions and reasons). This module sits at the decide stage because it needs every
+stage above it; nothing above it imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from helpers.audit.measures import (
+    CONTRACT_COLUMNS,
+    measure,
+    movement_counts,
+    prepare,
+    rate_ranks,
+    segment_transitions,
+)
+from helpers.audit.rules import classify
+from helpers.audit.scores import input_ranks
+from helpers.book.quarters import parse_quarter
+from helpers.book.settings import Settings
+from helpers.errors import PumpkinError
+from helpers.forecast.potential import client_potential
+
+
+def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
+    extra = [c for c in estimate.columns if c == "client_id" or c not in raw.columns]
+    merged = raw.merge(
+        estimate[extra].drop_duplicates("client_id"),
+        on="client_id",
+        how="left",
+        validate="one_to_one",
+    )
+    return merged.assign(
+        expected_revenue_next_4q=merged["expected_revenue_next_4q"].fillna(0.0).astype(float),
+        potential_method=merged["potential_method"].fillna("none"),
+    )
+
+
+def _raw(prep, book, quarter: str, settings: Settings) -> pd.DataFrame:
+    estimate = client_potential(book, quarter, settings)
+    raw = rate_ranks(_with_potential(measure(prep, quarter, settings), estimate))
+    measured = [c for c in CONTRACT_COLUMNS if c in raw.columns]
+    return input_ranks(raw[measured + [c for c in raw.columns if c not in measured]])
+
+
+def raw_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
+    """The measured contract columns (and the rule signals) for ``quarter``, one row per client."""
+    settings = settings or Settings()
+    return _raw(prepare(book, settings), book, quarter, settings)
+
+
+def client_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
+    """The full metric contract: measured columns, scores, segment, actions and reasons."""
+    settings = settings or Settings()
+    return classify(raw_metrics(book, quarter, settings), settings)
+
+
+def metrics_for_quarters(
+    book, quarters: Sequence[str], settings: Settings | None = None
+) -> pd.DataFrame:
+    """``client_metrics`` for several quarters, long (one row per client per quarter).
+
+    The book is turned into arrays once and reused for every quarter.
+    """
+    settings = settings or Settings()
+    if not quarters:
+        raise PumpkinError("no quarters given")
+    prep = prepare(book, settings)
+    frames = [classify(_raw(prep, book, q, settings), settings) for q in quarters]
+    return pd.concat(frames, ignore_index=True)
+
+
+def recent_quarters(book, quarter: str, n: int) -> list[str]:
+    """The last ``n`` quarters up to ``quarter`` that the book has activity in, oldest first."""
+    wanted = [str(parse_quarter(quarter) - k) for k in range(n - 1, -1, -1)]
+    return [q for q in wanted if q in book.quarters()]
+
+
+def quarter_and_history(book, quarter: str, settings: Settings | None = None, *, n: int = 2):
+    """Metrics of ``quarter`` and of up to ``n - 1`` quarters before it, in one pass over the
+    book.
+
+    Returns ``(history, current, previous)``: the long frame of every quarter (what the
+    movement plot and the scorecard take), the quarter's rows, and the previous quarter's rows
+    (empty when the book starts with ``quarter``).
+    """
+    history = metrics_for_quarters(book, recent_quarters(book, quarter, n) or [quarter], settings)
+    earlier = str(parse_quarter(quarter) - 1)
+    return (
+        history,
+        history[history["quarter"] == quarter].reset_index(drop=True),
+        history[history["quarter"] == earlier].reset_index(drop=True),
+    )
+
+
+def segment_movement(
+    book, quarters: Sequence[str], settings: Settings | None = None, *, per_client: bool = False
+) -> pd.DataFrame:
+    """Quarter-over-quarter movement between segments: from_segment, to_segment, count (per pair
+    of consecutive quarters). ``per_client=True`` gives the per-client from/to frame instead."""
+    transitions = segment_transitions(metrics_for_quarters(book, quarters, settings))
+    return transitions if per_client else movement_counts(transitions)
