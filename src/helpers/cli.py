@@ -33,6 +33,27 @@ def _book(args: argparse.Namespace, settings):
     )
 
 
+def quarter_arg(text: str) -> str:
+    """The argparse type of every quarter option: the canonical spelling (``2025q4`` and
+    ``2025 Q4`` are accepted as ``2025Q4``)."""
+    from helpers.book.quarters import normalise_quarter
+
+    try:
+        return normalise_quarter(text)
+    except PumpkinError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def report_rejects(book, args: argparse.Namespace, *, ledger=None, see: str | None = None):
+    """Every command that reads a book calls this once it is loaded: when rows were rejected it
+    prints one line on stderr ("3 rows rejected (invoices 2, time_entries 1): see FILE") and
+    writes the ledger to ``ledger`` if given; without a ledger file the line points at ``see``
+    or at ``pumpkin validate DATA``. The exit code does not change. Returns the ledger written."""
+    from helpers.book.rejects import tell_rejects
+
+    return tell_rejects(book.rejects, ledger=ledger, see=see, data=getattr(args, "data", None))
+
+
 # ----------------------------------------------------------------------------- handlers
 
 
@@ -62,20 +83,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(book.rejects.to_string(index=False, max_rows=args.max_rows))
     else:
         print("\nno rejected rows")
+    sys.stdout.flush()
+    report_rejects(book, args, see="the ledger above")
     return 0
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
+    from helpers.book.rejects import ledger_beside
     from helpers.decide.contract import client_metrics
     from helpers.present.tables import write_csv, write_table
 
     settings = _settings(args)
-    table = client_metrics(_book(args, settings), args.quarter, settings)
+    book = _book(args, settings)
+    table = client_metrics(book, book.check_quarter(args.quarter), settings)
     if args.out is None:
         sys.stdout.flush()
         write_csv(table, sys.stdout.buffer)
+        sys.stdout.flush()
+        report_rejects(book, args)
     else:
-        print(f"wrote {len(table)} clients to {write_table(table, args.out)}")
+        written = write_table(table, args.out)
+        print(f"wrote {len(table)} clients to {written}")
+        report_rejects(book, args, ledger=ledger_beside(written))
     return 0
 
 
@@ -118,6 +147,7 @@ def _add_data(parser: argparse.ArgumentParser, *, quarter: bool = True) -> None:
         parser.add_argument(
             "--quarter",
             required=True,
+            type=quarter_arg,
             metavar="YYYYQn",
             help="the quarter to audit, e.g. 2025Q2 (as of its last day)",
         )
@@ -220,10 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data(p, quarter=False)
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--quarter", metavar="YYYYQn", help="render one quarter")
+    which.add_argument("--quarter", type=quarter_arg, metavar="YYYYQn", help="render one quarter")
     which.add_argument("--all", action="store_true", help="render every complete quarter")
-    which.add_argument("--from", dest="first", metavar="YYYYQn", help="first quarter of a range")
-    p.add_argument("--to", dest="last", metavar="YYYYQn", help="last quarter of a range")
+    which.add_argument(
+        "--from", dest="first", type=quarter_arg, metavar="YYYYQn", help="first quarter of a range"
+    )
+    p.add_argument(
+        "--to", dest="last", type=quarter_arg, metavar="YYYYQn", help="last quarter of a range"
+    )
     p.add_argument("--out", default="reports", metavar="DIR", help="output folder (reports/)")
     p.add_argument("--jobs", type=int, default=None, help="parallel renders (default: cores)")
     p.add_argument(

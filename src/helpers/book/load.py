@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from helpers.book.quarters import check_quarter
 from helpers.book.schema import LOAD_ORDER, OUR_EVENT_KINDS, TABLES, Table
 from helpers.book.settings import Settings
 from helpers.book.validate import RowChecks, check_reference, empty_ledger, validate_table
@@ -76,6 +77,16 @@ class Book:
             return []
         periods = pd.period_range(dates.min(), dates.max(), freq="Q")
         return [str(p) for p in periods]
+
+    def last_activity(self) -> pd.Timestamp | None:
+        """The last dated time entry or invoice: where the book's history ends."""
+        dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()
+        return None if dates.empty else dates.max().normalize()
+
+    def check_quarter(self, quarter: str) -> str:
+        """``quarter`` in its canonical spelling if the book has activity in it (the one rule
+        for which quarters can be audited); else a message naming the quarters with data."""
+        return check_quarter(quarter, self.quarters(), where=f"the book {self.source}".rstrip())
 
     def complete_quarters(self) -> list[str]:
         """Quarters whose last day is on or before the last dated activity in the book."""

@@ -9,7 +9,8 @@ import pandas as pd
 
 from helpers.errors import PumpkinError
 
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+# case-insensitive, spaces tolerated: "2025Q4", "2025q4", "2025 Q4", " 2025 q 4 "
+_QUARTER = re.compile(r"^(\d{4})\s*[Qq]\s*([1-4])$")
 
 
 @dataclass(frozen=True, order=True)
@@ -45,9 +46,58 @@ def parse_quarter(text: str) -> pd.Period:
     >>> parse_quarter("2025Q2").end_time.date()
     datetime.date(2025, 6, 30)
     """
-    if not isinstance(text, str) or not _QUARTER.match(text.strip()):
+    match = _QUARTER.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
         raise PumpkinError(f"quarter must look like 2025Q2 (year, 'Q', 1-4), got {text!r}")
-    return pd.Period(text.strip(), freq="Q")
+    return pd.Period(f"{match[1]}Q{match[2]}", freq="Q")
+
+
+def normalise_quarter(text: str) -> str:
+    """The canonical spelling of a quarter: case-insensitive, spaces tolerated.
+
+    >>> normalise_quarter("2025 q4")
+    '2025Q4'
+    """
+    return str(parse_quarter(text))
+
+
+def check_quarter(quarter: str, available: list[str], *, where: str = "the book") -> str:
+    """``quarter`` in its canonical spelling if it is one of ``available`` (the quarters with
+    activity in the book); else one message naming the quarters there are.
+
+    One rule for every entry point (CLI, report, notebooks, explorer, planner): any quarter with
+    activity can be audited, including one that ends after the book's last dated row (the report
+    then says so, see :func:`ending_note`).
+
+    >>> check_quarter("2025q2", ["2025Q1", "2025Q2"])
+    '2025Q2'
+    >>> check_quarter("2026Q1", ["2025Q1", "2025Q2"])
+    Traceback (most recent call last):
+    ...
+    helpers.errors.PumpkinError: no activity in the book for 2026Q1 (quarters with data: 2025Q1 to 2025Q2)
+    """
+    canonical = normalise_quarter(quarter)
+    if canonical not in available:
+        span = f"{available[0]} to {available[-1]}" if available else "none"
+        raise PumpkinError(f"no activity in {where} for {canonical} (quarters with data: {span})")
+    return canonical
+
+
+def ending_note(last: pd.Timestamp | None, quarter: str) -> str:
+    """A caution when the book's last dated row is before the quarter's last day.
+
+    >>> ending_note(pd.Timestamp("2025-06-20"), "2025Q2")
+    'Caution: the book ends on 2025-06-20, before the quarter does (2025-06-30): activity after that day is not in these figures.'
+    >>> ending_note(pd.Timestamp("2025-06-30"), "2025Q2")
+    ''
+    """
+    end = as_of(quarter)
+    if last is None or last.normalize() >= end:
+        return ""
+    return (
+        f"Caution: the book ends on {last:%Y-%m-%d}, before the quarter does ({end:%Y-%m-%d}): "
+        "activity after that day is not in these figures."
+    )
 
 
 def as_of(quarter: str) -> pd.Timestamp:

@@ -499,6 +499,7 @@ def robustness_sentence(candidates: pd.DataFrame, *, settings: Settings) -> str:
 def run_screen_prospect(args: argparse.Namespace) -> int:
     """``pumpkin screen-prospect``: print how the book's look-alike clients have turned out."""
     from helpers.book.load import load_book
+    from helpers.book.rejects import tell_rejects
     from helpers.book.settings import settings_for_book
     from helpers.decide.contract import client_metrics
     from helpers.decide.prospects import check_prospect, screen_prospect
@@ -512,7 +513,8 @@ def run_screen_prospect(args: argparse.Namespace) -> int:
         strict=getattr(args, "strict", False),
         date_format=getattr(args, "date_format", None),
     )
-    metrics = client_metrics(book, args.quarter, settings)
+    tell_rejects(book.rejects, data=args.data)  # one line on stderr when rows were rejected
+    metrics = client_metrics(book, book.check_quarter(args.quarter), settings)
     screen = screen_prospect(
         metrics,
         industry=args.industry,

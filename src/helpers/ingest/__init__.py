@@ -14,6 +14,7 @@ Windows-1252, what Excel writes for "CSV", and the summary says so.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.book.load import Book, refuse_rejects, write_book
+from helpers.book.load import REJECTS_FILE, Book, refuse_rejects, write_book
+from helpers.book.rejects import tell_rejects
 from helpers.book.schema import LOAD_ORDER
 from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.errors import BookError
@@ -364,4 +366,6 @@ def run_import(
         save_settings(Settings(base_currency=book.base_currency), written / SETTINGS_FILE)
     print(summary(imported))
     print(f"wrote the book to {written}")
+    sys.stdout.flush()
+    tell_rejects(rejected, see=str(written / REJECTS_FILE))  # one line on stderr
     return 0

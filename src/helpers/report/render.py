@@ -548,7 +548,8 @@ def _shown(path: Path) -> Path:
 
 def run_report(args: argparse.Namespace) -> int:
     """``pumpkin report``: render the quarters asked for; exit 1 if any failed."""
-    from helpers.book.load import load_book
+    from helpers.book.load import REJECTS_FILE, load_book
+    from helpers.book.rejects import tell_rejects
     from helpers.book.settings import load_settings
 
     settings_file = _settings_file(args)
@@ -560,6 +561,7 @@ def run_report(args: argparse.Namespace) -> int:
         )
     book = load_book(args.data, settings=settings, strict=args.strict)
     quarters = quarters_to_render(args, book)
+    tell_rejects(book.rejects, ledger=Path(args.out) / REJECTS_FILE)  # one line on stderr
     run = render_reports(
         quarters,
         data_dir=args.data,

@@ -1,0 +1,105 @@
+"""Telling the user about rejected rows: one line on stderr and the ledger written beside the output.
+
+Every command that reads a book calls :func:`tell_rejects` once the book is loaded, so no row is
+left out in silence::
+
+    3 rows rejected (invoices 2, time_entries 1): see metrics-rejects.csv
+
+The exit code does not change (0 with a ledger); ``--strict`` is what turns a reject into a stop.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from helpers.book.schema import LOAD_ORDER
+
+
+def rejects_counts(rejects: pd.DataFrame) -> dict[str, int]:
+    """Rejected rows per table, the most rejected first (ties in the loader's table order)."""
+    if rejects is None or rejects.empty:
+        return {}
+    counts = rejects.groupby("table", sort=False).size()
+    order = [t for t in LOAD_ORDER if t in counts.index]
+    order += sorted(t for t in counts.index if t not in order)
+    order.sort(key=lambda t: -counts[t])  # stable: ties keep the load order
+    return {str(t): int(counts[t]) for t in order}
+
+
+def rejects_summary(rejects: pd.DataFrame) -> str:
+    """``"3 rows rejected (invoices 2, time_entries 1)"``; empty when nothing was rejected.
+
+    >>> rejects_summary(pd.DataFrame({"table": ["time_entries", "invoices", "invoices"]}))
+    '3 rows rejected (invoices 2, time_entries 1)'
+    >>> rejects_summary(pd.DataFrame({"table": ["clients"]}))
+    '1 row rejected (clients 1)'
+    """
+    counts = rejects_counts(rejects)
+    if not counts:
+        return ""
+    total = sum(counts.values())
+    parts = ", ".join(f"{table} {n}" for table, n in counts.items())
+    return f"{total} row{'s' if total != 1 else ''} rejected ({parts})"
+
+
+def rejects_line(rejects: pd.DataFrame, *, see: str) -> str:
+    """The one line a command prints: the summary and where to look (empty without rejects).
+
+    >>> rejects_line(pd.DataFrame({"table": ["invoices"]}), see="metrics-rejects.csv")
+    '1 row rejected (invoices 1): see metrics-rejects.csv'
+    """
+    summary = rejects_summary(rejects)
+    return f"{summary}: see {see}" if summary else ""
+
+
+def ledger_beside(out: str | Path) -> Path:
+    """Where ``metrics --out FILE`` puts the ledger: ``<stem>-rejects.csv`` in FILE's folder.
+
+    >>> ledger_beside("out/metrics.xlsx").as_posix()
+    'out/metrics-rejects.csv'
+    """
+    out = Path(out)
+    return out.with_name(f"{out.stem}-rejects.csv")
+
+
+def write_rejects(rejects: pd.DataFrame, path: str | Path) -> Path:
+    """Write the ledger (table, source_file, row, column, value, reason) as CSV."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rejects.to_csv(path, index=False)
+    return path
+
+
+def validate_hint(data: str | Path | None) -> str:
+    """Where to look when no ledger file was written: the ``validate`` command for the book."""
+    target = f" {data}" if data is not None else ""
+    return f"run `pumpkin validate{target}` for the ledger"
+
+
+def tell_rejects(
+    rejects: pd.DataFrame,
+    *,
+    ledger: str | Path | None = None,
+    see: str | None = None,
+    data: str | Path | None = None,
+    stream: TextIO | None = None,
+) -> Path | None:
+    """Print the rejects line on ``stream`` (stderr) and write the ledger to ``ledger`` if given.
+
+    Nothing is printed or written when no row was rejected (and a ledger an earlier run left at
+    ``ledger`` is removed, so the file never describes another run). The line points at the
+    ledger file written, else at ``see`` (e.g. "the ledger above"), else at
+    ``pumpkin validate DATA``. Returns the ledger path written, or None.
+    """
+    if rejects is None or rejects.empty:
+        if ledger is not None:
+            Path(ledger).unlink(missing_ok=True)
+        return None
+    written = write_rejects(rejects, ledger) if ledger is not None else None
+    where = str(written) if written is not None else see or validate_hint(data)
+    print(rejects_line(rejects, see=where), file=stream or sys.stderr)
+    return written
