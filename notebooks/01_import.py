@@ -30,9 +30,8 @@ payments_file: str = ""  # exports only: CSV of invoice numbers and payment date
 date_order: str = ""  # exports only: "dmy" or "mdy" when dates are ambiguous
 
 # %%
-
-
 from helpers.book.load import write_book
+from helpers.book.rejects import rejects_line
 from helpers.ingest import open_book
 from helpers.report.params import check_parameters, settings_from_parameters
 
@@ -51,6 +50,8 @@ book = open_book(
     payments=payments_file or None,
     date_order=date_order or None,
 )
+if line := rejects_line(book.rejects, see="the rejects ledger below"):
+    print(line)
 print(f"book: {book.source}; base currency {book.base_currency}")
 print(f"complete quarters: {', '.join(book.complete_quarters()) or 'none'}")
 

@@ -42,15 +42,22 @@ from helpers import plots
 from helpers.audit.measures import segment_counts
 from helpers.book.load import load_book
 from helpers.book.quarters import shift_quarter
+from helpers.book.rejects import rejects_line
 from helpers.decide.contract import quarter_and_history
 from helpers.plots.payment import lateness_by_size
+from helpers.present.text import coverage_note
 
 plots.apply_house_style()
 book = load_book(data_dir, settings=settings)
+quarter = book.check_quarter(params["quarter"])  # any quarter with activity in the book
+if line := rejects_line(book.rejects, see="notebook 01 or `pumpkin validate` for the ledger"):
+    print(line)
 currency = book.base_currency
 # this quarter and the ones before it, in one pass (the movement chart and scorecard use them)
 history, metrics, _ = quarter_and_history(book, quarter, settings, n=history_quarters)
 print(f"{len(metrics)} clients in {quarter}; base currency {currency}")
+if note := coverage_note(book, quarter=quarter):
+    print(note)
 
 # %% [markdown]
 # ## Value and headache

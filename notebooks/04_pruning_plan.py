@@ -47,6 +47,7 @@ from matplotlib_inline.backend_inline import set_matplotlib_formats
 from helpers.audit.rules import classify
 from helpers.book.load import load_book
 from helpers.book.quarters import parse_quarter
+from helpers.book.rejects import rejects_line
 from helpers.book.settings import settings_for_book
 from helpers.decide.contract import raw_metrics
 from helpers.decide.offboarding import offboarding_plans, plans_frame, write_plans
@@ -68,6 +69,11 @@ settings = settings_for_book(data_dir).replace(
     prune_percentile=float(prune_percentile), utilisation=float(utilisation)
 )
 book = load_book(data_dir, settings=settings)
+quarter = book.check_quarter(quarter)  # any quarter with activity in the book
+if line := rejects_line(book.rejects, see="notebook 01 or `pumpkin validate` for the ledger"):
+    display(Markdown(f"**{line}**"))
+if note := text.coverage_note(book, quarter=quarter):
+    display(Markdown(f"*{note}*"))
 raw = raw_metrics(book, quarter, settings)
 metrics = classify(raw, settings)
 currency = settings.base_currency

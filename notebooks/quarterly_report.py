@@ -38,6 +38,7 @@ from helpers.audit.measures import segment_counts
 from helpers.audit.scores import thresholds
 from helpers.book.load import load_book
 from helpers.book.quarters import parse_quarter, shift_quarter
+from helpers.book.rejects import rejects_line
 from helpers.book.settings import settings_for_book
 from helpers.decide.contract import quarter_and_history
 from helpers.plots.movement import plot_segment_movement
@@ -60,6 +61,7 @@ set_matplotlib_formats("png", dpi=110, bbox_inches=None, metadata={"Software": N
 quarter = str(parse_quarter(str(quarter)))
 settings = settings_for_book(data_dir, settings_file)
 book = load_book(data_dir, settings=settings)
+quarter = book.check_quarter(quarter)  # any quarter with activity in the book
 book = anonymise_book(book) if anonymise else book
 currency = settings.base_currency
 previous = shift_quarter(quarter, -1)
@@ -72,6 +74,8 @@ table = text.table_html
 # ## Summary
 
 # %%
+if line := rejects_line(book.rejects, see="the data quality section at the end"):
+    display(Markdown(f"**{line}**"))
 display(Markdown(text.summary_markdown(metrics, quarter=quarter, currency=currency)))
 if note := text.coverage_note(book, quarter=quarter):
     display(Markdown(f"*{note}*"))

@@ -8,6 +8,10 @@ class PumpkinError(Exception):
 
     exit_code = 2
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback (notebooks, widgets): the one-line message."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class BookError(PumpkinError):
     """A file-level problem in the input: the message names the file (and the column/row if known)."""

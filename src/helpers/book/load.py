@@ -83,9 +83,37 @@ class Book:
         dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()
         return None if dates.empty else dates.max().normalize()
 
+    def check_usable(self) -> None:
+        """Refuse, in one message, a book the audit cannot run on: no clients at all, or a
+        required table whose every row was rejected (the ledger says why; ``validate`` shows it).
+        """
+        for name in ("clients", "time_entries", "invoices"):
+            read, accepted = self.rows_read.get(name, 0), len(self.table(name))
+            if name == "clients" and read == 0:
+                raise BookError(
+                    "the book has no clients: add one row per client", file=self._where(name)
+                )
+            if read and not accepted:
+                first = self.rejects[self.rejects["table"] == name].iloc[0]
+                raise BookError(
+                    f"every one of its {read} row(s) was rejected, so there is nothing to audit; "
+                    f"the first: row {first['row']}, column '{first['column']}': {first['reason']} "
+                    f"(run `pumpkin validate {self.source}` for the ledger)",
+                    file=first["source_file"],
+                )
+
+    def _where(self, name: str) -> str:
+        source = Path(self.source)
+        if source.suffix.lower() == ".xlsx":
+            return f"sheet '{name}' of {source}"
+        found = _find_table_file(source, name) if source.is_dir() else None
+        return str(found or source / f"{name}.csv")
+
     def check_quarter(self, quarter: str) -> str:
         """``quarter`` in its canonical spelling if the book has activity in it (the one rule
-        for which quarters can be audited); else a message naming the quarters with data."""
+        for which quarters can be audited); else a message naming the quarters with data.
+        A book the audit cannot run on (:meth:`check_usable`) is refused first."""
+        self.check_usable()
         return check_quarter(quarter, self.quarters(), where=f"the book {self.source}".rstrip())
 
     def complete_quarters(self) -> list[str]:

@@ -20,12 +20,15 @@ from helpers.book.schema import LOAD_ORDER
 
 
 def rejects_counts(rejects: pd.DataFrame) -> dict[str, int]:
-    """Rejected rows per table, the most rejected first (ties in the loader's table order)."""
+    """Rejected rows per table, the most rejected first (ties in the loader's table order).
+
+    Only the book's tables count: the importer's notes on rows it kept (table ``"time_entries
+    (kept)"``) are not rows left out.
+    """
     if rejects is None or rejects.empty:
         return {}
     counts = rejects.groupby("table", sort=False).size()
     order = [t for t in LOAD_ORDER if t in counts.index]
-    order += sorted(t for t in counts.index if t not in order)
     order.sort(key=lambda t: -counts[t])  # stable: ties keep the load order
     return {str(t): int(counts[t]) for t in order}
 
@@ -95,7 +98,7 @@ def tell_rejects(
     ledger file written, else at ``see`` (e.g. "the ledger above"), else at
     ``pumpkin validate DATA``. Returns the ledger path written, or None.
     """
-    if rejects is None or rejects.empty:
+    if not rejects_counts(rejects):
         if ledger is not None:
             Path(ledger).unlink(missing_ok=True)
         return None

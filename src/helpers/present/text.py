@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from helpers.audit.rules import ACTIONS, FIX_ACTIONS
-from helpers.book.quarters import history_covers, prior_window, quarter_window, ttm_window
+from helpers.book.quarters import (
+    ending_note,
+    history_covers,
+    prior_window,
+    quarter_window,
+    ttm_window,
+)
 from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.book.settings import Settings
 from helpers.plots.style import ACTION_LABELS, SEGMENT_LABELS, format_money
@@ -281,8 +287,19 @@ def coverage_note(book, *, quarter: str) -> str:
     ''
     >>> coverage_note(book, quarter="2026Q1")[-45:]
     'used to nurture clients (no full prior year).'
+
+    A quarter that ends after the book's last dated row says so too:
+
+    >>> book.last_activity = lambda: pd.Timestamp("2026-11-20")
+    >>> coverage_note(book, quarter="2026Q4")[:64]
+    'Caution: the book ends on 2026-11-20, before the quarter does (2'
     """
-    first = book.first_activity()
+    ending = ending_note(book.last_activity(), quarter) if hasattr(book, "last_activity") else ""
+    starting = _starting_note(book.first_activity(), quarter)
+    return " ".join(note for note in (starting, ending) if note)
+
+
+def _starting_note(first, quarter: str) -> str:
     ttm, prior = ttm_window(quarter), prior_window(quarter)
     if first is None or history_covers(first, prior):
         return ""

@@ -69,8 +69,31 @@ def _existing(value: str) -> str | None:
     return None if Path(value).exists() else f"{value} does not exist (from {Path.cwd()})"
 
 
+def _book_path(value: str) -> str | None:
+    """A book is a folder of tables or an .xlsx workbook: any other file is refused by name."""
+    if not Path(value).exists():
+        return _existing(value)
+    if Path(value).is_file() and Path(value).suffix.lower() != ".xlsx":
+        return "is a file, not a folder of tables or an .xlsx workbook: give the folder it is in"
+    return None
+
+
 def _optional_file(value: str) -> str | None:
     return None if not value or Path(value).is_file() else f"no file {value} (from {Path.cwd()})"
+
+
+def _settings_file(value: str) -> str | None:
+    """An existing settings TOML whose keys and types the settings accept."""
+    from helpers.book.settings import load_settings
+
+    missing = _optional_file(value)
+    if missing or not value:
+        return missing
+    try:
+        load_settings(value)
+    except PumpkinError as exc:
+        return str(exc)
+    return None
 
 
 def _one_of(*choices: str) -> Callable[[Any], str | None]:
@@ -97,12 +120,23 @@ def _between(low: float, high: float) -> Callable[[Any], str | None]:
     return check
 
 
+def _beside_settings(data_dir: str) -> str | None:
+    """The settings.toml beside a book (used when no settings file is given), checked."""
+    from helpers.book.settings import settings_for_book
+
+    try:
+        settings_for_book(data_dir)
+    except PumpkinError as exc:
+        return str(exc)
+    return None
+
+
 #: Value checks for the parameter names the notebooks share (run after the type checks).
 VALUE_CHECKS: Mapping[str, Callable[[Any], str | None]] = types.MappingProxyType(
     {
         "quarter": _quarter,
-        "data_dir": _existing,
-        "settings_file": _optional_file,
+        "data_dir": _book_path,
+        "settings_file": _settings_file,
         "prune_percentile": _between(0, 100),
         "value_threshold": _between(0, 100),
         "headache_threshold": _between(0, 100),
@@ -118,7 +152,9 @@ def check_parameters(namespace: Mapping[str, Any], *, notebook: str = "") -> dic
     """The annotated parameters of ``namespace`` (a notebook's ``globals()``) after checking them.
 
     Raises :class:`ParameterError` naming every parameter of the wrong type (e.g. ``quarter``
-    given as the int 2024) and every unknown name (a misspelt ``-p quartr 2025Q4``).
+    given as the int 2024) and every unknown name (a misspelt ``-p quartr 2025Q4``), a
+    ``data_dir`` that is a file rather than a book, and a settings file with an unknown key or
+    a wrong type. The returned ``quarter`` is in its canonical spelling (``2025q4`` -> ``2025Q4``).
     """
     annotations = dict(namespace.get("__annotations__", {}))
     if not annotations:
@@ -146,9 +182,18 @@ def check_parameters(namespace: Mapping[str, Any], *, notebook: str = "") -> dic
             message = check(namespace[name]) if name in annotations else None
             if message:
                 problems.append(f"parameter '{name}' = {namespace[name]!r}: {message}")
+    if not problems and "data_dir" in annotations and not namespace.get("settings_file"):
+        message = _beside_settings(namespace["data_dir"])  # settings.toml beside the book
+        if message:
+            problems.append(f"parameter 'data_dir' = {namespace['data_dir']!r}: {message}")
     if problems:
         raise ParameterError(where + "; ".join(problems))
-    return {name: namespace[name] for name in annotations}
+    params = {name: namespace[name] for name in annotations}
+    if isinstance(params.get("quarter"), str):  # 2025q4 and "2025 Q4" mean 2025Q4
+        from helpers.book.quarters import normalise_quarter
+
+        params["quarter"] = normalise_quarter(params["quarter"])
+    return params
 
 
 def settings_from_parameters(params: Mapping[str, Any]):

@@ -560,6 +560,7 @@ def run_report(args: argparse.Namespace) -> int:
             f'book the same way): add date_format = "{args.date_format}" to the settings file'
         )
     book = load_book(args.data, settings=settings, strict=args.strict)
+    book.check_usable()
     quarters = quarters_to_render(args, book)
     tell_rejects(book.rejects, ledger=Path(args.out) / REJECTS_FILE)  # one line on stderr
     run = render_reports(

@@ -23,6 +23,7 @@ from PIL import Image
 
 from helpers.audit.rules import classify
 from helpers.audit.scores import thresholds
+from helpers.book.quarters import check_quarter, ending_note
 from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.errors import PumpkinError
 from helpers.plots.patch import (
@@ -109,12 +110,17 @@ class PatchExplorer:
             or getattr(self._book, "base_currency", None)
             or (self.base_settings.base_currency)
         )
+        if self._book is not None:
+            self._book.check_usable()  # no clients, or every time entry rejected: one message
         quarters = self._available_quarters()
         if not quarters:
-            raise PumpkinError("PatchExplorer: the book has no complete quarter to show")
-        quarter = quarter or quarters[-1]
-        if quarter not in quarters:
-            raise PumpkinError(f"PatchExplorer: quarter {quarter} not in {', '.join(quarters)}")
+            raise PumpkinError("PatchExplorer: the book has no quarter with activity to show")
+        quarter = quarter or self._default_quarter(quarters)
+        try:
+            quarter = check_quarter(quarter, quarters)
+        except PumpkinError as exc:
+            raise PumpkinError(f"PatchExplorer: {exc}") from None
+        self._last_activity = self._book.last_activity() if self._book is not None else None
         # A fixed layout (no constrained layout): the redraw is one draw, not a layout pass.
         self._figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self._figure)
@@ -132,9 +138,16 @@ class PatchExplorer:
 
     # ------------------------------------------------------------------ data
     def _available_quarters(self) -> list[str]:
+        """The one rule: every quarter with activity in the book, including one that ends after
+        the book's last dated row (its summary then carries the coverage caution)."""
         if self._book is not None:
-            return list(self._book.complete_quarters())
+            return list(self._book.quarters())
         return sorted(self._raw)
+
+    def _default_quarter(self, quarters: list[str]) -> str:
+        """The latest complete quarter when there is one, else the latest with activity."""
+        complete = list(self._book.complete_quarters()) if self._book is not None else []
+        return complete[-1] if complete else quarters[-1]
 
     def raw(self, quarter: str) -> pd.DataFrame:
         """Raw metrics of a quarter, measured once and cached."""
@@ -255,6 +268,8 @@ class PatchExplorer:
         self.summary.value = (
             f"<b>{line}</b> (prune cut: bottom {settings.prune_percentile:g}% by revenue per hour)"
         )
+        if caution := ending_note(self._last_activity, self.quarter_dropdown.value):
+            self.summary.value += f"<br><i>{html.escape(caution)}</i>"
         self.image.value = self.render_patch()
         self.table.value = candidates_table(self.metrics, currency=self.currency).to_html(
             index=False, border=0, classes="pumpkin-candidates"

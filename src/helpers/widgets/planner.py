@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from helpers.book.settings import Settings
 from helpers.decide.prune import PruneScenario, simulate
+from helpers.errors import PumpkinError
 
 NEAR_MISSES = 10  # unticked clients listed under the candidates (lowest revenue per hour first)
 
@@ -31,6 +32,16 @@ class PruningPlanner:
         if classify is None:
             from helpers.audit.rules import classify
         self._classify = classify
+        if raw is None or raw.empty:
+            raise PumpkinError(
+                "PruningPlanner: no clients to plan for (the book has no clients with rows "
+                "in this quarter): check the book with `pumpkin validate`"
+            )
+        if "quarter" in raw.columns and raw["quarter"].nunique() > 1:
+            raise PumpkinError(
+                "PruningPlanner: the raw metrics hold several quarters "
+                f"({', '.join(map(str, raw['quarter'].unique()))}): pass one quarter's rows"
+            )
         self.raw, self.settings = raw, settings
         self.percentile = w.FloatSlider(
             value=settings.prune_percentile,
