@@ -3,6 +3,7 @@ gets wrong: across the CLI, the notebooks' parameter checks and the widgets."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -298,3 +299,13 @@ def load_settings():
     from helpers.book.settings import Settings
 
     return Settings()
+
+
+def test_validate_shows_the_ledger_and_says_the_book_cannot_be_audited(bad_inputs, capsys):
+    assert main(["validate", str(bad_inputs["all_time_rejected"])]) == 0  # validate reports
+    out, err = capsys.readouterr()
+    assert "must be > 0" in out
+    lines = err.splitlines()
+    assert re.fullmatch(r"(\d+) rows rejected \(time_entries \1\): see the ledger above", lines[0])
+    assert lines[1].startswith("pumpkin validate: cannot be audited: ")
+    assert "every one of its" in lines[1]

@@ -85,6 +85,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print("\nno rejected rows")
     sys.stdout.flush()
     report_rejects(book, args, see="the ledger above")
+    try:  # a book the other commands refuse (no clients, every time entry rejected) says so here
+        book.check_usable()
+    except PumpkinError as exc:
+        print(f"pumpkin validate: cannot be audited: {exc}", file=sys.stderr)
     return 0
 
 
