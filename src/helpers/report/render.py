@@ -562,7 +562,6 @@ def run_report(args: argparse.Namespace) -> int:
     book = load_book(args.data, settings=settings, strict=args.strict)
     book.check_usable()
     quarters = quarters_to_render(args, book)
-    tell_rejects(book.rejects, ledger=Path(args.out) / REJECTS_FILE)  # one line on stderr
     run = render_reports(
         quarters,
         data_dir=args.data,
@@ -579,6 +578,10 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"{done.quarter}: wrote {_shown(done.html)} and {_shown(done.xlsx)}{kept}")
     if run.index:
         print(f"index: {_shown(run.index)}")
+    sys.stdout.flush()
+    # one line on stderr; the ledger beside the reports only when some were written
+    ledger = Path(args.out) / REJECTS_FILE if run.rendered else None
+    tell_rejects(book.rejects, ledger=ledger, data=args.data)
     for failure in run.failures:
         print(f"pumpkin report: error: {failure}", file=sys.stderr)
     return 1 if run.failures else 0
