@@ -109,7 +109,17 @@ def test_cli_metrics_at_that_quarter_and_report_writes_the_caution(short_book, t
         main(["metrics", "--data", str(short_book), "--quarter", "2024q4", "--out", str(out)]) == 0
     )
     assert set(pd.read_csv(out)["quarter"]) == {"2024Q4"}
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr().err.splitlines() == [
+        "pumpkin metrics: Caution: the book ends on 2024-11-20, before the quarter does "
+        "(2024-12-31): activity after that day is not in these figures."
+    ]
+    argv = ["--quarter", "2024Q4", "--industry", "Retail", "--size", "small"]
+    assert main(["screen-prospect", "--data", str(short_book), *argv]) == 0
+    assert "screen-prospect: Caution: the book ends on 2024-11-20" in capsys.readouterr().err
+    assert (
+        main(["metrics", "--data", str(short_book), "--quarter", "2024Q3", "--out", str(out)]) == 0
+    )
+    assert capsys.readouterr().err == ""  # a complete quarter: no caution
 
 
 def test_explorer_dropdown_offers_the_quarter_and_its_summary_cautions(short_book, tmp_path):

@@ -54,6 +54,15 @@ def report_rejects(book, args: argparse.Namespace, *, ledger=None, see: str | No
     return tell_rejects(book.rejects, ledger=ledger, see=see, data=getattr(args, "data", None))
 
 
+def report_coverage(book, quarter: str, args: argparse.Namespace) -> None:
+    """The caution on stderr when ``quarter`` ends after the book's last dated row (allowed: any
+    quarter with activity can be audited, but its figures stop where the book does)."""
+    from helpers.book.quarters import ending_note
+
+    if note := ending_note(book.last_activity(), quarter):
+        print(f"pumpkin {args.command}: {note}", file=sys.stderr)
+
+
 # ----------------------------------------------------------------------------- handlers
 
 
@@ -99,7 +108,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     book = _book(args, settings)
-    table = client_metrics(book, book.check_quarter(args.quarter), settings)
+    quarter = book.check_quarter(args.quarter)
+    table = client_metrics(book, quarter, settings)
+    report_coverage(book, quarter, args)
     if args.out is None:
         sys.stdout.flush()
         write_csv(table, sys.stdout.buffer)

@@ -498,7 +498,10 @@ def robustness_sentence(candidates: pd.DataFrame, *, settings: Settings) -> str:
 
 def run_screen_prospect(args: argparse.Namespace) -> int:
     """``pumpkin screen-prospect``: print how the book's look-alike clients have turned out."""
+    import sys
+
     from helpers.book.load import load_book
+    from helpers.book.quarters import ending_note
     from helpers.book.rejects import tell_rejects
     from helpers.book.settings import settings_for_book
     from helpers.decide.contract import client_metrics
@@ -514,7 +517,10 @@ def run_screen_prospect(args: argparse.Namespace) -> int:
         date_format=getattr(args, "date_format", None),
     )
     tell_rejects(book.rejects, data=args.data)  # one line on stderr when rows were rejected
-    metrics = client_metrics(book, book.check_quarter(args.quarter), settings)
+    quarter = book.check_quarter(args.quarter)
+    metrics = client_metrics(book, quarter, settings)
+    if note := ending_note(book.last_activity(), quarter):
+        print(f"pumpkin screen-prospect: {note}", file=sys.stderr)
     screen = screen_prospect(
         metrics,
         industry=args.industry,
