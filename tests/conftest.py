@@ -88,3 +88,18 @@ def metrics_quarters() -> pd.DataFrame:
         [synthetic_metrics(quarter=q, seed=3 + i) for i, q in enumerate(quarters)],
         ignore_index=True,
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _book_cache_in_tmp(tmp_path_factory):
+    """The validated-book cache of the whole run lives in a temporary folder (kernels started by
+    the notebook tests inherit it), never in the user's ~/.cache."""
+    import os
+
+    before = os.environ.get("PUMPKIN_CACHE_DIR")
+    os.environ["PUMPKIN_CACHE_DIR"] = str(tmp_path_factory.mktemp("pumpkin-cache"))
+    yield
+    if before is None:
+        os.environ.pop("PUMPKIN_CACHE_DIR", None)
+    else:
+        os.environ["PUMPKIN_CACHE_DIR"] = before

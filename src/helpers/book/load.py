@@ -8,6 +8,7 @@ the rejects ledger and leaves it out, so accepted + rejected = rows read for eve
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from helpers.book import cache as book_cache
 from helpers.book.quarters import check_quarter
 from helpers.book.schema import LOAD_ORDER, OUR_EVENT_KINDS, TABLES, Table
 from helpers.book.settings import Settings
@@ -391,20 +393,28 @@ def load_book(
     settings: Settings | None = None,
     strict: bool = False,
     date_format: str | None = None,
+    cache: bool = True,
 ) -> Book:
     """Load and validate a canonical book from a folder of CSV/Parquet files or an XLSX workbook.
 
     ``strict`` turns any rejected row into an error. ``date_format`` (a strftime format) is
-    needed for non-ISO dates: the loader never guesses.
+    needed for non-ISO dates: the loader never guesses. With ``cache`` (the default) a book whose
+    files have the same content as one validated before is read from its Parquet copy
+    (:mod:`helpers.book.cache`); ``cache=False`` always reads and validates the files.
     """
     settings = settings or Settings()
     date_format = date_format or settings.date_format
     path = Path(path)
     if not path.exists():
         raise BookError("not found", file=path)
-    sheets = _read_workbook(path) if path.suffix.lower() == ".xlsx" else None
-    if sheets is None and not path.is_dir():
+    if path.suffix.lower() != ".xlsx" and not path.is_dir():
         raise BookError("expected a folder of tables or an .xlsx workbook", file=path)
+    key = _cache_key(path, settings, date_format) if cache else None
+    if key is not None and (book := _cached_book(key, path)) is not None:
+        if strict:
+            refuse_rejects(book.rejects)
+        return book
+    sheets = _read_workbook(path) if path.suffix.lower() == ".xlsx" else None
 
     files = {
         name: path if sheets is not None else _find_table_file(path, name) for name in LOAD_ORDER
@@ -434,12 +444,59 @@ def load_book(
         severity=loaded["events"]["severity"].astype("float64"),
         caused_by=np.where(loaded["events"]["kind"].isin(OUR_EVENT_KINDS), "us", "client"),
     )
-    return Book(
+    book = Book(
         **loaded,
         rejects=rejects,
         rows_read=MappingProxyType(rows_read),
         source=str(path),
         base_currency=settings.base_currency,
+    )
+    if key is not None:
+        _store_book(key, book)
+    return book
+
+
+# ----------------------------------------------------------------------------- the cache
+
+
+def _cache_key(path: Path, settings: Settings, date_format: str | None) -> str | None:
+    """The book's cache key (its files' content and the loading options), None when the cache
+    is off."""
+    if book_cache.cache_dir() is None:
+        return None
+    if path.suffix.lower() == ".xlsx":
+        files = {"workbook": path}
+    else:
+        files = {name: _find_table_file(path, name) for name in LOAD_ORDER}
+    return book_cache.book_key(files, base_currency=settings.base_currency, date_format=date_format)
+
+
+def _frame_fields() -> list[str]:
+    """The Book fields that hold DataFrames (every table and the rejects ledger)."""
+    return [f.name for f in dataclasses.fields(Book) if f.name not in _META_FIELDS]
+
+
+_META_FIELDS = ("rows_read", "source", "base_currency")
+
+
+def _store_book(key: str, book: Book) -> None:
+    frames = {name: getattr(book, name) for name in _frame_fields()}
+    meta = {"rows_read": dict(book.rows_read), "base_currency": book.base_currency}
+    book_cache.write_in_background(key, frames, meta)
+
+
+def _cached_book(key: str, path: Path) -> Book | None:
+    hit = book_cache.read_cached(key)
+    if hit is None:
+        return None
+    frames, meta = hit
+    if set(frames) != set(_frame_fields()):
+        return None
+    return Book(
+        **frames,
+        rows_read=MappingProxyType({k: int(v) for k, v in meta["rows_read"].items()}),
+        source=str(path),
+        base_currency=str(meta["base_currency"]),
     )
 
 

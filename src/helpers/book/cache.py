@@ -1,0 +1,147 @@
+"""A cache of validated books: Parquet copies keyed by the content of the input files.
+
+Reading and validating a book's CSVs is most of what ``pumpkin metrics`` does on a big book, and
+every notebook, report and command reads the same files again. :func:`book_key` hashes the bytes
+of every table file the loader would read (so a changed file, even one with the same size and
+time stamp, gets a new key and is never served from the cache), with the options that change
+validation (base currency, date format) and a fingerprint of this package's code (a change in the
+rules is a new key too). :func:`read_cached` and :func:`write_cached` then store the validated
+tables, the rejects ledger and the rows read as one folder of Parquet files per key.
+
+Where: ``$PUMPKIN_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/pumpkin`` (``~/.cache/pumpkin``).
+``PUMPKIN_CACHE_DIR=off`` turns the cache off. The newest :data:`KEEP` books are kept. A folder
+that cannot be written is no error: the book is then read from its files every time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+#: How many cached books to keep (the most recently used).
+KEEP = 8
+#: Bumped when the layout of a cached book changes.
+FORMAT = 1
+_OFF = ("off", "0", "no", "false", "none")
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when ``PUMPKIN_CACHE_DIR`` turns the cache off."""
+    chosen = os.environ.get("PUMPKIN_CACHE_DIR", "").strip()
+    if chosen.lower() in _OFF and chosen:
+        return None
+    if chosen:
+        return Path(chosen).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(base) / "pumpkin"
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the package's Python sources: a cached result never outlives the code."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha1(f"format {FORMAT}".encode())
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-1 of a file's bytes (read in large blocks; hashlib releases the GIL on them)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha1").hexdigest()
+
+
+def book_key(files: Mapping[str, Path | None], **options: object) -> str:
+    """The cache key of a book: each table's file name and content hash (None when absent), the
+    loading ``options`` and the code fingerprint."""
+    parts = {
+        "code": code_fingerprint(),
+        "options": {k: options[k] for k in sorted(options)},
+        "files": {
+            name: None if path is None else [Path(path).name, file_digest(Path(path))]
+            for name, path in sorted(files.items())
+        },
+    }
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def read_cached(key: str) -> tuple[dict[str, pd.DataFrame], dict] | None:
+    """(frames by name, metadata) of a cached book, or None when it is not cached (or unreadable:
+    a damaged entry is removed and the book read again)."""
+    folder = _entry(key)
+    if folder is None or not (folder / "meta.json").exists():
+        return None
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["frames"]}
+    except Exception:  # a half-deleted or foreign folder: forget it
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    _touch(folder)
+    return frames, meta
+
+
+def write_cached(key: str, frames: Mapping[str, pd.DataFrame], meta: Mapping) -> Path | None:
+    """Store a validated book under ``key`` (written aside, then renamed into place: a reader
+    never sees half an entry). Returns the folder, or None when the cache is off or not
+    writable."""
+    folder = _entry(key)
+    if folder is None:
+        return None
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=folder.parent))
+        for name, frame in frames.items():
+            frame.to_parquet(tmp / f"{name}.parquet", index=False, compression="lz4")
+        info = dict(meta, frames=list(frames), key=key)
+        (tmp / "meta.json").write_text(json.dumps(info, default=str), encoding="utf-8")
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process stored the same book first: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+        _evict(folder.parent, keep=KEEP)
+        return folder
+    except OSError:
+        return None
+
+
+def write_in_background(key: str, frames: Mapping[str, pd.DataFrame], meta: Mapping):
+    """:func:`write_cached` in a thread, so the caller goes on computing while Arrow writes
+    (it releases the GIL); the interpreter waits for it at exit. Returns the thread."""
+
+    def write() -> None:
+        with contextlib.suppress(Exception):  # a cache that cannot be written is no error
+            write_cached(key, frames, meta)
+
+    thread = threading.Thread(target=write, name="pumpkin-book-cache", daemon=False)
+    thread.start()
+    return thread
+
+
+def _entry(key: str) -> Path | None:
+    base = cache_dir()
+    return None if base is None else base / "books" / key
+
+
+def _touch(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.utime(folder)
+
+
+def _evict(books: Path, *, keep: int) -> None:
+    entries = [p for p in books.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)
