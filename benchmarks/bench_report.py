@@ -4,6 +4,7 @@ Renders every complete quarter of the demo book with the real report notebook, a
 number of trivial notebooks (the parameters cell, the same imports, one small figure, an export
 cell) through the same pipeline (:func:`helpers.report.render.render_reports`: papermill + nbconvert in
 this one process, ``--jobs`` kernels at once). Prints both times and the ratio (target <= 1.3x).
+The book cache starts empty (a new ``PUMPKIN_CACHE_DIR``): nothing from an earlier run.
 
     .venv/bin/python benchmarks/bench_report.py [--quarters N] [--jobs N] [--book DIR]
 """
@@ -53,7 +54,8 @@ def trivial_notebook(folder: Path, *, imports: str) -> Path:
     )
     parameters.metadata["tags"] = ["parameters"]
     export = nbformat.v4.new_code_cell(
-        "summary.publish_export({'headline': {'quarter': quarter}, 'actions': {'columns': "
+        "from helpers.present.text import publish_export\n"
+        "publish_export({'headline': {'quarter': quarter}, 'actions': {'columns': "
         "['client'], 'data': []}, 'ledger': {'columns': [], 'data': []}, "
         "'reconciliation': {'columns': [], 'data': []}})"
     )
@@ -107,6 +109,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         tmp = Path(tmp)
+        os.environ["PUMPKIN_CACHE_DIR"] = str(tmp / "cache")  # the kernels inherit it
         trivial = trivial_notebook(tmp, imports=report_imports(report.REPORT_NOTEBOOK))
         t_trivial, cpu_trivial = timed_render(
             quarters, book=args.book, out=tmp / "trivial", jobs=args.jobs, notebook=trivial
@@ -117,7 +120,8 @@ def main() -> None:
     ratio = t_real / t_trivial
     print(
         f"quarters: {n} ({quarters[0]} to {quarters[-1]}), jobs: {args.jobs}, "
-        f"cores: {os.cpu_count()}, load average before: {load:.1f}"
+        f"cores: {os.cpu_count()}, load average before: {load:.1f}, after: "
+        f"{os.getloadavg()[0]:.1f}"
     )
     print(
         f"real reports:      {t_real:6.1f} s wall, {cpu_real:6.1f} s CPU "

@@ -3,9 +3,11 @@
 Measures what one slider move costs (re-classify with ``helpers.audit.rules.classify`` + redraw the
 patch to PNG), as the median of repeated moves of the prune slider, the thresholds and a weight.
 The 10k-client raw metrics are the demo book's last complete quarter tiled with noise (every raw
-column present, realistic distributions). Target: median under 150 ms.
+column present, realistic distributions). Targets: median under 100 ms at 10,000 clients, under
+50 ms at the demo's 150 (``--clients 150``: the demo book's own clients, no tiling).
 
     .venv/bin/python benchmarks/bench_widgets.py [--clients 10000] [--moves 31]
+    .venv/bin/python benchmarks/bench_widgets.py --clients 150
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_MS = 150.0
+
+
+def target_ms(clients: int) -> float:
+    """The issue's targets: 50 ms at the demo's 150 clients (or fewer), 100 ms above."""
+    return 50.0 if clients <= 150 else 100.0
 
 
 def tiled_raw(clients: int, *, seed: int = 7) -> pd.DataFrame:
@@ -35,6 +41,8 @@ def tiled_raw(clients: int, *, seed: int = 7) -> pd.DataFrame:
 
     book = load_book(ROOT / "data" / "sample")
     raw = raw_metrics(book, book.complete_quarters()[-1])
+    if clients <= len(raw):  # the demo book itself
+        return raw.head(clients)
     copies = -(-clients // len(raw))
     rng = np.random.default_rng(seed)
     tiled = pd.concat([raw] * copies, ignore_index=True).head(clients)
@@ -97,12 +105,13 @@ def main(argv: list[str] | None = None) -> int:
         timings.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
     median = statistics.median(timings)
+    target = target_ms(len(raw))
     parts = _parts(explorer, raw, repeats=max(5, args.moves // 2))
     print(f"clients: {len(raw):,}; explorer built in {build:.2f} s")
     print("parts (median): " + ", ".join(f"{k} {v:.0f} ms" for k, v in parts.items()))
     print(
         f"slider move (re-classify + redraw), {args.moves} moves: median {median:.0f} ms, "
-        f"min {min(timings):.0f} ms, max {max(timings):.0f} ms (target {TARGET_MS:.0f} ms); "
+        f"min {min(timings):.0f} ms, max {max(timings):.0f} ms (target {target:.0f} ms); "
         f"CPU time of this process per move: median {statistics.median(cpu):.0f} ms"
     )
     print(f"summary after the moves: {explorer.summary.value}")
@@ -111,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         f"on {os.cpu_count()} cores"
     )
     print(
-        "target met" if median <= TARGET_MS else "target NOT met (wall median; see the CPU figure)"
+        f"target < {target:.0f} ms at {len(raw):,} clients: "
+        + ("met" if median <= target else "NOT met (wall median; see the CPU figure)")
     )
     return 0
 
