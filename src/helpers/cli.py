@@ -148,6 +148,25 @@ def cmd_screen_prospect(args: argparse.Namespace) -> int:
     return run_screen_prospect(args)
 
 
+def cmd_decide(args: argparse.Namespace) -> int:
+    from helpers.decide.journal import decisions_path, record_decision
+
+    path = decisions_path(args.data)
+    book = _book(args, _settings(args))
+    row = record_decision(
+        path,
+        client_id=args.client,
+        action=args.action,
+        date=args.date,
+        decided_by=args.decided_by,
+        note=args.note,
+        until=args.until,
+        known_clients=book.clients["client_id"],
+    )
+    print(f"recorded {row['action']} for {row['client_id']} on {row['date']} in {path}")
+    return 0
+
+
 # ----------------------------------------------------------------------------- parser
 
 
@@ -301,6 +320,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expected-hours", type=float, help="hours per year we expect to spend")
     p.add_argument("--expected-fees", type=float, help="fees per year we expect to invoice")
     p.set_defaults(func=cmd_screen_prospect)
+
+    p = sub.add_parser(
+        "decide",
+        help="record what the partners decided about a client",
+        description="Append a decision to decisions.csv beside the book (the journal the next "
+        "report reads: what happened since, and KEEP to overrule a recommendation).",
+    )
+    _add_data(p, quarter=False)
+    p.add_argument("--client", required=True, metavar="ID", help="the client's client_id")
+    p.add_argument(
+        "--action",
+        required=True,
+        metavar="CODE",
+        help="an action code (PRUNE, REPRICE, ...) or KEEP",
+    )
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was decided (default: today)")
+    p.add_argument("--note", help="why, in a few words")
+    p.add_argument("--decided-by", metavar="NAME", help="who decided")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="KEEP: the overrule holds until this day")
+    p.set_defaults(func=cmd_decide)
     return parser
 
 

@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 
 from helpers.book import cache as book_cache
 from helpers.book.quarters import check_quarter
-from helpers.book.schema import LOAD_ORDER, OUR_EVENT_KINDS, TABLES, Table
+from helpers.book.schema import DECISION_ACTIONS, LOAD_ORDER, OUR_EVENT_KINDS, TABLES, Table
 from helpers.book.settings import Settings
 from helpers.book.validate import RowChecks, check_reference, empty_ledger, validate_table
 from helpers.errors import BookError
@@ -50,6 +50,8 @@ class Book:
     rows_read: Mapping[str, int] = field(default_factory=dict)
     source: str = ""
     base_currency: str = "USD"
+    #: The partners' decisions journal (optional table; empty when the book has none).
+    decisions: pd.DataFrame = field(default_factory=lambda: _empty_table(TABLES["decisions"]))
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -292,8 +294,21 @@ def reference_rules(name: str, loaded: dict[str, pd.DataFrame], base_currency: s
                 "currency",
                 "no fx rate for this currency (add it to the fx table)",
             )
+        if name == "decisions":
+            decision_rules(frame, checks)
 
     return rules
+
+
+def decision_rules(frame: pd.DataFrame, checks: RowChecks) -> None:
+    """A decision names a known action code (any case) and a ``until`` on or after its date."""
+    code = frame["action"].fillna("").str.strip().str.upper()
+    checks.fail(
+        ~code.isin(DECISION_ACTIONS),
+        "action",
+        f"unknown action code (one of {', '.join(DECISION_ACTIONS)})",
+    )
+    checks.fail(frame["until"] < frame["date"], "until", "until is before the decision's date")
 
 
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
@@ -440,6 +455,9 @@ def load_book(
     if strict:
         refuse_rejects(rejects)
     loaded["invoices"] = with_base_amounts(loaded["invoices"], loaded["fx"], settings.base_currency)
+    loaded["decisions"] = loaded["decisions"].assign(
+        action=loaded["decisions"]["action"].astype("object").str.strip().str.upper()
+    )
     loaded["events"] = loaded["events"].assign(
         severity=loaded["events"]["severity"].astype("float64"),
         caused_by=np.where(loaded["events"]["kind"].isin(OUR_EVENT_KINDS), "us", "client"),

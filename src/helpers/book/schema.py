@@ -12,6 +12,22 @@ SIZES = ("small", "medium", "large")
 CLIENT_EVENT_KINDS = ("scope_creep", "after_hours", "rush", "complaint", "dispute", "abuse")
 OUR_EVENT_KINDS = ("rework", "missed_deadline")
 EVENT_KINDS = CLIENT_EVENT_KINDS + OUR_EVENT_KINDS
+#: What the partners may record in the decisions journal: an action code of the rules (the
+#: registry in ``helpers.audit.rules``; the book stage cannot import it, a test keeps the two
+#: equal), ``KEEP`` also meaning "overrule the recommendation".
+DECISION_ACTIONS = (
+    "GROW",
+    "KEEP",
+    "NURTURE",
+    "REPRICE",
+    "RESCOPE",
+    "INVOICE_MORE_OFTEN",
+    "REASSIGN_OWNER",
+    "IMPROVE_DELIVERY",
+    "COLLECT",
+    "PRUNE",
+    "REVIEW",
+)
 BOOLEAN_WORDS = {
     "true": True,
     "false": False,
@@ -132,14 +148,34 @@ TABLES: dict[str, Table] = {
                 Column("date", "date"),
             ),
         ),
+        Table(
+            "decisions",
+            (
+                Column("date", "date", required=True),
+                Column("client_id", required=True),
+                Column("action", required=True),  # a DECISION_ACTIONS code (checked on load)
+                Column("decided_by"),
+                Column("note"),
+                Column("until", "date"),  # KEEP: the overrule holds until this day
+            ),
+        ),
     )
 }
 
 #: Tables in load order: references point to tables loaded earlier.
-LOAD_ORDER = ("clients", "people", "fx", "time_entries", "invoices", "events", "assessments")
+LOAD_ORDER = (
+    "clients",
+    "people",
+    "fx",
+    "time_entries",
+    "invoices",
+    "events",
+    "assessments",
+    "decisions",
+)
 
 #: Columns that must name a known client.
-CLIENT_REFERENCES = ("time_entries", "invoices", "events", "assessments")
+CLIENT_REFERENCES = ("time_entries", "invoices", "events", "assessments", "decisions")
 
 #: The rejects ledger: one row per input row left out, with the reason.
 LEDGER_COLUMNS = ("table", "source_file", "row", "column", "value", "reason")

@@ -86,6 +86,8 @@ class Settings:
     size_wallet: Mapping[str, float] = field(default_factory=lambda: _frozen(DEFAULT_SIZE_WALLET))
     utilisation: float = 0.5  # share of freed hours we expect to resell to GROW clients
     robust_share: float = 0.8  # a prune candidate in at least this share of settings is robust
+    # Decisions journal (helpers.decide.journal)
+    decision_min_change: float = 0.10  # a decided fix worked when its figure moved this much
 
     def __post_init__(self) -> None:
         for name in ("value_weights", "headache_weights", "size_wallet"):
@@ -115,6 +117,7 @@ _RANGES = {
     "prune_percentile": (0.0, 100.0),
     "utilisation": (0.0, 1.0),
     "robust_share": (0.0, 1.0),
+    "decision_min_change": (0.0, 1.0),
     "late_share": (0.0, 1.0),
     "value_threshold": (0.0, 100.0),
     "headache_threshold": (0.0, 100.0),

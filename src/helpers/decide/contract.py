@@ -3,7 +3,8 @@
 ``raw_metrics`` measures the book (:mod:`helpers.audit.measures`), adds each client's future
 potential (:mod:`helpers.forecast.potential`) and the percentile ranks the scores weight
 (:mod:`helpers.audit.scores`); ``client_metrics`` then classifies (:func:`helpers.audit.rules.classify`:
-scores, segment, actions and reasons). This module sits at the decide stage because it needs every
+scores, segment, actions and reasons) and takes the partners' decisions into account
+(:func:`helpers.decide.journal.with_journal`). This module sits at the decide stage because it needs every
 stage above it; nothing above it imports it.
 """
 
@@ -25,6 +26,7 @@ from helpers.audit.rules import classify
 from helpers.audit.scores import input_ranks
 from helpers.book.quarters import parse_quarter
 from helpers.book.settings import Settings
+from helpers.decide.journal import with_journal
 from helpers.errors import PumpkinError
 from helpers.forecast.potential import client_potential
 
@@ -59,7 +61,8 @@ def raw_metrics(book, quarter: str, settings: Settings | None = None) -> pd.Data
 def client_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
     """The full metric contract: measured columns, scores, segment, actions and reasons."""
     settings = settings or Settings()
-    return classify(raw_metrics(book, quarter, settings), settings)
+    classified = classify(raw_metrics(book, quarter, settings), settings)
+    return with_journal(classified, book, quarter, settings)  # the partners' decisions
 
 
 def metrics_for_quarters(
@@ -73,7 +76,10 @@ def metrics_for_quarters(
     if not quarters:
         raise PumpkinError("no quarters given")
     prep = prepare(book, settings)
-    frames = [classify(_raw(prep, book, q, settings), settings) for q in quarters]
+    frames = [
+        with_journal(classify(_raw(prep, book, q, settings), settings), book, q, settings)
+        for q in quarters
+    ]
     return pd.concat(frames, ignore_index=True)
 
 

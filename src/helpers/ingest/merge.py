@@ -369,6 +369,7 @@ def merge_parts(
         "invoices": with_base_amounts(invoices, fx, base_currency),
         "events": _book_table(books, "events"),
         "assessments": _book_table(books, "assessments"),
+        "decisions": _book_table(books, "decisions"),
     }
     public = ledger.loc[:, list(LEDGER_COLUMNS)]  # notes on kept rows too ("invoices (kept)")
     book_rejects = [b.rejects for _, b in books]

@@ -82,9 +82,10 @@ def anonymise_book(book):
     }
     for table in CLIENT_REFERENCES:
         changes[table] = _replace_ids(book.table(table), ids)
-    events = changes["events"]
-    if "note" in events.columns:
-        changes["events"] = events.assign(
-            note=events["note"].where(events["note"].isna(), NOTE_WITHHELD)
-        )
+    for table in ("events", "decisions"):  # free text: may name the client
+        frame = changes[table]
+        if "note" in frame.columns:
+            changes[table] = frame.assign(
+                note=frame["note"].where(frame["note"].isna(), NOTE_WITHHELD)
+            )
     return dataclasses.replace(book, **changes)
