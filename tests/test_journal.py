@@ -354,3 +354,20 @@ def test_cli_decide_writes_beside_the_book(tmp_path, capsys):
     assert main(["decide", "--data", str(folder), "--client", "zz", "--action", "KEEP"]) == 2
     assert "unknown client 'zz'" in capsys.readouterr().err
     assert len(pd.read_csv(folder / "decisions.csv")) == 1
+
+
+# ----------------------------------------------------------------------------- the demo book
+
+
+def test_the_demo_journal_has_outcomes_that_differ():
+    book = load_book(Path(__file__).resolve().parents[1] / "data" / "sample")
+    metrics = client_metrics(book, "2025Q4")
+    outcomes = decision_outcomes(book, "2025Q4", metrics=metrics).set_index("client_id")
+    assert len(outcomes) >= 6
+    assert {"worked", "did not work", "not yet", "too early"} <= set(outcomes["verdict"])
+    assert outcomes.loc["c-hog", "verdict"] == "did not work"
+    pruned = outcomes[outcomes["action"] == "PRUNE"]
+    assert len(pruned) == 1 and pruned["verdict"].iloc[0] == "worked"
+    by_id = metrics.set_index("client_id")
+    assert "REPRICE decided 2025Q1: rate still 38 USD per hour" in by_id.loc["c-hog", "reasons"]
+    assert by_id.loc["c-weed-1", "kept_on_purpose"] and not by_id.loc["c-weed-1", "prune"]

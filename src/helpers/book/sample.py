@@ -954,6 +954,80 @@ def _fx() -> pd.DataFrame:
     )
 
 
+# ----------------------------------------------------------------------------- decisions
+
+
+#: The partners' past decisions planted in a demo with archetypes: (client, action, days from
+#: the start of the book's last year (negative: before it), note). Chosen so the outcomes differ:
+#: a repricing that never moved the rate, a grower that grew, scope creep that went on, an
+#: overrule of a prune candidate, a late payer and an overdue invoice decided on recently.
+_DECISIONS = (
+    ("c-sprout-1", "GROW", -230, "offer the analytics retainer"),
+    ("c-creep", "RESCOPE", -42, "fixed scope and a change-request fee"),
+    ("c-hog", "REPRICE", 44, "raise the rate card at renewal"),
+    ("c-late-1", "INVOICE_MORE_OFTEN", 226, "monthly invoices from September"),
+    ("c-weed-1", "KEEP", 264, "the founder referred three clients; look again mid-2026"),
+    ("c-overdue-once", "COLLECT", 361, "call their finance office"),
+)
+KEEP_MONTHS = 6  # the demo's KEEP overrule holds this long after the book's last day
+
+
+def _decisions(tables: dict[str, pd.DataFrame], start: str, years: int) -> pd.DataFrame:
+    """A few past decisions of the partners (the journal), derived from the generated tables
+    without drawing a number: planted only with the archetypes and at least two years of history.
+    One ordinary client that went quiet before the last two quarters is the pruned one (decided
+    60 days before its last hours)."""
+    columns = [c.name for c in TABLES["decisions"].columns]
+    clients = tables["clients"]
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).astype(
+        {"date": "datetime64[ns]", "until": "datetime64[ns]"}
+    )
+    if years < 2 or not set(ARCHETYPES) <= set(clients["client_id"]):
+        return empty
+    end = (parse_quarter(start) + 4 * years - 1).end_time.normalize()
+    last_year = end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    owner = clients.set_index("client_id")["owner"]
+    rows = [
+        {
+            "date": last_year + pd.Timedelta(days=days),
+            "client_id": client,
+            "action": action,
+            "decided_by": owner[client],
+            "note": note,
+            "until": end + pd.DateOffset(months=KEEP_MONTHS) if action == "KEEP" else pd.NaT,
+        }
+        for client, action, days, note in _DECISIONS
+    ]
+    quiet = pd.concat(
+        [
+            tables["time_entries"].groupby("client_id")["date"].max().rename("hours"),
+            tables["invoices"].groupby("client_id")["issue_date"].max().rename("invoice"),
+        ],
+        axis=1,
+    )
+    cutoff = end - pd.DateOffset(months=6)
+    quiet = quiet[
+        ~quiet.index.isin(list(ARCHETYPES))
+        & (quiet["hours"] <= cutoff)
+        & (quiet["invoice"] <= cutoff)
+        & (quiet["hours"] >= last_year - pd.DateOffset(years=1))
+    ].sort_values(["hours", "invoice"], kind="stable")
+    if len(quiet):
+        client = str(quiet.index[-1])
+        rows.append(
+            {
+                "date": quiet["hours"].iloc[-1] - pd.Timedelta(days=60),
+                "client_id": client,
+                "action": "PRUNE",
+                "decided_by": owner[client],
+                "note": "bottom of the book; hand over by the end of the quarter",
+                "until": pd.NaT,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["date", "client_id"], kind="stable").reset_index(drop=True)
+
+
 # ----------------------------------------------------------------------------- public
 
 
@@ -987,6 +1061,7 @@ def generate_book(
         "assessments": _assessments(rng, profiles, teams, people, cal, years),
         "fx": _fx(),
     }
+    tables["decisions"] = _decisions(tables, start, years)
     return {
         name: frame[[c.name for c in TABLES[name].columns]].reset_index(drop=True)
         for name, frame in tables.items()
