@@ -160,6 +160,28 @@ text.show(
 )
 
 # %% [markdown]
+# ## Decisions and what happened
+#
+# What the partners decided (the book's `decisions` table) and what the figures did since; a
+# client kept on purpose is not recommended again until its date, and its cost is shown.
+
+# %%
+from helpers.decide.journal import decision_outcomes
+from helpers.present.journal import decisions_markdown, decisions_table, kept_table
+
+outcomes = decision_outcomes(book, quarter, settings, metrics=metrics)
+display(Markdown(decisions_markdown(outcomes, metrics, quarter=quarter)))
+display(text.show(table(decisions_table(outcomes, currency=currency), empty="No decisions.")))
+text.show(
+    table(
+        kept_table(metrics),
+        currency=currency,
+        empty="No client kept on purpose.",
+        formats={"revenue (TTM)": "money", "margin (TTM)": "money", "revenue / hour": "money"},
+    )
+)
+
+# %% [markdown]
 # ## Payment behaviour
 
 # %%

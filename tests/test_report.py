@@ -37,6 +37,7 @@ SECTIONS = (
     "Whale curve",
     "Prune list",
     "Fix list",
+    "Decisions and what happened",
     "Payment behaviour",
     "Movement between segments",
     "Future potential",
@@ -114,6 +115,10 @@ def write_hand_book(folder: Path) -> Path:
         ],
         columns=["date", "client_id", "kind", "severity", "note"],
     ).to_csv(folder / "events.csv", index=False)
+    pd.DataFrame(
+        [("2024-07-01", "c4", "RESCOPE", "alice", "Quokka Sons agreed to fewer rush jobs", "")],
+        columns=["date", "client_id", "action", "decided_by", "note", "until"],
+    ).to_csv(folder / "decisions.csv", index=False)
     return folder
 
 
@@ -208,6 +213,19 @@ def test_demo_report_counts_match_the_metrics(demo_report, demo_quarter):
     actions = pd.read_excel(demo_report.xlsx, sheet_name="actions")
     assert len(actions) == len(metrics)
     assert actions["revenue_ttm"].sum() == pytest.approx(metrics["revenue_ttm"].sum())
+
+
+@pytest.mark.notebook
+def test_demo_report_says_what_happened_to_the_decisions(demo_report, demo_quarter):
+    page = demo_report.html.read_text(encoding="utf-8")
+    part = section(page, "Decisions and what happened", "Payment behaviour")
+    book = load_book(DEMO)
+    assert body_rows(part) == len(book.decisions)
+    for verdict in ("worked", "did not work", "not yet", "too early"):
+        assert f"<td>{verdict}</td>" in part
+    assert "Meridian Health Systems" in part and "revenue per hour" in part
+    assert "Tiny Teapot Co" in part and "kept on purpose" in part
+    assert "Tiny Teapot Co" not in section(page, "Prune list", "Fix list")
 
 
 @pytest.mark.notebook
