@@ -125,6 +125,55 @@ def test_client_picker_shows_reasons_and_scorecard(explorer):
     assert explorer.client_image.value[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_client_card_records_a_decision_in_decisions_csv(explorer, tmp_path):
+    import pandas as pd
+
+    client = explorer.metrics.nlargest(1, "revenue_ttm").iloc[0]
+    explorer.client_dropdown.value = client["client_id"]
+    form = explorer.decision_form
+    assert Path(form.path.value) == tmp_path / "decisions.csv"  # beside the settings file
+    form.action.value, form.decided_by.value, form.note.value = "REPRICE", "Ann", "rate card"
+    form.button.click()  # what a click in the browser does
+    saved = pd.read_csv(tmp_path / "decisions.csv")
+    assert saved[["client_id", "action", "decided_by", "note"]].values.tolist() == [
+        [client["client_id"], "REPRICE", "Ann", "rate card"]
+    ]
+    assert saved["date"].iloc[0] == f"{pd.Timestamp.today():%Y-%m-%d}"
+    assert "Recorded REPRICE" in form.status.value
+    form.action.value = "REVIEW"
+    explorer.client_dropdown.value = None
+    assert form.record() is None and "Pick a client" in form.status.value
+    assert len(pd.read_csv(tmp_path / "decisions.csv")) == 1
+
+
+def test_a_keep_recorded_in_the_explorer_overrules_the_prune_recommendation(book, tmp_path):
+    import pandas as pd
+
+    from helpers.widgets.explorer import PatchExplorer
+
+    explorer = PatchExplorer(
+        book, settings_file=tmp_path / "s.toml", decisions_file=tmp_path / "decisions.csv"
+    )
+    candidate = explorer.metrics[explorer.metrics["prune"]].nlargest(1, "revenue_ttm").iloc[0]
+    explorer.client_dropdown.value = candidate["client_id"]
+    form = explorer.decision_form
+    form.action.value, form.note.value = "KEEP", "strategic account"
+    form.until.value = (pd.Timestamp.today() + pd.DateOffset(years=2)).date()
+    assert form.record() is not None  # dated today: after the quarter shown, so not in it yet
+    assert "it counts from" in form.status.value
+    assert explorer.metrics.set_index("client_id").loc[candidate["client_id"], "prune"]
+    form.action.value, form.note.value = "KEEP", "strategic account"
+    form.date.value = pd.Timestamp(explorer.quarter_dropdown.value[:4] + "-12-15").date()
+    form.until.value = pd.Timestamp("2026-06-30").date()
+    assert form.record() is not None
+    after = explorer.metrics.set_index("client_id").loc[candidate["client_id"]]
+    assert after["kept_on_purpose"] and not after["prune"]
+    assert after["reasons"].startswith("kept on purpose (strategic account, until ")
+    assert "kept on purpose" in explorer.client_reasons.value
+    assert candidate["name"].replace("&", "&amp;") not in explorer.table.value
+    assert pd.read_csv(tmp_path / "decisions.csv")["action"].tolist() == ["KEEP", "KEEP"]
+
+
 def test_explorer_refuses_an_unknown_source():
     from helpers.errors import PumpkinError
     from helpers.widgets.explorer import PatchExplorer

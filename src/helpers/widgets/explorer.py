@@ -25,6 +25,7 @@ from helpers.audit.rules import classify
 from helpers.audit.scores import thresholds
 from helpers.book.quarters import check_quarter, ending_note
 from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
+from helpers.decide.journal import apply_journal, decision_outcomes
 from helpers.errors import PumpkinError
 from helpers.plots.patch import (
     patch_background,
@@ -35,6 +36,7 @@ from helpers.plots.patch import (
 )
 from helpers.plots.scorecard import plot_scorecard
 from helpers.plots.style import SEGMENT_LABELS, format_count, format_money, house_style
+from helpers.widgets.decisions import DecisionForm, default_decisions_file, with_decision
 
 __all__ = ["PatchExplorer", "summary_line"]
 
@@ -102,8 +104,16 @@ class PatchExplorer:
         figsize: tuple[float, float] = (10.5, 6.5),
         dpi: int = 80,
         history_quarters: int = 4,
+        decisions_file: str | Path | None = None,
     ) -> None:
         self._book, self._raw = _split_source(source)
+        self._outcomes: dict[str, pd.DataFrame] = {}  # the journal's outcomes per quarter
+        self.decision_form = DecisionForm(
+            decisions_file or default_decisions_file(self._book, settings_file),
+            client=lambda: self.client_dropdown.value,
+            known_clients=lambda: self.metrics["client_id"],
+            on_recorded=self._on_decision,
+        )
         self.base_settings = settings or Settings()
         self.currency = (
             currency
@@ -217,7 +227,14 @@ class PatchExplorer:
             [self.quarter_dropdown, self.prune_slider, self.value_slider, self.headache_slider,
              weights, widgets.HBox([self.settings_path, self.save_button]), self.save_status]
         )  # fmt: skip
-        client = widgets.VBox([self.client_dropdown, self.client_reasons, self.client_image])
+        client = widgets.VBox(
+            [
+                self.client_dropdown,
+                self.client_reasons,
+                self.decision_form.widget,
+                self.client_image,
+            ]
+        )
         self.widget = widgets.VBox(
             [
                 controls,
@@ -263,7 +280,8 @@ class PatchExplorer:
     def refresh(self) -> None:
         """Re-classify the current quarter with the sliders' settings and redraw everything."""
         settings = self.settings
-        self.metrics = classify(self.raw(self.quarter_dropdown.value), settings)
+        quarter = self.quarter_dropdown.value
+        self.metrics = self.with_journal(classify(self.raw(quarter), settings), quarter)
         line = html.escape(summary_line(self.metrics, currency=self.currency))
         self.summary.value = (
             f"<b>{line}</b> (prune cut: bottom {settings.prune_percentile:g}% by revenue per hour)"
@@ -276,6 +294,30 @@ class PatchExplorer:
         )
         if self.client_dropdown.value is not None:
             self.show_client(self.client_dropdown.value)
+
+    def with_journal(self, metrics: pd.DataFrame, quarter: str) -> pd.DataFrame:
+        """The partners' decisions applied after the rules (KEEP overrules, failed fixes); the
+        outcomes are computed once per quarter (they do not move with the sliders)."""
+        if self._book is None:
+            return metrics
+        if quarter not in self._outcomes:
+            self._outcomes[quarter] = decision_outcomes(
+                self._book, quarter, self.base_settings, metrics=metrics
+            )
+        return apply_journal(metrics, self._outcomes[quarter], settings=self.settings)
+
+    def _on_decision(self, row: pd.Series) -> None:
+        """A decision was recorded: the next classification takes it into account."""
+        if self._book is not None:
+            self._book = with_decision(self._book, row)
+            self._outcomes.clear()
+        quarter = self.quarter_dropdown.value
+        if pd.Timestamp(row["date"]) > pd.Period(quarter, freq="Q").end_time:
+            self.decision_form.status.value += (
+                f"; it counts from {pd.Period(row['date'], freq='Q')} on ({quarter}, shown here, "
+                "ended before it)"
+            )
+        self.refresh()
 
     def render_patch(self) -> bytes:
         """The patch of the current metrics as PNG bytes.
@@ -342,7 +384,7 @@ class PatchExplorer:
         first = row.iloc[0]
         reasons = "".join(
             f"<li>{html.escape(r)}</li>" for r in str(first["reasons"] or "").split(" | ") if r
-        )
+        ) + self._decisions_html(client_id)
         self.client_reasons.value = (
             f"<b>{html.escape(str(first['name']))}</b>: "
             f"{html.escape(SEGMENT_LABELS.get(str(first['segment']), str(first['segment'])))}; "
@@ -357,6 +399,17 @@ class PatchExplorer:
         figure.canvas.draw()
         self.client_image.value = _png(figure.canvas.buffer_rgba())
 
+    def _decisions_html(self, client_id: str) -> str:
+        outcomes = self._outcomes.get(self.quarter_dropdown.value)
+        if outcomes is None or outcomes.empty:
+            return ""
+        mine = outcomes[outcomes["client_id"] == client_id]
+        return "".join(
+            f"<li><i>Decided {o.date:%Y-%m-%d}: {html.escape(o.action)} "
+            f"({html.escape(o.verdict)}): {html.escape(o.what_happened)}</i></li>"
+            for o in mine.itertuples()
+        )
+
     def history(self) -> pd.DataFrame:
         """The last ``history_quarters`` quarters up to the current one, classified with the
         current settings (for scorecards; raw metrics measured once per quarter)."""
@@ -364,7 +417,7 @@ class PatchExplorer:
         quarters = list(self.quarter_dropdown.options)
         end = quarters.index(self.quarter_dropdown.value) + 1
         wanted = quarters[max(0, end - self.history_quarters) : end]
-        frames = [classify(self.raw(q), settings) for q in wanted]
+        frames = [self.with_journal(classify(self.raw(q), settings), q) for q in wanted]
         return pd.concat(frames, ignore_index=True)
 
     def save(self) -> Path:
