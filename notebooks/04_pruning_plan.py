@@ -50,6 +50,7 @@ from helpers.book.quarters import parse_quarter
 from helpers.book.rejects import rejects_line
 from helpers.book.settings import settings_for_book
 from helpers.decide.contract import raw_metrics
+from helpers.decide.journal import with_journal
 from helpers.decide.offboarding import offboarding_plans, plans_frame, write_plans
 from helpers.decide.prospects import screen_prospect
 from helpers.decide.prune import robust_candidates, robustness_sentence, simulate
@@ -75,7 +76,7 @@ if line := rejects_line(book.rejects, see="notebook 01 or `pumpkin validate` for
 if note := text.coverage_note(book, quarter=quarter):
     display(Markdown(f"*{note}*"))
 raw = raw_metrics(book, quarter, settings)
-metrics = classify(raw, settings)
+metrics = with_journal(classify(raw, settings), book, quarter, settings)  # KEEP overrules
 currency = settings.base_currency
 
 
@@ -142,11 +143,13 @@ plt.show()
 # ## Try other choices
 #
 # Move the sliders (prune percentile, utilisation), untick a client to keep it or add any other
-# client from the list; the figures follow. Needs a running kernel (a static page shows the
-# default choices).
+# client from the list; the figures follow. **Record decision** writes what the partners decided
+# (PRUNE, or KEEP to overrule the list, with an end date) to `decisions.csv` beside the book; the
+# next report says what happened. Needs a running kernel (a static page shows the default
+# choices).
 
 # %%
-planner = PruningPlanner(raw, settings)
+planner = PruningPlanner(raw, settings, book=book)
 planner.widget
 
 # %% [markdown]

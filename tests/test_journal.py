@@ -371,3 +371,31 @@ def test_the_demo_journal_has_outcomes_that_differ():
     by_id = metrics.set_index("client_id")
     assert "REPRICE decided 2025Q1: rate still 38 USD per hour" in by_id.loc["c-hog", "reasons"]
     assert by_id.loc["c-weed-1", "kept_on_purpose"] and not by_id.loc["c-weed-1", "prune"]
+
+
+# ----------------------------------------------------------------------------- the planner
+
+
+def test_the_pruning_planner_records_a_keep_and_takes_the_client_off_the_list(tmp_path):
+    from helpers.widgets.planner import PruningPlanner
+
+    book = load_book(write_book(tmp_path / "b", _book_tables(None)))
+    raw = raw_metrics(book, "2025Q4", SETTINGS)
+    path = tmp_path / "b" / "decisions.csv"
+    planner = PruningPlanner(raw, SETTINGS, book=book)
+    assert planner.decision_form.path.value == str(path)  # beside the book
+    assert "kept" in planner.prune_ids
+    assert planner.decision_form.action.value == "PRUNE"
+    planner.decision_client.value = "kept"
+    form = planner.decision_form
+    form.action.value, form.note.value = "KEEP", "reference client"
+    form.date.value, form.until.value = pd.Timestamp("2025-11-03"), pd.Timestamp("2026-06-30")
+    form.button.click()
+    assert "kept" not in planner.prune_ids
+    kept = planner.metrics.set_index("client_id").loc["kept"]
+    assert kept["kept_on_purpose"] and "PRUNE" in kept["overruled_actions"]
+    saved = pd.read_csv(path)
+    assert saved[["date", "client_id", "action", "until"]].values.tolist() == [
+        ["2025-11-03", "kept", "KEEP", "2026-06-30"]
+    ]
+    assert load_book(tmp_path / "b").decisions["action"].tolist() == ["KEEP"]

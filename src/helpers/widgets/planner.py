@@ -16,8 +16,10 @@ from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
 from helpers.book.settings import Settings
+from helpers.decide.journal import DECISIONS_FILE, apply_journal, decision_outcomes
 from helpers.decide.prune import PruneScenario, simulate
 from helpers.errors import PumpkinError
+from helpers.widgets.decisions import DecisionForm, default_decisions_file, with_decision
 
 NEAR_MISSES = 10  # unticked clients listed under the candidates (lowest revenue per hour first)
 
@@ -25,10 +27,21 @@ NEAR_MISSES = 10  # unticked clients listed under the candidates (lowest revenue
 class PruningPlanner:
     """Interactive prune set: ``PruningPlanner(raw, settings).widget`` in a notebook.
 
-    ``raw`` is ``raw_metrics`` (re-classified cheaply on every percentile change).
+    ``raw`` is ``raw_metrics`` (re-classified cheaply on every percentile change). With ``book``
+    the partners' decisions are taken into account (a client kept on purpose is no candidate);
+    "Record decision" writes to ``decisions_file`` (default: ``decisions.csv`` in the book's
+    folder).
     """
 
-    def __init__(self, raw: pd.DataFrame, settings: Settings, *, classify=None) -> None:
+    def __init__(
+        self,
+        raw: pd.DataFrame,
+        settings: Settings,
+        *,
+        classify=None,
+        book=None,
+        decisions_file=None,
+    ) -> None:
         if classify is None:
             from helpers.audit.rules import classify
         self._classify = classify
@@ -43,6 +56,18 @@ class PruningPlanner:
                 f"({', '.join(map(str, raw['quarter'].unique()))}): pass one quarter's rows"
             )
         self.raw, self.settings = raw, settings
+        self.book, self._outcomes = book, None
+        self.decision_client = w.Dropdown(
+            description="Client", options=[], style={"description_width": "110px"}
+        )
+        self.decision_form = DecisionForm(
+            decisions_file
+            or (default_decisions_file(book, None) if book is not None else DECISIONS_FILE),
+            client=lambda: self.decision_client.value,
+            known_clients=lambda: self.raw["client_id"],
+            on_recorded=self._on_decision,
+            action="PRUNE",
+        )
         self.percentile = w.FloatSlider(
             value=settings.prune_percentile,
             min=0.0,
@@ -79,6 +104,7 @@ class PruningPlanner:
                 w.HBox(
                     [w.VBox([w.HTML("<b>Let go (untick to keep)</b>"), self.checks]), self.extra]
                 ),
+                w.VBox([self.decision_client, self.decision_form.widget]),
                 self.output,
             ]
         )
@@ -92,7 +118,20 @@ class PruningPlanner:
         )
 
     def _classified(self) -> pd.DataFrame:
-        return self._classify(self.raw, self._settings())
+        settings = self._settings()
+        metrics = self._classify(self.raw, settings)
+        if self.book is None or metrics.empty:
+            return metrics
+        if self._outcomes is None:  # the journal's figures do not move with the sliders
+            quarter = str(metrics["quarter"].iloc[0])
+            self._outcomes = decision_outcomes(self.book, quarter, settings, metrics=metrics)
+        return apply_journal(metrics, self._outcomes, settings=settings)
+
+    def _on_decision(self, row: pd.Series) -> None:
+        """A decision was recorded: classify again (a KEEP takes the client off the list)."""
+        if self.book is not None:
+            self.book, self._outcomes = with_decision(self.book, row), None
+        self._on_percentile()
 
     def _build_checks(self) -> None:
         """One checkbox per candidate (ticked) and per near miss (unticked)."""
@@ -118,6 +157,12 @@ class PruningPlanner:
         self.extra.options = [
             (f"{r.name} ({r.client_id})", r.client_id) for r in others.itertuples()
         ]
+        chosen = self.decision_client.value
+        listed = pd.concat([candidates, near, others])
+        self.decision_client.options = [
+            (f"{r.name} ({r.client_id})", r.client_id) for r in listed.itertuples()
+        ]
+        self.decision_client.value = chosen if chosen in set(listed["client_id"]) else None
 
     @property
     def prune_ids(self) -> list[str]:
