@@ -37,7 +37,15 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, target: str | Path | BinaryIO) -> None:
     """CSV through Arrow's writer: ~100x faster than ``DataFrame.to_csv`` on wide float tables
     (10k clients x 72 columns: 0.01 s against 1.1 s)."""
-    pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), target)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, name in enumerate(table.column_names):  # dates (kept_until) as YYYY-MM-DD, no time
+        column = frame[name]
+        if (
+            pd.api.types.is_datetime64_any_dtype(column)
+            and (column == column.dt.normalize()).sum() == column.count()
+        ):
+            table = table.set_column(i, name, table.column(i).cast(pa.date32()))
+    pacsv.write_csv(table, target)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
