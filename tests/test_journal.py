@@ -276,6 +276,31 @@ def test_invoice_more_often_reads_days_late(tmp_path):
     assert out["verdict"] == "worked"
 
 
+def _rating(date: str, client: str, who: str, score: int) -> dict:
+    return {"date": date, "client_id": client, "assessor": who, "alignment": score,
+            "transparency": score, "respect": score, "fit": score}  # fmt: skip
+
+
+def test_reassign_owner_reads_the_new_owners_ratings(tmp_path):
+    tables = _book_tables(None)
+    tables["assessments"] = [
+        _rating("2024-06-01", "ok1", "Bob", 2),  # the owner who disliked it
+        _rating("2024-06-01", "ok1", "Ann", 4),
+        _rating("2025-09-01", "ok1", "Cy", 4),  # the owner since
+    ]
+    tables["clients"] = [c | {"owner": "Cy"} if c["client_id"] == "ok1" else c
+                         for c in tables["clients"]]  # fmt: skip
+    moved = _one("REASSIGN_OWNER", "ok1", "2025-01-20", tables, tmp_path / "a")
+    assert (moved["before"], moved["after"], moved["verdict"]) == (2.0, 4.0, "worked")
+    assert (
+        moved["what_happened"] == "Bob rated it 2.0 of 5 before, the owner since, Cy, rates it 4.0"
+    )
+    tables["clients"] = [c | {"owner": "Bob"} if c["client_id"] == "ok1" else c
+                         for c in tables["clients"]]  # fmt: skip
+    stayed = _one("REASSIGN_OWNER", "ok1", "2025-01-20", tables, tmp_path / "b")
+    assert stayed["verdict"] == "did not work" and stayed["still"] == "the owner is still Bob"
+
+
 # ----------------------------------------------------------------------------- apply_journal
 
 
