@@ -164,6 +164,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         known_clients=book.clients["client_id"],
     )
     print(f"recorded {row['action']} for {row['client_id']} on {row['date']} in {path}")
+    report_rejects(book, args)
     return 0
 
 
