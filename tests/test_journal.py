@@ -395,7 +395,7 @@ def test_the_demo_journal_has_outcomes_that_differ():
     assert len(pruned) == 1 and pruned["verdict"].iloc[0] == "worked"
     by_id = metrics.set_index("client_id")
     assert "REPRICE decided 2025Q1: rate still 38 USD per hour" in by_id.loc["c-hog", "reasons"]
-    assert by_id.loc["c-weed-1", "kept_on_purpose"] and not by_id.loc["c-weed-1", "prune"]
+    assert by_id.loc["c-weed-3", "kept_on_purpose"] and not by_id.loc["c-weed-3", "prune"]
 
 
 # ----------------------------------------------------------------------------- the planner

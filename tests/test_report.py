@@ -224,8 +224,8 @@ def test_demo_report_says_what_happened_to_the_decisions(demo_report, demo_quart
     for verdict in ("worked", "did not work", "not yet", "too early"):
         assert f"<td>{verdict}</td>" in part
     assert "Meridian Health Systems" in part and "revenue per hour" in part
-    assert "Tiny Teapot Co" in part and "kept on purpose" in part
-    assert "Tiny Teapot Co" not in section(page, "Prune list", "Fix list")
+    assert "Corner Fix Garage" in part and "kept on purpose" in part
+    assert "Corner Fix Garage" not in section(page, "Prune list", "Fix list")
 
 
 @pytest.mark.notebook

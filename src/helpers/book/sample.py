@@ -966,7 +966,7 @@ _DECISIONS = (
     ("c-creep", "RESCOPE", -42, "fixed scope and a change-request fee"),
     ("c-hog", "REPRICE", 44, "raise the rate card at renewal"),
     ("c-late-1", "INVOICE_MORE_OFTEN", 226, "monthly invoices from September"),
-    ("c-weed-1", "KEEP", 264, "the founder referred three clients; look again mid-2026"),
+    ("c-weed-3", "KEEP", 264, "the founder referred three clients; look again mid-2026"),
     ("c-overdue-once", "COLLECT", 361, "call their finance office"),
 )
 KEEP_MONTHS = 6  # the demo's KEEP overrule holds this long after the book's last day
