@@ -456,7 +456,7 @@ def load_book(
         refuse_rejects(rejects)
     loaded["invoices"] = with_base_amounts(loaded["invoices"], loaded["fx"], settings.base_currency)
     loaded["decisions"] = loaded["decisions"].assign(
-        action=loaded["decisions"]["action"].astype("object").str.strip().str.upper()
+        action=loaded["decisions"]["action"].str.strip().str.upper()
     )
     loaded["events"] = loaded["events"].assign(
         severity=loaded["events"]["severity"].astype("float64"),
