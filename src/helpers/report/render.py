@@ -47,6 +47,19 @@ _HEADING = re.compile(r"^(#{2,3})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _REPORT_FILE = re.compile(r"^(\d{4}Q[1-4])\.html$")
 
 
+def skip_iri_format_check() -> None:
+    """Keep ``rfc3987_syntax`` out of this process: jsonschema imports it (when installed, as
+    jupyterlab's dependencies do) only to check the ``iri`` string format, and building its
+    Lark parsers is most of ``import nbformat`` (about 1.5 s of 1.7 s; papermill and nbconvert
+    import nbformat). No notebook schema uses that format. Without effect when jsonschema's
+    format checks are already loaded."""
+    if "jsonschema._format" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # its import then raises ImportError
+
+
+skip_iri_format_check()
+
+
 class ReportError(PumpkinError):
     """A quarter failed to render: the message names the quarter, the cell and the error."""
 
