@@ -148,3 +148,24 @@ def test_a_damaged_entry_is_dropped_and_the_files_read(cache_dir, book_dir):
     (entry / "invoices.parquet").write_bytes(b"not parquet")
     _assert_same_book(fresh, load_book(book_dir))
     assert not entry.exists() or (entry / "meta.json").exists()
+
+
+def test_every_dtype_comes_back_as_stored(cache_dir):
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(["a", None, "c"], dtype="object"),
+            "str": pd.Series(["a", None, "c"], dtype="str"),
+            "flag": pd.Series([True, None, False], dtype="object"),
+            "bool": [True, False, True],
+            "when": pd.to_datetime(["2025-01-01", None, "2025-03-01"]),
+            "amount": [1.5, float("nan"), 3.0],
+            "row": pd.Series([2, 3, 4], dtype="int64"),
+        }
+    )
+    empty = pd.DataFrame({c: pd.Series(dtype=frame[c].dtype) for c in frame.columns})
+    assert book_cache.write_cached("k", {"full": frame, "empty": empty}, {"rows_read": {}})
+    frames, _ = book_cache.read_cached("k")
+    for name, original in (("full", frame), ("empty", empty)):
+        pd.testing.assert_frame_equal(frames[name], original, check_exact=True)
+        assert list(frames[name].dtypes) == list(original.dtypes)
+    assert frames["full"]["text"].iloc[1] is None and frames["full"]["flag"].iloc[1] is None

@@ -31,7 +31,7 @@ import pandas as pd
 #: How many cached books to keep (the most recently used).
 KEEP = 8
 #: Bumped when the layout of a cached book changes.
-FORMAT = 1
+FORMAT = 2
 _OFF = ("off", "0", "no", "false", "none")
 
 
@@ -85,7 +85,10 @@ def read_cached(key: str) -> tuple[dict[str, pd.DataFrame], dict] | None:
         return None
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["frames"]}
+        frames = {
+            name: _with_dtypes(pd.read_parquet(folder / f"{name}.parquet"), dtypes)
+            for name, dtypes in meta["frames"].items()
+        }
     except Exception:  # a half-deleted or foreign folder: forget it
         shutil.rmtree(folder, ignore_errors=True)
         return None
@@ -105,7 +108,8 @@ def write_cached(key: str, frames: Mapping[str, pd.DataFrame], meta: Mapping) ->
         tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=folder.parent))
         for name, frame in frames.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False, compression="lz4")
-        info = dict(meta, frames=list(frames), key=key)
+        dtypes = {name: {c: str(t) for c, t in f.dtypes.items()} for name, f in frames.items()}
+        info = dict(meta, frames=dtypes, key=key)
         (tmp / "meta.json").write_text(json.dumps(info, default=str), encoding="utf-8")
         try:
             os.replace(tmp, folder)
@@ -115,6 +119,23 @@ def write_cached(key: str, frames: Mapping[str, pd.DataFrame], meta: Mapping) ->
         return folder
     except OSError:
         return None
+
+
+def _with_dtypes(frame: pd.DataFrame, dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """The columns' dtypes as they were stored: Parquet reads text back as pandas' ``str``
+    dtype (NaN for missing), where the book may hold an ``object`` column (None for missing)."""
+    if list(frame.columns) != list(dtypes):
+        raise ValueError("cached columns differ")
+    changed = {}
+    for column, dtype in dtypes.items():
+        if str(frame[column].dtype) == dtype:
+            continue
+        values = frame[column]
+        if dtype == "object":
+            changed[column] = values.astype(object).where(values.notna(), None)
+        else:
+            changed[column] = values.astype(dtype)
+    return frame.assign(**changed) if changed else frame
 
 
 def write_in_background(key: str, frames: Mapping[str, pd.DataFrame], meta: Mapping):
