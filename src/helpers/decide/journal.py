@@ -140,6 +140,28 @@ def _spans(decided: pd.Period, quarter: pd.Period) -> _Spans:
 # ----------------------------------------------------------------------------- figures
 
 
+def _arrays(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, dict[str, np.ndarray]]:
+    """Per client, the named columns as NumPy arrays (a client's rows are few: NumPy masks on
+    them cost microseconds where pandas indexing costs milliseconds)."""
+    if frame.empty:
+        return {}
+    codes, clients = pd.factorize(frame["client_id"])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(clients) + 1))
+    values = {c: frame[c].to_numpy()[order] for c in columns}
+    return {
+        str(client): {c: v[bounds[k] : bounds[k + 1]] for c, v in values.items()}
+        for k, client in enumerate(clients)
+    }
+
+
+def _inside(dates: np.ndarray, window: Window) -> np.ndarray:
+    return (dates >= window.start.to_datetime64()) & (dates <= window.end.to_datetime64())
+
+
+_NONE: dict[str, np.ndarray] = {}
+
+
 class _Figures:
     """The book's rows of a few clients, and the figures of one client over a window."""
 
@@ -147,30 +169,38 @@ class _Figures:
         ids = set(client_ids)
         entries = book.time_entries[book.time_entries["client_id"].isin(ids)]
         cost = entries["person"].map(book.people.set_index("person")["cost_rate"])
-        self.entries = entries.assign(
+        entries = entries.assign(
             cost=entries["hours"] * cost.fillna(settings.default_cost_rate).astype(float)
         )
-        self.invoices = book.invoices[book.invoices["client_id"].isin(ids)]
-        self.events = book.events[book.events["client_id"].isin(ids)]
+        self.entries = _arrays(entries, ("date", "hours", "cost"))
+        invoices = book.invoices[book.invoices["client_id"].isin(ids)]
+        self.invoices = _arrays(invoices, ("issue_date", "due_date", "paid_date", "amount_base"))
+        events = book.events[book.events["client_id"].isin(ids)]
+        self.events = _arrays(events, ("date", "kind", "severity"))
         rated = book.assessments[book.assessments["client_id"].isin(ids)]
-        self.assessments = rated.assign(rating=rated[list(RATINGS)].mean(axis=1))
+        self.assessments = _arrays(
+            rated.assign(rating=rated[list(RATINGS)].mean(axis=1)), ("date", "assessor", "rating")
+        )
         self.settings = settings
 
-    @staticmethod
-    def _in(frame: pd.DataFrame, client_id: str, column: str, window: Window) -> pd.DataFrame:
-        return frame[(frame["client_id"] == client_id) & window.contains(frame[column])]
+    def _sum(self, table: dict, client_id: str, column: str, when: str, window: Window) -> float:
+        rows = table.get(client_id, _NONE)
+        if not rows:
+            return 0.0
+        return float(rows[column][_inside(rows[when], window)].sum())
 
     def hours(self, client_id: str, window: Window) -> float:
-        return float(self._in(self.entries, client_id, "date", window)["hours"].sum())
+        return self._sum(self.entries, client_id, "hours", "date", window)
 
     def labour_cost(self, client_id: str, window: Window) -> float:
-        return float(self._in(self.entries, client_id, "date", window)["cost"].sum())
+        return self._sum(self.entries, client_id, "cost", "date", window)
 
     def revenue(self, client_id: str, window: Window) -> float:
-        return float(self._in(self.invoices, client_id, "issue_date", window)["amount_base"].sum())
+        return self._sum(self.invoices, client_id, "amount_base", "issue_date", window)
 
     def invoiced(self, client_id: str, window: Window) -> bool:
-        return not self._in(self.invoices, client_id, "issue_date", window).empty
+        rows = self.invoices.get(client_id, _NONE)
+        return bool(rows) and bool(_inside(rows["issue_date"], window).any())
 
     def rate(self, client_id: str, window: Window) -> float:
         hours = self.hours(client_id, window)
@@ -178,35 +208,60 @@ class _Figures:
 
     def severity_per_100_hours(self, client_id: str, window: Window, kinds) -> float:
         hours = self.hours(client_id, window)
-        events = self._in(self.events, client_id, "date", window)
-        severity = float(events.loc[events["kind"].isin(kinds), "severity"].sum())
-        return 100 * severity / hours if hours > 0 else np.nan
+        if hours <= 0:
+            return np.nan
+        rows = self.events.get(client_id, _NONE)
+        if not rows:
+            return 0.0
+        mask = _inside(rows["date"], window) & np.isin(rows["kind"], list(kinds))
+        return 100 * float(rows["severity"][mask].sum()) / hours
 
     def days_late(self, client_id: str, window: Window) -> float:
-        due = self._in(self.invoices, client_id, "due_date", window)
-        due = due[due["amount_base"] > 0]
-        if due.empty:
+        rows = self.invoices.get(client_id, _NONE)
+        if not rows:
             return np.nan
-        paid = due["paid_date"].where(due["paid_date"] <= window.end, window.end)
-        days = (paid - due["due_date"]).dt.days.clip(lower=0).astype(float)
-        return float(np.average(days, weights=due["amount_base"]))
+        due = _inside(rows["due_date"], window) & (rows["amount_base"] > 0)
+        if not due.any():
+            return np.nan
+        end = window.end.to_datetime64()
+        paid = rows["paid_date"][due]
+        paid = np.where(~np.isnat(paid) & (paid <= end), paid, end)
+        days = np.clip((paid - rows["due_date"][due]) / np.timedelta64(1, "D"), 0, None)
+        return float(np.average(np.floor(days), weights=rows["amount_base"][due]))
 
     def over_90(self, client_id: str, day: pd.Timestamp) -> float:
-        inv = self.invoices[self.invoices["client_id"] == client_id]
-        unpaid = (inv["issue_date"] <= day) & ~(inv["paid_date"] <= day)
-        late = (day - inv["due_date"]).dt.days > 90
-        return float(inv.loc[unpaid & late, "amount_base"].sum())
+        rows = self.invoices.get(client_id, _NONE)
+        if not rows:
+            return 0.0
+        t = day.to_datetime64()
+        paid = rows["paid_date"]
+        unpaid = (rows["issue_date"] <= t) & (np.isnat(paid) | (paid > t))
+        late = (t - rows["due_date"]) / np.timedelta64(1, "D") > 90
+        return float(rows["amount_base"][unpaid & late].sum())
 
     def ratings(self, client_id: str, window: Window) -> pd.Series:
         """Mean rating per assessor over the window."""
-        rated = self._in(self.assessments, client_id, "date", window)
-        return rated.groupby("assessor")["rating"].mean()
+        rows = self.assessments.get(client_id, _NONE)
+        if not rows:
+            return pd.Series(dtype=float)
+        mask = _inside(rows["date"], window)
+        rated = pd.Series(rows["rating"][mask].astype(float), index=rows["assessor"][mask])
+        return rated.groupby(level=0).mean()
 
 
-def _grow_hours(book, grow_ids, exclude: str, window: Window, quarters: int) -> float:
-    entries = book.time_entries
-    mask = entries["client_id"].isin(set(grow_ids) - {exclude}) & window.contains(entries["date"])
-    return float(entries.loc[mask, "hours"].sum()) / max(quarters, 1)
+class _GrowHours:
+    """Hours on the GROW clients: filtered from the book once, summed over windows."""
+
+    def __init__(self, book, grow_ids) -> None:
+        entries = book.time_entries
+        grow = entries[entries["client_id"].isin(set(grow_ids))] if len(grow_ids) else entries[:0]
+        self.dates = grow["date"].to_numpy()
+        self.hours = grow["hours"].to_numpy(dtype=float)
+        self.clients = grow["client_id"].to_numpy(dtype=object)
+
+    def per_quarter(self, exclude: str, window: Window, quarters: int) -> float:
+        mask = _inside(self.dates, window) & (self.clients != exclude)
+        return float(self.hours[mask].sum()) / max(quarters, 1)
 
 
 # ----------------------------------------------------------------------------- outcomes
@@ -338,9 +393,9 @@ def _evaluate(action: str, client_id: str, spans: _Spans, fig: _Figures, ctx: di
         last_hours = fig.hours(client_id, spans.last)
         gone = last_hours == 0 and not fig.invoiced(client_id, spans.last)
         grow = ctx["grow_ids"]
-        gb = _grow_hours(ctx["book"], grow, client_id, before_w, spans.before_n)
+        gb = ctx["grow_hours"].per_quarter(client_id, before_w, spans.before_n)
         ga = (
-            _grow_hours(ctx["book"], grow, client_id, after_w, spans.after_n)
+            ctx["grow_hours"].per_quarter(client_id, after_w, spans.after_n)
             if has_after
             else np.nan
         )
@@ -453,6 +508,7 @@ def decision_outcomes(
         codes = metrics["actions"].fillna("").str.split(";")
         grow_ids = metrics.loc[codes.map(lambda c: "GROW" in c), "client_id"].tolist()
     figures = _Figures(book, decisions["client_id"].unique(), settings)
+    grow_hours = _GrowHours(book, grow_ids if decisions["action"].eq("PRUNE").any() else [])
     rows = []
     for d in decisions.itertuples(index=False):
         decided = pd.Period(d.date, freq="Q")
@@ -462,7 +518,7 @@ def decision_outcomes(
             "date": d.date,
             "owner": owner if isinstance(owner, str) else None,
             "grow_ids": grow_ids,
-            "book": book,
+            "grow_hours": grow_hours,
             "quarter": str(period),
         }
         out = _evaluate(d.action, d.client_id, spans, figures, ctx)
@@ -505,7 +561,7 @@ def _money(x: float, currency: str) -> str:
     return f"{x:,.0f} {currency}" if np.isfinite(x) else "no data"
 
 
-def _kept_reason(row: pd.Series, decision: pd.Series, currency: str) -> str:
+def _kept_reason(row: dict, decision: dict, currency: str) -> str:
     why = _plain(decision["note"]) if isinstance(decision["note"], str) else "no reason given"
     until = decision["until"]
     when = f"until {until:%Y-%m-%d}" if pd.notna(until) else "no end date"
@@ -525,7 +581,7 @@ def _kept_reason(row: pd.Series, decision: pd.Series, currency: str) -> str:
     )
 
 
-def _follow_up(outcome: pd.Series) -> str:
+def _follow_up(outcome: dict) -> str:
     n = int(outcome["quarters_since"])
     return (
         f"{outcome['action']} decided {outcome['decided_quarter']}: {outcome['still']}, "
@@ -550,68 +606,62 @@ def apply_journal(
     codes for a client kept on purpose, else ""). ``metrics`` is not changed.
     """
     settings = settings or Settings()
-    out = metrics.assign(
-        kept_on_purpose=False,
-        kept_until=pd.Series(pd.NaT, index=metrics.index, dtype="datetime64[ns]"),
-        overruled_actions="",
-    )
+    n = len(metrics)
+    kept = np.zeros(n, dtype=bool)
+    until = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    overruled = np.full(n, "", dtype=object)
+    plain = {"kept_on_purpose": kept, "kept_until": until, "overruled_actions": overruled}
     if outcomes.empty or metrics.empty:
-        return out
-    end = parse_quarter(str(outcomes["quarter"].iloc[0])).end_time.normalize()
-    position = {cid: i for i, cid in enumerate(out["client_id"])}
-    actions = out["actions"].astype(object).to_numpy(copy=True)
-    reasons = out["reasons"].astype(object).to_numpy(copy=True)
-    kept = np.zeros(len(out), dtype=bool)
-    until = out["kept_until"].to_numpy(copy=True)
-    overruled = out["overruled_actions"].astype(object).to_numpy(copy=True)
-    latest = outcomes.groupby("client_id", sort=False).tail(1)
-    for _, decision in latest.iterrows():
-        i = position.get(decision["client_id"])
-        if i is None or decision["action"] != "KEEP":
-            continue
+        return metrics.assign(**plain)
+    records = outcomes.to_dict("records")  # a few rows: plain Python beats pandas here
+    end = parse_quarter(str(records[0]["quarter"])).end_time.normalize()
+    position = {cid: i for i, cid in enumerate(metrics["client_id"])}
+    last = {r["client_id"]: r for r in records}  # records are oldest first
+    latest = [r for cid, r in last.items() if r["action"] == "KEEP" and cid in position]
+    failed = {
+        (r["client_id"], r["action"]): r
+        for r in records
+        if r["action"] in FOLLOWED_UP
+        and r["verdict"] == "did not work"
+        and r["quarters_since"] >= FOLLOW_UP_QUARTERS
+        and r["client_id"] in position
+    }
+    if not latest and not failed:
+        return metrics.assign(**plain)
+    actions = metrics["actions"].to_numpy(dtype=object, copy=True)
+    reasons = metrics["reasons"].to_numpy(dtype=object, copy=True)
+    for decision in latest:
+        i = position[decision["client_id"]]
         if pd.notna(decision["until"]) and decision["until"] < end:
             reasons[i] += (
                 f" (kept on purpose until {decision['until']:%Y-%m-%d}: that has passed, so the "
                 "recommendation stands again)"
             )
             continue
-        row = out.iloc[i]
-        codes = str(row["actions"]).split(";")
-        collect = "COLLECT" in codes and len(codes) == len(str(row["reasons"]).split(" | "))
+        row = {
+            c: metrics[c].iat[i]
+            for c in ("actions", "reasons", "margin_ttm", "effective_rate_ttm")
+            if c in metrics.columns
+        }
+        codes, said = str(row["actions"]).split(";"), str(row["reasons"]).split(" | ")
         kept_text = _kept_reason(row, decision, settings.base_currency)
-        end_day = decision["until"]
-        until[i] = (
-            pd.Timestamp(end_day).to_datetime64() if pd.notna(end_day) else np.datetime64("NaT")
-        )
+        if pd.notna(decision["until"]):
+            until[i] = pd.Timestamp(decision["until"]).to_datetime64()
         kept[i], overruled[i] = True, row["actions"]
-        if collect:
-            collect_reason = str(row["reasons"]).split(" | ")[codes.index("COLLECT")]
-            actions[i], reasons[i] = "COLLECT;KEEP", f"{collect_reason} | {kept_text}"
+        if "COLLECT" in codes and len(codes) == len(said):
+            actions[i] = "COLLECT;KEEP"
+            reasons[i] = f"{said[codes.index('COLLECT')]} | {kept_text}"
         else:
             actions[i], reasons[i] = "KEEP", kept_text
-    failed = outcomes[
-        outcomes["action"].isin(FOLLOWED_UP)
-        & outcomes["verdict"].eq("did not work")
-        & outcomes["quarters_since"].ge(FOLLOW_UP_QUARTERS)
-    ]
-    failed = failed.groupby(["client_id", "action"], sort=False).tail(1)
-    for _, outcome in failed.iterrows():
-        i = position.get(outcome["client_id"])
-        if i is not None:
-            reasons[i] = _append(reasons[i], actions[i], outcome["action"], _follow_up(outcome))
+    for outcome in failed.values():
+        i = position[outcome["client_id"]]
+        reasons[i] = _append(reasons[i], actions[i], outcome["action"], _follow_up(outcome))
     flags = {
-        c: np.where(kept, False, out[c].to_numpy(dtype=bool))
-        for c in out.columns
-        if c == "prune" or (c.startswith("prune_") and out[c].dtype == bool)
+        c: np.where(kept, False, metrics[c].to_numpy(dtype=bool))
+        for c in metrics.columns
+        if c == "prune" or (c.startswith("prune_") and metrics[c].dtype == bool)
     }
-    return out.assign(
-        actions=actions,
-        reasons=reasons,
-        kept_on_purpose=kept,
-        kept_until=until,
-        overruled_actions=overruled,
-        **flags,
-    )
+    return metrics.assign(actions=actions, reasons=reasons, **plain, **flags)
 
 
 def with_journal(
