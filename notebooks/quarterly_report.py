@@ -26,6 +26,7 @@ quarter: str = "2025Q4"  # the quarter to report on, as of its last day
 data_dir: str = "../data/sample"  # the book: a folder of tables or an .xlsx workbook
 settings_file: str = ""  # a settings TOML (empty: settings.toml in data_dir, else defaults)
 anonymise: bool = False  # replace client names with stable pseudonyms (Client 017)
+shared_dir: str = ""  # set by pumpkin report: work shared by a run's quarters (empty: none)
 
 # %%
 import warnings
@@ -40,7 +41,6 @@ from helpers.book.load import load_book
 from helpers.book.quarters import parse_quarter, shift_quarter
 from helpers.book.rejects import rejects_line
 from helpers.book.settings import settings_for_book
-from helpers.decide.contract import quarter_and_history
 from helpers.plots.movement import plot_segment_movement
 from helpers.plots.patch import plot_patch
 from helpers.plots.payment import plot_aging, plot_payment_behaviour
@@ -50,6 +50,7 @@ from helpers.plots.whale import plot_whale_curve
 from helpers.present import text
 from helpers.present.anonymise import anonymise_book
 from helpers.report.params import check_parameters
+from helpers.report.shared import quarter_metrics
 
 check_parameters(globals(), notebook="quarterly_report")  # papermill does not cast types
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -65,7 +66,8 @@ quarter = book.check_quarter(quarter)  # any quarter with activity in the book
 book = anonymise_book(book) if anonymise else book
 currency = settings.base_currency
 previous = shift_quarter(quarter, -1)
-both, metrics, before = quarter_and_history(book, quarter, settings)
+run = {"data_dir": data_dir, "settings_file": settings_file, "anonymise": anonymise}
+both, metrics, before = quarter_metrics(book, quarter, settings, shared_dir=shared_dir, run=run)
 has_previous = not before.empty
 value_cut, headache_cut = thresholds(metrics, settings)
 table = text.table_html

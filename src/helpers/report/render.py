@@ -343,8 +343,13 @@ def render_quarter(
     timeout: int = 600,
     notebook: str | Path | None = None,
     kernel_name: str = KERNEL_NAME,
+    shared_dir: str | Path | None = None,
 ) -> RenderedQuarter:
-    """Execute the report notebook for one quarter and write its HTML and action list."""
+    """Execute the report notebook for one quarter and write its HTML and action list.
+
+    ``shared_dir``: the run's folder of work shared between quarters (see
+    :mod:`helpers.report.shared`), passed to a notebook that has that parameter.
+    """
     notebook = Path(notebook or REPORT_NOTEBOOK).resolve()
     settings_file = Path(settings_file).resolve() if settings_file else None
     if not notebook.exists():
@@ -354,6 +359,8 @@ def render_quarter(
     parameters = report_parameters(
         quarter, data_dir=data_dir, settings_file=settings_file, anonymise=anonymise
     )
+    if shared_dir:
+        parameters["shared_dir"] = str(shared_dir)
     kept = out_dir / f"{quarter}.ipynb" if keep_notebooks else None
     nb = execute_report(
         notebook, parameters, timeout=timeout, kernel_name=kernel_name, output_path=kept
@@ -379,12 +386,15 @@ def render_reports(
     out_dir: str | Path,
     jobs: int | None = None,
     progress: bool = True,
+    book=None,
     **options: Any,
 ) -> ReportRun:
     """Render ``quarters`` in parallel (``jobs`` kernels at once), then write ``index.html``.
 
-    Failures do not stop the other quarters; they are returned, one readable error each.
-    ``options`` go to :func:`render_quarter`.
+    Work every quarter repeats (the book, each quarter's metrics) is done once, in this process,
+    when the notebook takes a ``shared_dir`` parameter (:mod:`helpers.report.shared`); ``book``
+    is the loaded book when the caller has it. Failures do not stop the other quarters; they are
+    returned, one readable error each. ``options`` go to :func:`render_quarter`.
     """
     from tqdm.auto import tqdm
 
@@ -392,6 +402,7 @@ def render_reports(
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(quarters) or 1))
     rendered: list[RenderedQuarter] = []
     failures: list[ReportError] = []
+    sharing = _sharing(quarters, data_dir=data_dir, book=book, options=options)
     with (
         ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="render") as pool,
         tqdm(
@@ -402,10 +413,14 @@ def render_reports(
             file=sys.stderr,
         ) as bar,
     ):
-        futures = {
-            pool.submit(render_quarter, q, data_dir=data_dir, out_dir=out_dir, **options): q
-            for q in quarters
-        }
+        futures = {}
+        for q in quarters:  # each quarter's shared work done just before it is submitted
+            shared = sharing(q) if sharing else None
+            extra = {"shared_dir": shared} if shared else {}
+            future = pool.submit(
+                render_quarter, q, data_dir=data_dir, out_dir=out_dir, **options, **extra
+            )
+            futures[future] = q
         for future in as_completed(futures):
             try:
                 rendered.append(future.result())
@@ -415,6 +430,8 @@ def render_reports(
                 failures.append(ReportError(f"{futures[future]}: {exc}"))
             bar.set_postfix_str(futures[future])
             bar.update()
+    if sharing:
+        sharing.close()
     index = write_index(out_dir) if rendered else None
     order = {q: i for i, q in enumerate(quarters)}
     return ReportRun(
@@ -422,6 +439,64 @@ def render_reports(
         tuple(sorted(failures, key=str)),
         index,
     )
+
+
+class _Sharing:
+    """The run's shared work: ``sharing(quarter)`` computes what the quarter's report shares
+    with the others and returns the run folder (None when that failed: the notebook then does
+    it itself and reports any error in its own words); ``close()`` removes the folder."""
+
+    def __init__(self, book, settings, folder: Path) -> None:
+        self.book, self.settings, self.folder = book, settings, folder
+
+    def __call__(self, quarter: str) -> Path | None:
+        from helpers.report.shared import share_quarter
+
+        try:
+            share_quarter(self.book, quarter, self.settings, self.folder)
+        except PumpkinError:
+            return None
+        return self.folder
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _takes_shared_dir(notebook: Path) -> bool:
+    import papermill
+
+    try:
+        return "shared_dir" in papermill.inspect_notebook(str(notebook))
+    except Exception:  # an unreadable notebook fails in its own render, with its own message
+        return False
+
+
+def _sharing(quarters: Sequence[str], *, data_dir: Path, book, options: Mapping[str, Any]):
+    """A :class:`_Sharing` for the run, or None (one quarter, a notebook without the
+    ``shared_dir`` parameter, or a book that cannot be read: each render then says why)."""
+    notebook = Path(options.get("notebook") or REPORT_NOTEBOOK).resolve()
+    if len(quarters) < 2 or not notebook.exists() or not _takes_shared_dir(notebook):
+        return None
+    from helpers.book.load import load_book
+    from helpers.book.settings import settings_for_book
+    from helpers.present.anonymise import anonymise_book
+    from helpers.report.shared import new_run_folder
+
+    settings_file = options.get("settings_file")
+    try:
+        settings = settings_for_book(data_dir, settings_file)
+        book = book if book is not None else load_book(data_dir, settings=settings)
+        book.check_usable()
+    except PumpkinError:
+        return None
+    anonymise = bool(options.get("anonymise"))
+    book = anonymise_book(book) if anonymise else book
+    parameters = report_parameters(
+        "", data_dir=data_dir, settings_file=settings_file, anonymise=anonymise
+    )
+    return _Sharing(book, settings, new_run_folder(parameters))
 
 
 # ----------------------------------------------------------------------------- index
@@ -577,6 +652,7 @@ def run_report(args: argparse.Namespace) -> int:
     quarters = quarters_to_render(args, book)
     run = render_reports(
         quarters,
+        book=book,
         data_dir=args.data,
         out_dir=args.out,
         jobs=args.jobs,
