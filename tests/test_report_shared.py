@@ -69,7 +69,11 @@ def test_the_report_notebook_takes_the_shared_folder_and_a_trivial_one_does_not(
     assert render._takes_shared_dir(render.REPORT_NOTEBOOK)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('quarter: str = "2025Q4"')])
     nb.cells[0].metadata["tags"] = ["parameters"]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = tmp_path / "plain.ipynb"
     nbformat.write(nb, path)
     assert not render._takes_shared_dir(path)
