@@ -30,3 +30,41 @@ def test_the_render_process_never_builds_rfc3987_syntax_parsers():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_the_explorer_redraw_keeps_the_names_as_drawn_in_place():
+    """The explorer draws the clients' names once and lays them over each redraw: the picture is
+    the one drawing everything in place gives, and the names follow a change of their clients."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from helpers.book.load import load_book
+    from helpers.decide.contract import raw_metrics
+    from helpers.widgets.explorer import PatchExplorer
+
+    book = load_book(ROOT / "data" / "sample")
+    explorer = PatchExplorer(raw_metrics(book, "2025Q4"))
+
+    def in_place() -> np.ndarray:
+        canvas = explorer._figure.canvas
+        canvas.restore_region(explorer._background)
+        for artist in sorted([*explorer._layer, *explorer._labels], key=lambda a: a.get_zorder()):
+            explorer._ax.draw_artist(artist)
+        return np.array(canvas.buffer_rgba())[..., :3].astype(int)
+
+    def shown() -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(explorer.image.value)))[..., :3].astype(int)
+
+    for move in (lambda: None, lambda: setattr(explorer.prune_slider, "value", 25)):
+        move()
+        picture, reference = shown(), in_place()
+        assert explorer._labels and picture.shape == reference.shape
+        assert np.abs(picture - reference).max() <= 2  # rounding of the blend only
+    names = {a.get_text() for a in explorer._labels}
+    weight = next(iter(explorer.value_weight_sliders.values()))
+    weight.value = 0.0 if weight.value else 1.0  # the scores move: the names are placed again
+    assert np.abs(shown() - in_place()).max() <= 2
+    assert {a.get_text() for a in explorer._labels} and explorer._labels_pixels is not None
+    assert names  # the same clients are named, at their new places

@@ -28,6 +28,8 @@ from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.decide.journal import apply_journal, decision_outcomes
 from helpers.errors import PumpkinError
 from helpers.plots.patch import (
+    _label_notable,  # the patch's own label placement
+    notable_clients,
     patch_background,
     patch_frame,
     patch_layer,
@@ -43,6 +45,8 @@ __all__ = ["PatchExplorer", "summary_line"]
 #: Where the patch sits in the widget's figure (left, bottom, width, height): room for the
 #: legend on the right (the title is HTML above the image).
 PATCH_AXES = (0.075, 0.085, 0.63, 0.89)
+#: How many notable clients the patch names.
+LABELLED = 6
 _TABLE_COLUMNS = {
     "name": "Client",
     "segment": "Segment",
@@ -137,6 +141,9 @@ class PatchExplorer:
         self._background = None
         self._background_key: str | None = None
         self._layer: list = []
+        self._labels: list = []
+        self._labels_key: tuple | None = None
+        self._labels_pixels: tuple | None = None
         self._dpi = dpi
         self.history_quarters = history_quarters
         self.metrics: pd.DataFrame = pd.DataFrame()
@@ -340,24 +347,50 @@ class PatchExplorer:
                 canvas.draw()
                 self._background = canvas.copy_from_bbox(self._figure.bbox)
                 self._background_key = key
+                self._labels, self._labels_key = [], None  # cleared with the figure
             for artist in self._layer:
                 with contextlib.suppress(NotImplementedError):  # the axes' own title stays
                     artist.remove()
             self._layer = patch_layer(
                 self._ax, frame, value_threshold=settings.value_threshold,
-                headache_threshold=settings.headache_threshold, label=6, currency=self.currency,
+                headache_threshold=settings.headache_threshold, label=0, currency=self.currency,
                 title=None, quarter=key, titles=False,
                 note=f"prune cut: bottom {settings.prune_percentile:g}% by revenue per hour",
             )  # fmt: skip
+            labels = self._notable_labels(frame)
         # Title and subtitle as HTML above the image: crisp, and cheaper than drawing glyphs.
         self.headline.value = (
             f"<b style='font-size:1.15em'>{html.escape(patch_title(frame, self.currency))}</b><br>"
             f"<span style='color:#666'>{html.escape(patch_subtitle(frame, quarter=key))}</span>"
         )
+        if labels and self._labels_pixels is None:  # the names, drawn once while they stay
+            self._labels_pixels = _layer_pixels(canvas, self._ax, labels)
         canvas.restore_region(self._background)
         for artist in sorted(self._layer, key=lambda a: a.get_zorder()):
             self._ax.draw_artist(artist)
-        return _png(canvas.buffer_rgba())
+        pixels = np.asarray(canvas.buffer_rgba())
+        if labels:  # the names are on top of everything else (their zorder is the highest)
+            pixels = _over(self._labels_pixels, pixels)
+        return _png(pixels)
+
+    def _notable_labels(self, frame: pd.DataFrame) -> list:
+        """The names of the notable clients (the biggest, then the biggest prune candidates),
+        placed again only when those clients or their places change: a move of the prune cut
+        or of a threshold mostly keeps them, and placing labels is half of a redraw."""
+        chosen = notable_clients(frame, LABELLED)
+        key = (
+            tuple(chosen["client_id"].astype(str)),
+            tuple(chosen["name"].astype(str)),
+            chosen[["headache_score", "value_score", "_area"]].to_numpy(dtype=float).tobytes(),
+        )
+        if key != self._labels_key:
+            for artist in self._labels:
+                artist.remove()
+            before = set(self._ax.get_children())
+            _label_notable(self._ax, frame, LABELLED)
+            self._labels = [a for a in self._ax.get_children() if a not in before]
+            self._labels_key, self._labels_pixels = key, None
+        return self._labels
 
     def _update_clients(self) -> None:
         ordered = self.metrics.sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
@@ -428,6 +461,36 @@ class PatchExplorer:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _layer_pixels(canvas, ax, artists) -> tuple | None:
+    """``artists`` drawn alone on a transparent canvas: (top, left, RGBA pixels of the box they
+    cover), or None when they cover nothing. Composited with :func:`_over` on each redraw, so
+    text is laid out and rasterised once rather than on every slider move."""
+    renderer = canvas.get_renderer()
+    renderer.clear()  # transparent
+    for artist in sorted(artists, key=lambda a: a.get_zorder()):
+        ax.draw_artist(artist)
+    rgba = np.array(canvas.buffer_rgba())
+    rows, cols = np.nonzero(rgba[..., 3].any(axis=1))[0], np.nonzero(rgba[..., 3].any(axis=0))[0]
+    if not len(rows):
+        return None
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    return int(top), int(left), rgba[top:bottom, left:right].copy()
+
+
+def _over(layer: tuple | None, pixels: np.ndarray) -> np.ndarray:
+    """``layer`` (from :func:`_layer_pixels`) alpha-composited over a copy of ``pixels``."""
+    if layer is None:
+        return pixels
+    top, left, src = layer
+    out = np.array(pixels)
+    dst = out[top : top + src.shape[0], left : left + src.shape[1]]
+    alpha = src[..., 3:4].astype(np.uint16)
+    blended = (src[..., :3] * alpha + dst[..., :3] * (255 - alpha) + 127) // 255
+    dst[..., :3] = blended.astype(np.uint8)
+    dst[..., 3] = np.maximum(dst[..., 3], src[..., 3])
+    return out
 
 
 def _png(rgba) -> bytes:
