@@ -10,6 +10,7 @@ import pytest
 
 from helpers.book.load import load_book
 from helpers.book.settings import settings_for_book
+from helpers.decide import contract
 from helpers.decide.contract import quarter_and_history
 from helpers.report import render, shared
 
@@ -31,13 +32,13 @@ def test_shared_metrics_are_what_the_notebook_computes_alone(book, monkeypatch):
     first, later = quarters[0], quarters[-1]
     folder = shared.new_run_folder(_run())
     calls = []
-    original = shared.metrics_for_quarters
+    original = contract.metrics_for_quarters
 
     def counted(b, qs, s):
         calls.extend(qs)
         return original(b, qs, s)
 
-    monkeypatch.setattr(shared, "metrics_for_quarters", counted)
+    monkeypatch.setattr(contract, "metrics_for_quarters", counted)
     for q in quarters[-3:] + [first]:
         shared.share_quarter(book, q, settings, folder)
     assert sorted(calls) == sorted(set(calls))  # every quarter measured once per run
@@ -84,3 +85,27 @@ def test_the_report_notebook_takes_the_shared_folder_and_a_trivial_one_does_not(
     assert (sharing.folder / "metrics-2025Q4.pkl").exists()
     sharing.close()
     assert not sharing.folder.exists()
+
+
+def test_a_kernel_given_the_shared_metrics_never_imports_scipy(book, tmp_path):
+    import subprocess
+    import sys
+
+    settings = settings_for_book(SAMPLE)
+    folder = shared.new_run_folder(_run())
+    shared.share_quarter(book, "2025Q4", settings, folder)
+    code = (
+        "import sys\n"
+        "from helpers.book.load import load_book\n"
+        "from helpers.book.settings import settings_for_book\n"
+        "from helpers.report.shared import quarter_metrics\n"
+        f"run = {_run()!r}\n"
+        "book = load_book(run['data_dir'])\n"
+        "both, metrics, before = quarter_metrics(book, '2025Q4', settings_for_book(run['data_dir']),"
+        f" shared_dir={str(folder)!r}, run=run)\n"
+        "assert len(metrics) and len(before)\n"
+        "print('scipy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

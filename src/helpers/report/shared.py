@@ -24,7 +24,9 @@ from typing import Any
 import pandas as pd
 
 from helpers.book.quarters import parse_quarter
-from helpers.decide.contract import metrics_for_quarters, quarter_and_history, recent_quarters
+
+# helpers.decide.contract is imported where it is used: it brings in the potential model's scipy,
+# which a kernel given the shared metrics never needs (about 0.3 s of its start).
 
 _MANIFEST = "run.json"
 
@@ -58,13 +60,21 @@ def _store(path: Path, value: object) -> None:
     os.replace(tmp, path)  # a reader never sees half a file
 
 
+def _history_path(folder: Path, quarter: str) -> Path:
+    return folder / f"history-{quarter}.json"
+
+
 def share_quarter(book, quarter: str, settings, folder: Path) -> None:
     """Compute what ``quarter``'s report needs that another quarter's report also needs (its
     metrics, and the previous quarter's), each quarter once per run."""
-    for wanted in recent_quarters(book, quarter, 2) or [quarter]:
-        path = _path(folder, wanted)
+    from helpers.decide.contract import metrics_for_quarters, recent_quarters
+
+    wanted = recent_quarters(book, quarter, 2) or [quarter]
+    for each in wanted:
+        path = _path(folder, each)
         if not path.exists():
-            _store(path, metrics_for_quarters(book, [wanted], settings))
+            _store(path, metrics_for_quarters(book, [each], settings))
+    _history_path(folder, quarter).write_text(json.dumps(wanted), encoding="utf-8")
 
 
 def _shared(shared_dir: str, parameters: Mapping[str, Any]) -> Path | None:
@@ -91,9 +101,14 @@ def quarter_metrics(
     the quarter before), read from the run's ``shared_dir`` when it holds them for ``run`` (the
     notebook's data_dir, settings_file and anonymise), else computed here."""
     folder = _shared(shared_dir, run or {})
-    wanted = recent_quarters(book, quarter, 2) or [quarter]
-    paths = [_path(folder, q) for q in wanted] if folder is not None else []
+    try:
+        wanted = json.loads(_history_path(folder, quarter).read_text(encoding="utf-8"))
+    except (OSError, TypeError, ValueError):  # no folder, or not shared for this quarter
+        wanted = []
+    paths = [_path(folder, q) for q in wanted]
     if not paths or not all(p.exists() for p in paths):
+        from helpers.decide.contract import quarter_and_history
+
         return quarter_and_history(book, quarter, settings)
     frames = []
     for path in paths:
