@@ -429,23 +429,23 @@ def whale_curve(metrics: pd.DataFrame) -> pd.DataFrame:
     """Clients ranked by margin (highest first) with the cumulative share of margin and clients.
 
     The cumulative margin share rises above 1 and comes back down: the unprofitable tail gives
-    back part of what the best clients earn (the "whale curve").
+    back part of what the best clients earn (the "whale curve"). A missing margin counts as
+    zero. The one computation of the curve: the whale plots and the pruning scenario draw it.
     """
     ranked = metrics.sort_values(["margin_ttm", "client_id"], ascending=[False, True])
-    total = ranked["margin_ttm"].sum()
-    n = len(ranked)
+    kept = [c for c in ("client_id", "name", "margin_ttm", "segment") if c in ranked.columns]
+    margin = ranked["margin_ttm"].fillna(0.0).to_numpy(dtype=float)
+    total = margin.sum()
+    cumulative = np.cumsum(margin)
+    rank = np.arange(1, len(ranked) + 1)
     return (
-        ranked[
-            ["client_id", "name", "margin_ttm", "segment"]
-            if "segment" in ranked.columns
-            else ["client_id", "name", "margin_ttm"]
-        ]
+        ranked[kept]
         .reset_index(drop=True)
         .assign(
-            rank=lambda d: np.arange(1, n + 1),
-            cumulative_margin=lambda d: d["margin_ttm"].cumsum(),
-            cumulative_margin_share=lambda d: d["margin_ttm"].cumsum() / total if total else np.nan,
-            cumulative_client_share=lambda d: d["rank"] / n,
+            rank=rank,
+            cumulative_margin=cumulative,
+            cumulative_margin_share=cumulative / total if total else np.nan,
+            cumulative_client_share=rank / max(len(ranked), 1),
         )
     )
 
@@ -471,15 +471,17 @@ def segment_counts(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def segment_transitions(long: pd.DataFrame) -> pd.DataFrame:
-    """Per client, its segment in each quarter and the next: client_id, name, from/to quarter and
-    segment (from a long ``metrics_for_quarters`` frame)."""
+    """Per client, its segment in each quarter and the next: client_id, name (when given),
+    from/to quarter and segment (from a long ``metrics_for_quarters`` frame). The one pairing of
+    quarters: the movement plot and the report's movement tables read it."""
     ordered = long.sort_values(["client_id", "quarter"])
     nxt = ordered.groupby("client_id", sort=False)[["quarter", "segment"]].shift(-1)
+    named = ["client_id", "name"] if "name" in long.columns else ["client_id"]
     return (
         ordered.assign(to_quarter=nxt["quarter"], to_segment=nxt["segment"])
         .dropna(subset=["to_quarter"])
         .rename(columns={"quarter": "from_quarter", "segment": "from_segment"})[
-            ["client_id", "name", "from_quarter", "to_quarter", "from_segment", "to_segment"]
+            [*named, "from_quarter", "to_quarter", "from_segment", "to_segment"]
         ]
         .reset_index(drop=True)
     )

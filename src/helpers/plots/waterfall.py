@@ -100,8 +100,7 @@ def plot_whale_before_after(data, *, ax: Axes | None = None, title: str | None =
     """Whale curves (cumulative share of margin by client, best first) before and after pruning.
 
     ``data`` is a :class:`~helpers.decide.prune.PruneScenario`; its ``whale_before``/``whale_after``
-    frames need a client-share and a cumulative margin-share column (the first two numeric
-    columns are used when the usual names are absent).
+    frames are :func:`helpers.audit.measures.whale_curve` frames.
     """
     with house_style():
         return _draw_whales(data, ax=new_axes(ax, figsize=(6, 4.5)), title=title)
@@ -129,16 +128,9 @@ def _draw_whales(data, *, ax: Axes, title: str | None) -> Axes:
     return ax
 
 
-_X_NAMES = ("cumulative_client_share", "client_share")
-_Y_NAMES = ("cumulative_margin_share", "margin_share")
-
-
 def _whale_xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    x_name = next((c for c in _X_NAMES if c in frame.columns), None)
-    y_name = next((c for c in _Y_NAMES if c in frame.columns), None)
-    if x_name is None or y_name is None:
-        numeric = frame.select_dtypes("number").columns
-        x_name, y_name = numeric[0], numeric[1]
+    """The curve's points from :func:`helpers.audit.measures.whale_curve`, from the origin."""
+    x_name, y_name = "cumulative_client_share", "cumulative_margin_share"
     x = np.concatenate([[0.0], frame[x_name].to_numpy(float)])
     y = np.concatenate([[0.0], frame[y_name].to_numpy(float)])
     return x, y

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from helpers.audit.measures import whale_curve
 from helpers.plots._common import new_axes, require_columns
 from helpers.plots.style import (
     GREY,
@@ -37,19 +38,6 @@ def plot_whale_curve(
         return _draw_whale(data, ax=ax, currency=currency, title=title)
 
 
-def whale_points(data: pd.DataFrame) -> pd.DataFrame:
-    """Clients by margin (highest first) with cumulative margin and client shares (0-1)."""
-    ranked = data.sort_values(["margin_ttm", "client_id"], ascending=[False, True])
-    margin = ranked["margin_ttm"].fillna(0.0).to_numpy(dtype=float)
-    total = margin.sum()
-    cumulative = np.cumsum(margin)
-    return ranked.reset_index(drop=True).assign(
-        cumulative_margin=cumulative,
-        cumulative_margin_share=cumulative / total if total else np.nan,
-        cumulative_client_share=np.arange(1, len(ranked) + 1) / max(len(ranked), 1),
-    )
-
-
 def whale_title(points: pd.DataFrame, currency: str) -> str:
     """'The 102 profitable clients earn 134% of the margin; the other 48 lose $310k'."""
     losing = points[points["margin_ttm"] < 0]
@@ -72,7 +60,7 @@ def whale_title(points: pd.DataFrame, currency: str) -> str:
 
 
 def _draw_whale(data: pd.DataFrame, *, ax: Axes, currency: str, title: str | None) -> Axes:
-    points = whale_points(data)
+    points = whale_curve(data)
     x = np.concatenate([[0.0], points["cumulative_client_share"].to_numpy()]) * 100
     y = np.concatenate([[0.0], points["cumulative_margin_share"].to_numpy()]) * 100
     ax.plot(x, y, color=OKABE_ITO["blue"], lw=2.2, gid="whale-curve")
