@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from helpers.audit.measures import segment_transitions
 from helpers.plots._common import new_axes, require_columns
 from helpers.plots.style import (
     GREY,
@@ -45,18 +46,15 @@ def last_moves(data: pd.DataFrame) -> pd.DataFrame:
     quarters = sorted(data["quarter"].astype(str).unique())
     if len(quarters) < 2:
         return pd.DataFrame(columns=["client_id", "from_segment", "to_segment"])
-    before, after = quarters[-2], quarters[-1]
-
-    def pick(q: str) -> pd.Series:
-        rows = data[data["quarter"].astype(str) == q]
-        return rows.set_index("client_id")["segment"].astype(object)
-
+    last_two = data[data["quarter"].astype(str).isin(quarters[-2:])]
+    moves = segment_transitions(last_two.assign(quarter=last_two["quarter"].astype(str)))
     return (
-        pd.concat({"from_segment": pick(before), "to_segment": pick(after)}, axis=1)
-        .dropna()
-        .rename_axis("client_id")
-        .reset_index()
-        .assign(from_quarter=before, to_quarter=after)
+        moves.assign(
+            from_segment=moves["from_segment"].astype(object),
+            to_segment=moves["to_segment"].astype(object),
+        )
+        .dropna(subset=["from_segment", "to_segment"])
+        .reset_index(drop=True)
     )
 
 
