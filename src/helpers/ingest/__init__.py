@@ -41,6 +41,7 @@ from helpers.ingest.read import (
     locate_header,
     read_csv_export,
 )
+from helpers.ingest.source import ExportFormat, ReadsSomeColumns
 
 __all__ = ["import_exports", "run_import"]
 
@@ -95,7 +96,7 @@ class Sniffed:
     index: int
     lines: int
     names: list[str]
-    source: object
+    source: ExportFormat
     variant: str
 
 
@@ -133,8 +134,7 @@ def _read_csv_body(sniffed: Sniffed, encoding: str, *, detail: bool):
         notes.append("separated by " + ("semicolons" if sniffed.delimiter == ";" else "tabs"))
     if sniffed.index:
         notes.append(f"{sniffed.index} line(s) above the header skipped (report preamble)")
-    used = getattr(sniffed.source, "columns_used", None)
-    numeric = getattr(sniffed.source, "columns_numeric", None)
+    selective = isinstance(sniffed.source, ReadsSomeColumns)
     raw = read_csv_export(
         path,
         data,
@@ -143,8 +143,8 @@ def _read_csv_body(sniffed: Sniffed, encoding: str, *, detail: bool):
         header_row=sniffed.index + 1,
         names=sniffed.names,
         notes=notes,
-        include=used(sniffed.names, detail=detail) if used else None,
-        numeric=numeric(sniffed.names) if numeric else (),
+        include=sniffed.source.columns_used(sniffed.names, detail=detail) if selective else None,
+        numeric=sniffed.source.columns_numeric(sniffed.names) if selective else (),
     )
     return raw, sniffed.source, sniffed.variant
 

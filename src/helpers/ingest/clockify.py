@@ -15,11 +15,9 @@ from helpers.ingest import values
 from helpers.ingest.part import Part
 from helpers.ingest.read import RawFile
 from helpers.ingest.timesheet import (
+    TimeExport,
     TimeSpec,
-    convert_time,
     currency_in_header,
-    numeric_columns,
-    used_columns,
 )
 
 NAME = "clockify"
@@ -28,6 +26,7 @@ REQUIRED = {"Project", "Client", "User", "Start Date", "Duration (decimal)"}
 
 
 def detect(columns: list[str]) -> str | None:
+    """The header variant, or None when this is not a Clockify detailed report."""
     if not set(columns) >= REQUIRED:
         return None
     _, code = currency_in_header(columns, "Billable Amount")
@@ -58,16 +57,18 @@ def spec(columns) -> TimeSpec:
     )
 
 
-def columns_numeric(columns) -> list[str]:
-    return numeric_columns(spec(columns))
+_EXPORT = TimeExport(NAME, spec)
+columns_numeric = _EXPORT.columns_numeric
 
 
 def columns_used(columns, *, detail: bool) -> list[str]:
-    return [*used_columns(spec(columns), detail=detail), "Start Time"]
+    """The columns the conversion reads, and Start Time (it tells 12- from 24-hour clocks)."""
+    return [*_EXPORT.columns_used(columns, detail=detail), "Start Time"]
 
 
 def convert(raw: RawFile, variant: str, *, date_order: str | None = None) -> Part:
-    part = convert_time(raw, spec(raw.columns), fmt=NAME, variant=variant, date_order=date_order)
+    """The export's rows as canonical time entries; the variant says which clock it uses."""
+    part = _EXPORT.convert(raw, variant, date_order=date_order)
     times = values.coded(raw.column("Start Time"))[1]
     clock = (
         "12-hour times" if times.str.contains(r"[AaPp][Mm]$", regex=True).any() else "24-hour times"

@@ -1,6 +1,7 @@
 """Which tool wrote a file, decided by its header row (never by the file name alone).
 
-Each source module has ``detect(columns) -> variant | None``; the header is searched among
+Each source module is an :class:`~helpers.ingest.source.ExportFormat` (``NAME``, ``TABLE``,
+``detect(columns) -> variant | None``); the header is searched among
 the first records of the file (QuickBooks reports put a preamble above it) for ``,``, ``;``
 and tab delimiters. An unknown header stops the import with the formats the kit knows and
 the columns it saw.
@@ -9,13 +10,21 @@ the columns it saw.
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 
 from helpers.errors import BookError
 from helpers.ingest import clockify, freshbooks, harvest, payments, quickbooks, toggl, xero
+from helpers.ingest.source import ExportFormat
 
 #: Known export formats, most specific first.
-SOURCES: tuple[ModuleType, ...] = (harvest, toggl, clockify, xero, quickbooks, freshbooks, payments)
+SOURCES: tuple[ExportFormat, ...] = (
+    harvest,
+    toggl,
+    clockify,
+    xero,
+    quickbooks,
+    freshbooks,
+    payments,
+)
 
 KNOWN = (
     "Harvest detailed time report, Toggl Track detailed report, Clockify detailed report, "
@@ -25,7 +34,7 @@ KNOWN = (
 )
 
 
-def match(columns: list[str]) -> tuple[ModuleType, str] | None:
+def match(columns: list[str]) -> tuple[ExportFormat, str] | None:
     """(source module, variant) for a header row, or None."""
     for source in SOURCES:
         variant = source.detect(columns)

@@ -10,9 +10,7 @@ tracked ``Hours`` (the effort), not ``Hours Rounded`` (what rounding bills).
 from __future__ import annotations
 
 from helpers.ingest import values
-from helpers.ingest.part import Part
-from helpers.ingest.read import RawFile
-from helpers.ingest.timesheet import TimeSpec, convert_time, numeric_columns, used_columns
+from helpers.ingest.timesheet import TimeExport, TimeSpec
 
 NAME = "harvest"
 TABLE = "time_entries"
@@ -46,13 +44,7 @@ def spec(columns) -> TimeSpec:
     )
 
 
-def columns_numeric(columns) -> list[str]:
-    return numeric_columns(spec(columns))
-
-
-def columns_used(columns, *, detail: bool) -> list[str]:
-    return used_columns(spec(columns), detail=detail)
-
-
-def convert(raw: RawFile, variant: str, *, date_order: str | None = None) -> Part:
-    return convert_time(raw, spec(raw.columns), fmt=NAME, variant=variant, date_order=date_order)
+_EXPORT = TimeExport(NAME, spec)
+columns_numeric = _EXPORT.columns_numeric
+columns_used = _EXPORT.columns_used
+convert = _EXPORT.convert

@@ -25,6 +25,8 @@ def _pick(columns, names) -> str | None:
 
 
 def detect(columns: list[str]) -> str | None:
+    """The invoice number and payment date columns found, or None when this is not a payments
+    file (an invoice export also has both: its own columns rule it out)."""
     if _OTHER_FORMATS & set(columns):
         return None
     number, date = _pick(columns, NUMBER), _pick(columns, DATE)

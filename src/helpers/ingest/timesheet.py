@@ -8,7 +8,7 @@ negative or unreadable go to the ledger too; hours above 24 are left to the cano
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -285,3 +285,27 @@ def used_columns(spec: TimeSpec, *, detail: bool) -> list[str]:
 def numeric_columns(spec: TimeSpec) -> list[str]:
     """Columns only summed for the summary: read as numbers when they are plain numbers."""
     return [spec.amount] if spec.amount else []
+
+
+@dataclass(frozen=True)
+class TimeExport:
+    """A time tool's :class:`~helpers.ingest.source.Converter` and
+    :class:`~helpers.ingest.source.ReadsSomeColumns` functions, made from its ``spec(columns)``:
+    each tool module binds them at module level (``convert = TimeExport(NAME, spec).convert``)."""
+
+    name: str
+    spec: Callable[[Sequence[str]], TimeSpec]
+
+    def columns_numeric(self, columns: Sequence[str]) -> list[str]:
+        """The amount column, only summed for the import summary."""
+        return numeric_columns(self.spec(columns))
+
+    def columns_used(self, columns: Sequence[str], *, detail: bool) -> list[str]:
+        """The columns the conversion reads (``detail``: also those that find repeated rows)."""
+        return used_columns(self.spec(columns), detail=detail)
+
+    def convert(self, raw: RawFile, variant: str, *, date_order: str | None = None) -> Part:
+        """The export's rows as canonical time entries plus the rows left out."""
+        return convert_time(
+            raw, self.spec(raw.columns), fmt=self.name, variant=variant, date_order=date_order
+        )

@@ -8,15 +8,11 @@ exports quote every field and drop the amount; some start with a UTF-8 byte-orde
 
 from __future__ import annotations
 
-from helpers.ingest.part import Part
-from helpers.ingest.read import RawFile
 from helpers.ingest.timesheet import (
+    TimeExport,
     TimeSpec,
-    convert_time,
     currency_in_header,
     duration_hours,
-    numeric_columns,
-    used_columns,
 )
 
 NAME = "toggl"
@@ -25,6 +21,7 @@ REQUIRED = {"User", "Client", "Project", "Start date", "Duration"}
 
 
 def detect(columns: list[str]) -> str | None:
+    """The header variant, or None when this is not a Toggl Track detailed report."""
     if not set(columns) >= REQUIRED:
         return None
     amount, code = currency_in_header(columns, "Amount")
@@ -54,13 +51,7 @@ def spec(columns) -> TimeSpec:
     )
 
 
-def columns_numeric(columns) -> list[str]:
-    return numeric_columns(spec(columns))
-
-
-def columns_used(columns, *, detail: bool) -> list[str]:
-    return used_columns(spec(columns), detail=detail)
-
-
-def convert(raw: RawFile, variant: str, *, date_order: str | None = None) -> Part:
-    return convert_time(raw, spec(raw.columns), fmt=NAME, variant=variant, date_order=date_order)
+_EXPORT = TimeExport(NAME, spec)
+columns_numeric = _EXPORT.columns_numeric
+columns_used = _EXPORT.columns_used
+convert = _EXPORT.convert
