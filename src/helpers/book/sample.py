@@ -618,6 +618,10 @@ def _teams(rng: np.random.Generator, profiles: pd.DataFrame, people: int) -> np.
     return np.column_stack([owner, others])
 
 
+#: Notice periods written into the demo contracts (blank for small clients: the default applies).
+NOTICE_DAYS_BY_SIZE = {"medium": 60, "large": 90}
+
+
 def _clients_table(profiles: pd.DataFrame, people: pd.DataFrame, cal: _Calendar) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -627,6 +631,8 @@ def _clients_table(profiles: pd.DataFrame, people: pd.DataFrame, cal: _Calendar)
             "size": profiles["size"],
             "owner": people["person"].to_numpy()[profiles["owner"].to_numpy()],
             "since": cal.dates(profiles["since"].to_numpy()),
+            # the contract's notice: longer for larger clients; small ones use the setting's default
+            "notice_days": profiles["size"].map(NOTICE_DAYS_BY_SIZE),
         }
     )
 

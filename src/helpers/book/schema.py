@@ -84,6 +84,8 @@ TABLES: dict[str, Table] = {
                 Column("size", "choice", choices=SIZES),
                 Column("owner"),
                 Column("since", "date"),
+                # the contract's notice period in days; blank = settings.notice_days
+                Column("notice_days", "number", min=0, max=365, integer=True),
             ),
             required=True,
         ),

@@ -88,6 +88,9 @@ class Settings:
     robust_share: float = 0.8  # a prune candidate in at least this share of settings is robust
     # Decisions journal (helpers.decide.journal)
     decision_min_change: float = 0.10  # a decided fix worked when its figure moved this much
+    # Offboarding (seed 002: parting with care)
+    notice_days: int = 30  # the contract's notice period when clients.notice_days is blank
+    exit_spread_days: int = 90  # several exits are spread evenly over this many days (one quarter)
 
     def __post_init__(self) -> None:
         for name in ("value_weights", "headache_weights", "size_wallet"):
@@ -123,6 +126,8 @@ _RANGES = {
     "headache_threshold": (0.0, 100.0),
     "default_cost_rate": (0.0, float("inf")),
     "discount_rate": (0.0, 1.0),
+    "notice_days": (0.0, 365.0),
+    "exit_spread_days": (0.0, 365.0),
 }
 
 
