@@ -113,7 +113,7 @@ def test_four_steps_with_dates_from_the_start_date():
 
 def test_transition_length_is_a_parameter_and_dates_roll_to_weekdays():
     plan = offboarding_plan(
-        client_row(),
+        client_row(notice_days=0),  # no notice in the contract: the handover length decides
         start_date=T("2026-03-02"),
         settings=Settings(),
         transition_days=5,
@@ -175,7 +175,9 @@ def test_pages_are_written_one_per_client_and_html_is_escaped(tmp_path):
     metrics = pd.DataFrame([client_row(), client_row(client_id="c/2", name="Beta", prune=False)])
     plans = offboarding_plans(metrics, start_date="2026-01-12", settings=Settings())
     assert [p.client_id for p in plans] == ["c1"]
-    both = offboarding_plans(metrics, ["c1", "c/2"], start_date="2026-01-12", settings=Settings())
+    both = offboarding_plans(
+        metrics, ["c1", "c/2"], start_date="2026-01-12", settings=Settings(), spread=False
+    )
     html_paths = write_plans(both, tmp_path / "html", fmt="html")
     assert [p.name for p in html_paths] == ["offboarding_c1.html", "offboarding_c_2.html"]
     page = html_paths[0].read_text(encoding="utf-8")
@@ -216,3 +218,287 @@ def test_offboarding_sheet_defaults_to_two_weeks_after_the_quarter():
     assert sheet.loc[0, "meeting_date"] == "2026-01-14"  # 2025-12-31 + 14 days, a Wednesday
     assert offboarding_sheet(metrics.iloc[:0]).empty
     assert offboarding_sheet(metrics.assign(prune=False)).empty
+
+
+# ----------------------------------------------------------------------------- per cause
+
+
+def merged(row: pd.Series, changes: dict) -> pd.Series:
+    return pd.Series({**row.to_dict(), **changes})
+
+
+def cause_metrics() -> pd.DataFrame:
+    """Four clients let go for the four seed reasons, each with its own figures."""
+    base = client_row(prune_abuse=False, prune_nonpayer=False, prune_cut=False, prune_reprice=False)
+    rows = [
+        merged(
+            base,
+            {
+                "client_id": "bully",
+                "name": "Grimsby Tower",
+                "revenue_ttm": 110_613.0,
+                "effective_rate_ttm": 173.6,
+                "abuse_ttm": 2,
+                "prune_abuse": True,
+                "reasons": "2 abuse events in the last four quarters",
+            },
+        ),
+        merged(
+            base,
+            {
+                "client_id": "owes",
+                "name": "Dustbowl Kitchens",
+                "revenue_ttm": 17_574.0,
+                "overdue_amount": 19_627.72,
+                "aging_90_plus": 12_400.0,
+                "oldest_overdue_days": 212.0,
+                "oldest_overdue_invoice": "INV-0917",
+                "prune_nonpayer": True,
+            },
+        ),
+        merged(
+            base,
+            {
+                "client_id": "cheap",
+                "name": "Meridian Health",
+                "effective_rate_ttm": 38.0,
+                "cost_rate_ttm": 85.0,
+                "target_rate": 121.43,
+                "target_rise": 121.43 / 38.0 - 1,
+                "book_median_rate": 118.0,
+                "prune_reprice": True,
+            },
+        ),
+        merged(
+            base,
+            {
+                "client_id": "small",
+                "name": "Tiny Teapot",
+                "effective_rate_ttm": 26.0,
+                "book_median_rate": 118.0,
+                "growth_ttm": -0.12,
+                "prune_cut": True,
+            },
+        ),
+    ]
+    return pd.DataFrame(rows)
+
+
+def abuse_book() -> SimpleNamespace:
+    book = small_book()
+    book.events = pd.DataFrame(
+        {
+            "date": [T("2025-03-04"), T("2025-10-21"), T("2024-06-01"), T("2025-05-05")],
+            "client_id": ["bully", "bully", "bully", "owes"],
+            "kind": ["abuse", "abuse", "abuse", "abuse"],
+            "severity": [2.0, 3.0, 3.0, 1.0],
+            "note": ["shouted at the designer on a call", None, "before the window", "x"],
+        }
+    )
+    book.clients = pd.DataFrame({"client_id": ["bully"], "notice_days": [float("nan")]})
+    book.time_entries = book.time_entries.assign(client_id="bully")
+    return book
+
+
+def plans_by_id(**kwargs) -> dict[str, object]:
+    metrics = cause_metrics()
+    plans = offboarding_plans(
+        metrics, start_date="2026-01-12", settings=Settings(), spread=False, **kwargs
+    )
+    return {p.client_id: p for p in plans}
+
+
+def test_each_cause_gets_its_own_talking_points_with_its_own_figures():
+    plans = plans_by_id(book=abuse_book())
+    bully, owes, cheap, small = (plans[i] for i in ("bully", "owes", "cheap", "small"))
+    assert [p.cause for p in (bully, owes, cheap, small)] == ["abuse", "nonpayer", "reprice", "cut"]
+    said = {i: " ".join(p.points_to_make) for i, p in plans.items()}
+    # abuse: the behaviour, its dates, our people, no negotiation; the revenue does not matter
+    assert "how our people were treated (2025-03-04, 2025-10-21)" in said["bully"]
+    assert "not open to negotiation" in said["bully"]
+    assert "2024-06-01" not in bully.to_markdown()  # before the twelve months
+    assert "2025-03-04: shouted at the designer on a call (severity 2 of 3)" in bully.to_markdown()
+    assert "2025-10-21: abuse of our people (severity 3 of 3)" in bully.to_markdown()
+    assert "$110,613" in bully.reason and "whatever the revenue" in bully.reason
+    assert "Tell bo, ann that the client was let go" in bully.for_our_people
+    # won't pay: the overdue money, the oldest invoice, a settlement proposal with dates
+    assert "$19,628 is past due" in said["owes"] and "INV-0917" in said["owes"]
+    assert "212 days past due" in said["owes"]
+    assert (
+        "Our settlement proposal: $19,628 in full by 2026-02-11, or 3 monthly instalments of "
+        "$6,543, the first on 2026-01-26 and the last on 2026-03-26" in said["owes"]
+    )
+    assert "$12,400 of it more than 90 days" in owes.reason
+    # reprice or exit: the rate, the rise, the cost, the date of the offer; the offer comes first
+    assert "$38 an hour for work that costs us $85 an hour" in said["cheap"]
+    assert "$121 an hour (+220%) from 2026-02-11" in said["cheap"]
+    assert "the offer made on 2026-01-12 stands until 2026-01-26" in said["cheap"]
+    assert "make the offer" in cheap.steps[0].title and "$121 an hour" in cheap.steps[0].text
+    assert cheap.offer.rate == pytest.approx(121.43) and cheap.offer.answer_by == T("2026-01-26")
+    # the seed's cut: profitability, fit and growth; "not the best fit" is honest here only
+    assert "$26 an hour against a typical $118" in said["small"] and "-12%" in said["small"]
+    assert "narrower kind of work" in said["small"]
+    for other in ("bully", "owes", "cheap"):
+        assert "narrower kind of work" not in said[other]
+        assert "$26 an hour" not in said[other]
+    assert "$19,628" not in said["bully"] + said["cheap"] + said["small"]
+    assert "$121" not in said["bully"] + said["owes"] + said["small"]
+    # four different plans, four different letters; the words-to-avoid list stays in every one
+    assert len(set(said.values())) == 4 and len({p.letter for p in plans.values()}) == 4
+    for plan in plans.values():
+        assert set(WORDS_TO_AVOID) <= set(plan.words_to_avoid)
+        spoken = (" ".join(plan.points_to_make) + plan.letter).lower()
+        assert not [w for w in plan.words_to_avoid if w.split(" /")[0] in spoken], plan.cause
+    assert (
+        "no price, apology or promise" in said["bully"]
+        and "a second chance" in bully.words_to_avoid
+    )
+
+
+def test_only_the_cut_and_a_review_start_with_cant_or_wont():
+    plans = plans_by_id()
+    assert [i for i, p in plans.items() if p.questions] == ["small"]
+    page = plans["small"].to_markdown()
+    assert "## Before acting: can't or won't?" in page
+    assert "would training, practice, better capability or more staff fix it?" in page
+    assert "Not answered yet" in page and "cant_or_wont.csv" in page
+    review = offboarding_plan(
+        client_row(actions="REVIEW", prune=False), start_date="2026-01-12", settings=Settings()
+    )
+    assert review.cause == "review" and review.questions
+    assert "Before acting" not in plans["bully"].to_markdown()
+
+
+def test_answers_are_saved_with_the_plan_and_printed_in_it(tmp_path):
+    from helpers.decide.offboarding import CantOrWont, load_answers, save_answers
+
+    path = tmp_path / "plans" / "cant_or_wont.csv"
+    save_answers(
+        [
+            CantOrWont(
+                "small", "wont", note="retail fit-outs are not our strategy", quarter="2025Q4"
+            ),
+            CantOrWont("x", "Can’t", fixes=("staff", "training"), quarter="2025Q4"),
+        ],
+        path,
+    )
+    save_answers([CantOrWont("x", "won't", quarter="2025Q4", answered_by="ann")], path)
+    answers = load_answers(path, quarter="2025Q4")
+    assert sorted(answers) == ["small", "x"]
+    assert answers["x"].answer == "won't" and answers["x"].answered_by == "ann"  # replaced
+    assert load_answers(path, quarter="2026Q1") == {}
+    plan = plans_by_id(answers=answers)["small"]
+    assert not plan.hold
+    assert (
+        "Won't" in plan.answers_text and "retail fit-outs are not our strategy" in plan.answers_text
+    )
+    assert "The plan goes ahead" in plan.to_markdown()
+    held = offboarding_plan(
+        cause_metrics().iloc[3],
+        start_date="2026-01-12",
+        settings=Settings(),
+        answers=CantOrWont("small", "can't", fixes=("training", "staff")),
+    )
+    assert held.hold and "training and staff could close the gap" in held.to_html()
+    row = plans_frame([held]).iloc[0]
+    assert bool(row["hold"]) and "Hold the plan" in row["cant_or_wont"]
+
+
+def test_bad_answers_are_refused_naming_the_file_row_and_column(tmp_path):
+    from helpers.decide.offboarding import CantOrWont, load_answers
+
+    path = tmp_path / "cant_or_wont.csv"
+    path.write_text("quarter,client_id,answer,fixes\n2025Q4,a,won't,\n2025Q4,b,maybe,\n")
+    with pytest.raises(PumpkinError, match=r"row 3, column 'answer'.*got 'maybe'"):
+        load_answers(path)
+    path.write_text("quarter,client_id,answer,fixes\n2025Q4,a,can't,luck\n")
+    with pytest.raises(PumpkinError, match=r"row 2, column 'fixes'.*luck"):
+        load_answers(path)
+    with pytest.raises(PumpkinError, match="unknown fix"):
+        CantOrWont("a", "can't", fixes=("money",))
+
+
+# ----------------------------------------------------------------------------- notice and cash
+
+
+def test_a_60_day_notice_dates_the_steps():
+    row = cause_metrics().iloc[3]
+    plan = offboarding_plan(
+        merged(row.copy(), {"notice_days": 60.0}), start_date="2026-01-12", settings=Settings()
+    )
+    assert plan.notice_days == 60
+    assert [s.date for s in plan.steps] == [
+        T("2026-01-12"),
+        T("2026-01-12"),
+        T("2026-03-13"),  # 60 days after the meeting, a Friday
+        T("2026-03-27"),  # the follow-up two weeks later
+    ]
+    assert plan.exit_date == T("2026-03-13")
+    assert "Notice: 60 days (the contract's notice period)" in plan.to_markdown()
+    assert "A transition of 60 days, to 2026-03-13" in plan.steps[2].text
+    assert "ends on 2026-03-13" in plan.letter
+    # the same notice read from the book's clients table, and the setting when blank
+    book = SimpleNamespace(clients=pd.DataFrame({"client_id": ["small"], "notice_days": [60.0]}))
+    assert offboarding_plan(
+        row, start_date="2026-01-12", settings=Settings(), book=book
+    ).exit_date == T("2026-03-13")
+    default = offboarding_plan(row, start_date="2026-01-12", settings=Settings(notice_days=45))
+    assert default.exit_date == T("2026-02-26") and "the default setting" in default.to_markdown()
+    # a reprice offer: answered within two weeks; the new rate or the exit after the notice
+    offer = offboarding_plan(
+        merged(cause_metrics().iloc[2], {"notice_days": 60.0}),
+        start_date="2026-01-12",
+        settings=Settings(),
+    )
+    assert offer.offer.answer_by == T("2026-01-26") and offer.offer.rate_from == T("2026-03-13")
+    assert offer.exit_date == T("2026-03-13")
+
+
+def test_three_exits_in_one_quarter_are_spread_and_abuse_is_not_delayed():
+    from helpers.decide.offboarding import exit_calendar, schedule_exits
+
+    small = cause_metrics().iloc[3]
+    rows = [
+        merged(
+            small, {"client_id": f"s{i}", "name": f"Small {i}", "revenue_ttm": r, "hours_ttm": h}
+        )
+        for i, (r, h) in enumerate([(12_000.0, 240.0), (24_000.0, 360.0), (36_000.0, 120.0)])
+    ]
+    metrics = pd.DataFrame([*rows, cause_metrics().iloc[0]])
+    ids = ["s0", "s1", "s2"]
+    schedule = schedule_exits(metrics, ids, start_date="2026-01-12", settings=Settings())
+    assert schedule["meeting_date"].tolist() == [T("2026-01-12"), T("2026-02-11"), T("2026-03-13")]
+    assert schedule["exit_date"].dt.month.tolist() == [2, 3, 4]  # one exit a month
+    together = offboarding_plans(
+        metrics, ids, start_date="2026-01-12", settings=Settings(), spread=False
+    )
+    assert len({p.transition_end for p in together}) == 1
+    plans = offboarding_plans(
+        metrics, [*ids, "bully"], start_date="2026-01-12", settings=Settings()
+    )
+    assert [p.client_id for p in plans] == [*ids, "bully"]
+    assert plans[3].meeting_date == T("2026-01-12")  # abuse: never delayed to protect cash
+    assert plans[0].meeting_date == T("2026-01-12") and plans[2].meeting_date == T("2026-03-13")
+    calendar = exit_calendar(plans[:3]).set_index("month")
+    assert calendar.index.tolist() == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]
+    assert calendar.loc["2026-02", "leaving"] == "Small 0"
+    assert calendar.loc["2026-02", "revenue_stopping"] == pytest.approx(1_000)
+    assert calendar.loc["2026-03", "revenue_stopping"] == pytest.approx(2_000)
+    # February: Small 0 leaves on the 11th, so 17 of its 28 days are lost
+    assert calendar.loc["2026-02", "revenue_lost"] == pytest.approx(1_000 * 17 / 28)
+    assert calendar.loc["2026-05", "revenue_lost"] == pytest.approx(6_000)
+    assert calendar.loc["2026-05", "hours_freed"] == pytest.approx((240 + 360 + 120) / 12)
+    assert calendar.loc["2026-01", "revenue_lost"] == 0
+    assert exit_calendar([]).empty
+
+
+def test_letter_and_points_go_into_the_pages_and_the_sheet(tmp_path):
+    plans = list(plans_by_id(book=abuse_book()).values())
+    md = write_plans(plans, tmp_path)[0].read_text(encoding="utf-8")
+    assert "## Follow-up letter (draft)" in md and "> Subject: Confirming the end" in md
+    page = write_plans(plans, tmp_path, fmt="html")[1].read_text(encoding="utf-8")
+    assert "Follow-up letter (draft)" in page and "Our settlement proposal" in page
+    frame = plans_frame(plans)
+    assert frame["cause"].tolist() == ["abuse", "nonpayer", "reprice", "cut"]
+    assert frame.loc[2, "letter"].startswith("Subject: Our rate from 2026-02-11")
+    assert "not open to negotiation" in frame.loc[0, "points_to_make"]

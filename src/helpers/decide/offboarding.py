@@ -1,34 +1,54 @@
-"""Offboarding plans: how to let a client go, following seed 002's four steps, with its figures.
+"""Offboarding plans: how to let a client go, following seed 002's four steps, said per cause.
 
-1. communicate clearly (a meeting; the reason framed by the audit: profitability, fit with our
-   goals, growth potential); 2. honest but diplomatic (points to make, words to avoid: no blame);
-3. offer support (transition period, handover, a referral the consultant fills in); 4. follow up.
-Each plan carries suggested dates from a start date, the open invoices to collect first and the
-people involved: per seed 001 ("is it just me?") someone else leads the conversation when the
-owner's dislike looks personal.
+Seed 002's frame stays for every plan: 1. communicate clearly (a meeting, not an e-mail); 2. be
+honest but diplomatic (points to make, words to avoid: no blame); 3. offer support (notice,
+handover, a referral the consultant fills in); 4. follow up (a letter and a check-in).
+
+What is honest depends on why the client is let go (the ``prune_<reason>`` columns of the audit):
+
+- ``abuse`` (``prune_abuse``): the behaviour, its dates, that it concerns our people; no
+  negotiation. Seed 003: letting an abusive client go is a statement of values to the team.
+- ``nonpayer`` (``prune_nonpayer``): the overdue money, the oldest invoice, a settlement proposal.
+- ``reprice`` (``prune_reprice``): the rate that covers our cost and the date of the offer; the
+  plan's first step is that offer, and the parting only if it is declined.
+- ``cut`` (``prune_cut``, seed 003's bottom of the book): the audit's reasons of profitability,
+  fit and growth, and "we are not the best fit".
+- ``review`` (a ``REVIEW`` client the consultant chose) and any later ``prune_<reason>``: the
+  audit's own words, framed like the cut.
+
+Before acting on the cut or a review, seed 000's questions come first: can't or won't? The
+partner's answers (:class:`CantOrWont`) are saved beside the plans (``cant_or_wont.csv``) and
+printed in them. Every plan's dates respect the contract's notice (``clients.notice_days``, else
+``settings.notice_days``); several exits are spread over ``settings.exit_spread_days`` so the
+month's cash does not stop all at once (:func:`schedule_exits`, :func:`exit_calendar`).
 """
 
 from __future__ import annotations
 
+import csv
 import html
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from helpers.book.quarters import as_of
+from helpers.book.quarters import as_of, ttm_window
 from helpers.book.settings import Settings
-from helpers.errors import PumpkinError
+from helpers.errors import BookError, PumpkinError
 from helpers.present.format import currency_symbol
 
 REFERRAL = "[referral: another provider who may serve them better]"
 OTHER_LEAD = "[a colleague the client gets on with]"
-TRANSITION_DAYS = 30
-FOLLOW_UP_DAYS = 14
+FOLLOW_UP_DAYS = 14  # after the last day of our work
+OFFER_DAYS = 14  # how long a reprice offer stands
+SETTLEMENT_INSTALMENTS = 3  # monthly instalments a non-payer may choose instead of paying at once
+ANSWERS_FILE = "cant_or_wont.csv"
 
-#: Say these; they explain the decision by our strategy, not by the client's faults.
+#: The seed's cut (and a review): they explain the decision by our strategy, not the client's
+#: faults. Honest there; not for abuse, non-payment or a price (those plans say why plainly).
 POINTS_TO_MAKE = (
     "We have reviewed every client relationship in a client audit this quarter.",
     "We looked at profitability, at how well the work fits where our business is going, and at "
@@ -38,7 +58,8 @@ POINTS_TO_MAKE = (
     "over.",
     "Someone else can serve your needs better than we can, and we are happy to introduce you.",
 )
-#: Avoid these: they blame or criticise the client (seed 002: "avoid blaming or criticising").
+#: Avoid these in every plan: they blame or criticise the client (seed 002: "avoid blaming or
+#: criticising"). Each cause adds its own (:data:`CAUSES`).
 WORDS_TO_AVOID = (
     "difficult client",
     "problem client",
@@ -51,6 +72,256 @@ WORDS_TO_AVOID = (
     "firing you",
 )
 
+#: Seed 000, turned on ourselves before letting a client go for the cut or after a review.
+CANT_OR_WONT_QUESTIONS = (
+    "Is the gap something we have not done, or something we do not want to do?",
+    "If we have not done it, why not: are we resisting change, or is it really a matter of "
+    "strategy?",
+    "Are we not doing this well enough: would training, practice, better capability or more "
+    "staff fix it?",
+)
+ANSWERS = ("won't", "can't")
+FIXES = ("training", "practice", "capability", "staff")
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a client is let go, and what that changes in the plan."""
+
+    code: str
+    label: str  # the reason in a few plain words
+    seed: str  # where the reason comes from
+    negotiable: bool  # may the conversation change the outcome?
+    asks: bool  # does the plan start with "can't or won't?"
+    avoid: tuple[str, ...] = ()  # words to avoid on top of WORDS_TO_AVOID
+
+
+#: Causes in precedence order: a client let go for several reasons gets the first one's plan.
+CAUSES: Mapping[str, Cause] = {
+    c.code: c
+    for c in (
+        Cause(
+            "abuse",
+            "how our people were treated",
+            "seeds 000 and 003: abuse of our people, whatever the revenue",
+            negotiable=False,
+            asks=False,
+            avoid=(
+                "we could reconsider",
+                "a second chance",
+                "if things improve",
+                "let's find a compromise",
+                "a discount",
+            ),
+        ),
+        Cause(
+            "nonpayer",
+            "invoices that are not paid",
+            "seed 003: give up the clients who won't pay",
+            negotiable=False,
+            asks=False,
+            avoid=("you never pay", "deadbeat", "we will sue you", "forget the invoices"),
+        ),
+        Cause(
+            "reprice",
+            "a price below what the work costs us",
+            "seed 003: time spent against revenue; a rise too big for a repricing",
+            negotiable=True,
+            asks=False,
+            avoid=(
+                "take it or leave it",
+                "you are too cheap",
+                "a special discount",
+                "we lose money on you",
+            ),
+        ),
+        Cause(
+            "cut",
+            "the bottom of the book on revenue per hour",
+            "seed 003: the bottom 5-10% on time against revenue may not be worth the effort",
+            negotiable=False,
+            asks=True,
+        ),
+        Cause(
+            "review",
+            "a weak relationship the audit asked us to review",
+            "the audit's REVIEW: nothing fixable found, so the partner decides",
+            negotiable=False,
+            asks=True,
+        ),
+        Cause(
+            "chosen",
+            "the consultant's choice",
+            "not an audit reason: the consultant chose this client",
+            negotiable=False,
+            asks=True,
+        ),
+    )
+}
+PRUNE_CAUSES = ("abuse", "nonpayer", "reprice", "cut")  # the seeds' prune_<reason> columns
+
+
+def cause_of(code: str) -> Cause:
+    """The cause for ``code``; a later ``prune_<reason>`` is framed like the cut (asks first)."""
+    if code in CAUSES:
+        return CAUSES[code]
+    label = f"the audit's '{code.replace('_', ' ')}' reason"
+    return Cause(code, label, f"the audit's prune_{code} column", negotiable=False, asks=True)
+
+
+def plan_causes(row: pd.Series | Mapping) -> tuple[str, ...]:
+    """Why the client is let go, most serious first: its true ``prune_<reason>`` columns.
+
+    Known reasons come in :data:`PRUNE_CAUSES` order, later ones after them; with none, a
+    ``REVIEW`` client is ``review`` and any other client the consultant picked is ``chosen``.
+    """
+    row = pd.Series(row)
+    flagged = [
+        str(c).removeprefix("prune_")
+        for c in row.index
+        if str(c).startswith("prune_") and _is_true(row[c])
+    ]
+    ordered = [c for c in PRUNE_CAUSES if c in flagged] + sorted(
+        c for c in flagged if c not in PRUNE_CAUSES
+    )
+    if ordered:
+        return tuple(ordered)
+    actions = str(row.get("actions") or "").split(";")
+    return ("review",) if "REVIEW" in actions else ("chosen",)
+
+
+def _is_true(value) -> bool:
+    return isinstance(value, bool | np.bool_) and bool(value)
+
+
+# ----------------------------------------------------------------------------- can't or won't?
+
+
+@dataclass(frozen=True)
+class CantOrWont:
+    """The partner's answers to seed 000's questions for one client, saved with its plan."""
+
+    client_id: str
+    answer: str = ""  # "won't" (strategy), "can't" (ability), or "" (not answered yet)
+    fixes: tuple[str, ...] = ()  # which of FIXES would close the gap
+    note: str = ""
+    answered_by: str = ""
+    date: str = ""  # YYYY-MM-DD
+    quarter: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "answer", normalise_answer(self.answer))
+        fixes = tuple(str(f).strip().lower() for f in self.fixes if str(f).strip())
+        unknown = [f for f in fixes if f not in FIXES]
+        if unknown:
+            raise PumpkinError(
+                f"can't or won't: unknown fix(es) {', '.join(unknown)}; known: {', '.join(FIXES)}"
+            )
+        object.__setattr__(self, "fixes", tuple(f for f in FIXES if f in fixes))
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.answer)
+
+    @property
+    def hold(self) -> bool:
+        """The answers say we could fix the gap: hold the plan and fix it first."""
+        return self.answer == "can't" or bool(self.fixes)
+
+    def verdict(self) -> str:
+        """The answers in one sentence the partner can stand behind."""
+        if not self.answered:
+            return "Not answered yet: answer the questions before the meeting."
+        who = f" ({self.answered_by}, {self.date})" if self.answered_by or self.date else ""
+        note = f" Note: {self.note.strip()}" if self.note.strip() else ""
+        if self.hold:
+            fixed_by = " and ".join(self.fixes) or "work we could learn"
+            return (
+                f"Can't yet, not won't{who}: {fixed_by} could close the gap. Hold the plan: fix "
+                f"it first, or write down why we choose not to.{note}"
+            )
+        return (
+            f"Won't{who}: a matter of strategy, not of ability; training, practice, capability "
+            f"or staff would not change it. The plan goes ahead.{note}"
+        )
+
+
+def normalise_answer(answer: object) -> str:
+    """``"won't"``, ``"can't"`` or ``""`` from the ways people type them (wont, Can’t, ...)."""
+    text = "" if answer is None or answer != answer else str(answer)
+    key = text.strip().lower().replace("’", "'").replace("'", "").replace(" ", "")
+    if key in ("", "none", "notanswered"):
+        return ""
+    if key in ("wont", "willnot"):
+        return "won't"
+    if key in ("cant", "cannot"):
+        return "can't"
+    raise PumpkinError(f"can't or won't: the answer must be can't or won't, got {text!r}")
+
+
+_ANSWER_COLUMNS = ["quarter", "client_id", "answer", "fixes", "note", "answered_by", "date"]
+
+
+def load_answers(path: str | Path, *, quarter: str | None = None) -> dict[str, CantOrWont]:
+    """The saved answers by client (a missing file: none); ``quarter`` keeps that quarter's."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in ("client_id", "answer") if c not in frame.columns]
+    if missing:
+        raise BookError("required column missing", file=path, column=missing[0])
+    answers = {}
+    for i, row in enumerate(frame.to_dict("records")):
+        if quarter is not None and row.get("quarter", "") not in ("", quarter):
+            continue
+        try:
+            answers[row["client_id"]] = CantOrWont(
+                client_id=row["client_id"],
+                answer=row["answer"],
+                fixes=tuple(row.get("fixes", "").split(";")),
+                note=row.get("note", ""),
+                answered_by=row.get("answered_by", ""),
+                date=row.get("date", ""),
+                quarter=row.get("quarter", ""),
+            )
+        except PumpkinError as exc:
+            column = "fixes" if "fix" in str(exc) else "answer"
+            raise BookError(str(exc), file=path, row=i + 2, column=column) from None
+    return answers
+
+
+def save_answers(answers: Iterable[CantOrWont], path: str | Path) -> Path:
+    """Write the answers to ``path`` (``cant_or_wont.csv``), replacing earlier answers for the
+    same client and quarter and keeping the others."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept = {}
+    if path.exists():
+        for a in load_answers(path).values():
+            kept[(a.quarter, a.client_id)] = a
+    for a in answers:
+        kept[(a.quarter, a.client_id)] = a
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(_ANSWER_COLUMNS)
+        for a in sorted(kept.values(), key=lambda a: (a.quarter, a.client_id)):
+            writer.writerow(
+                [
+                    a.quarter,
+                    a.client_id,
+                    a.answer,
+                    ";".join(a.fixes),
+                    a.note,
+                    a.answered_by,
+                    a.date,
+                ]
+            )
+    return path
+
+
+# ----------------------------------------------------------------------------- the plan
+
 
 @dataclass(frozen=True)
 class Step:
@@ -60,6 +331,29 @@ class Step:
     title: str
     date: pd.Timestamp
     text: str
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A reprice-or-exit offer: the rate that covers our cost, and its dates."""
+
+    rate: float
+    rise: float  # fraction: 0.24 = +24%
+    current_rate: float
+    cost_rate: float
+    book_rate: float
+    offered_on: pd.Timestamp
+    answer_by: pd.Timestamp
+    rate_from: pd.Timestamp
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a non-payer is asked to pay, at once or in monthly instalments."""
+
+    amount: float
+    full_by: pd.Timestamp
+    instalments: tuple[tuple[pd.Timestamp, float], ...]
 
 
 @dataclass(frozen=True)
@@ -80,6 +374,20 @@ class Plan:
     referral: str = REFERRAL
     currency: str = "USD"
     team: tuple[str, ...] = ()
+    cause: str = "chosen"
+    causes: tuple[str, ...] = ("chosen",)
+    notice_days: int = 30
+    notice_source: str = "the default setting"
+    exit_date: pd.Timestamp | None = None
+    questions: tuple[str, ...] = ()
+    answers: CantOrWont | None = None
+    letter: str = ""
+    for_our_people: str = ""
+    monthly_revenue: float = 0.0
+    monthly_hours: float = 0.0
+    offer: Offer | None = None
+    settlement: Settlement | None = None
+    behaviour: tuple[str, ...] = field(default=())
 
     @property
     def meeting_date(self) -> pd.Timestamp:
@@ -87,7 +395,7 @@ class Plan:
 
     @property
     def transition_end(self) -> pd.Timestamp:
-        return self.steps[2].date
+        return self.exit_date if self.exit_date is not None else self.steps[2].date
 
     @property
     def follow_up_date(self) -> pd.Timestamp:
@@ -101,6 +409,69 @@ class Plan:
     def team_text(self) -> str:
         return ", ".join(self.team) or "nobody logged hours in the last twelve months"
 
+    @property
+    def cause_label(self) -> str:
+        return cause_of(self.cause).label
+
+    @property
+    def hold(self) -> bool:
+        """The partner's answers say the gap could be fixed: do not act on this plan yet."""
+        return self.answers is not None and self.answers.hold
+
+    @property
+    def answers_text(self) -> str:
+        if not self.questions:
+            return ""
+        return (self.answers or CantOrWont(self.client_id)).verdict()
+
+    # ------------------------------------------------------------------ pages
+
+    def _sections(self) -> list[tuple[str, list[str], list[str]]]:
+        """(heading, paragraphs, bullets) in page order; the steps are rendered separately."""
+        also = [cause_of(c).label for c in self.causes if c != self.cause]
+        why = f"Why we part: {self.cause_label} ({cause_of(self.cause).seed})." + (
+            f" Also: {'; '.join(also)}." if also else ""
+        )
+        sections: list[tuple[str, list[str], list[str]]] = [("", [why], [])]
+        if self.questions:
+            answer = [f"Answers: {self.answers_text}"]
+            if self.answers is None or not self.answers.answered:
+                answer.append(
+                    f"Answer in notebook 04 or the pruning planner; the answers are saved in "
+                    f"`{ANSWERS_FILE}` beside these plans and printed here."
+                )
+            sections.append(("Before acting: can't or won't?", answer, list(self.questions)))
+        sections += [
+            ("Why (from the audit)", [self.reason], list(self.behaviour)),
+            (
+                "Notice and dates",
+                [
+                    f"Notice: {self.notice_days} days ({self.notice_source}). Meeting "
+                    f"{self.meeting_date:%Y-%m-%d}; last day of our work"
+                    f"{' if the offer is declined' if self.offer is not None else ''} "
+                    f"{self.transition_end:%Y-%m-%d}; follow-up {self.follow_up_date:%Y-%m-%d}. "
+                    f"It stops about {exact_money(self.monthly_revenue, self.currency)} of "
+                    f"revenue and frees about {self.monthly_hours:,.0f} hours a month."
+                ],
+                [],
+            ),
+            (
+                "Money to collect first",
+                [],
+                [line.removeprefix("- ") for line in self._invoice_lines()],
+            ),
+        ]
+        return sections
+
+    def _closing(self) -> list[tuple[str, list[str], list[str]]]:
+        closing = [
+            ("Points to make", [], list(self.points_to_make)),
+            ("Words to avoid", [], list(self.words_to_avoid)),
+        ]
+        if self.for_our_people:
+            closing.append(("For our people", [self.for_our_people], []))
+        return closing
+
     def to_markdown(self) -> str:
         """The plan as one Markdown page."""
         lines = [
@@ -111,48 +482,60 @@ class Plan:
             "",
             f"People involved in the handover: {self.team_text}.",
             "",
-            "## Why (from the audit)",
-            "",
-            self.reason,
-            "",
-            "## Money to collect first",
-            "",
-            *self._invoice_lines(),
-            "",
-            "## Steps",
-            "",
         ]
+
+        def add(heading, paragraphs, bullets):
+            nonlocal lines
+            if heading:
+                lines += [f"## {heading}", ""]
+            for p in paragraphs:
+                lines += [p, ""]
+            if bullets:
+                lines += [*(f"- {b}" for b in bullets), ""]
+
+        for section in self._sections():
+            add(*section)
+        lines += ["## Steps", ""]
         for step in self.steps:
             lines += [f"### {step.number}. {step.title} ({step.date:%Y-%m-%d})", "", step.text, ""]
-        lines += ["## Points to make", "", *(f"- {p}" for p in self.points_to_make), ""]
-        lines += ["## Words to avoid", "", *(f"- {w}" for w in self.words_to_avoid), ""]
+        for section in self._closing():
+            add(*section)
+        lines += ["## Follow-up letter (draft)", ""]
+        lines += [f"> {line}".rstrip() for line in self.letter.split("\n")] + [""]
         return "\n".join(lines)
 
     def to_html(self) -> str:
         """The plan as one self-contained HTML page (every client text escaped)."""
         e = html.escape
+
+        def block(heading, paragraphs, bullets):
+            out = f"<h2>{e(heading)}</h2>" if heading else ""
+            out += "".join(f"<p>{e(p)}</p>" for p in paragraphs)
+            if bullets:
+                out += "<ul>" + "".join(f"<li>{e(b)}</li>" for b in bullets) + "</ul>"
+            return out
+
         steps = "".join(
             f"<h3>{s.number}. {e(s.title)} ({s.date:%Y-%m-%d})</h3><p>{e(s.text)}</p>"
             for s in self.steps
         )
-        items = "".join
+        letter = "".join(f"<p>{e(p)}</p>" for p in self.letter.split("\n\n"))
         return (
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>Offboarding plan: {e(self.name)}</title>"
             "<style>body{font-family:sans-serif;max-width:46em;margin:2em auto;"
-            "line-height:1.45;color:#333}h1{font-size:1.5em}</style></head><body>"
+            "line-height:1.45;color:#333}h1{font-size:1.5em}"
+            "blockquote{border-left:3px solid #999;margin:0;padding:0 1em;white-space:pre-line}"
+            "</style></head><body>"
             f"<h1>Offboarding plan: {e(self.name)} ({e(self.client_id)})</h1>"
             f"<p>Audit quarter: {e(self.quarter)}. Owner: {e(self.owner or 'none recorded')}. "
             f"Leads the conversation: {e(self.lead)} ({e(self.lead_reason)}).</p>"
             f"<p>People involved in the handover: {e(self.team_text)}.</p>"
-            f"<h2>Why (from the audit)</h2><p>{e(self.reason)}</p>"
-            "<h2>Money to collect first</h2><ul>"
-            + items(f"<li>{e(line.removeprefix('- '))}</li>" for line in self._invoice_lines())
-            + f"</ul><h2>Steps</h2>{steps}<h2>Points to make</h2><ul>"
-            + items(f"<li>{e(p)}</li>" for p in self.points_to_make)
-            + "</ul><h2>Words to avoid</h2><ul>"
-            + items(f"<li>{e(w)}</li>" for w in self.words_to_avoid)
-            + "</ul></body></html>"
+            + "".join(block(*s) for s in self._sections())
+            + f"<h2>Steps</h2>{steps}"
+            + "".join(block(*s) for s in self._closing())
+            + f"<h2>Follow-up letter (draft)</h2><blockquote>{letter}</blockquote>"
+            + "</body></html>"
         )
 
     def _invoice_lines(self) -> list[str]:
@@ -182,75 +565,115 @@ def exact_money(x: float, currency: str = "USD") -> str:
     return f"{sign}{currency_symbol(currency)}{abs(x):,.0f}"
 
 
+def notice_for(row: pd.Series | Mapping, *, book=None, settings: Settings) -> tuple[int, str]:
+    """The client's notice period in days and where it comes from.
+
+    The row's ``notice_days`` when present, else the book's ``clients.notice_days``, else
+    ``settings.notice_days``.
+    """
+    row = pd.Series(row)
+    value = row.get("notice_days", np.nan)
+    if (value is None or value != value) and book is not None:
+        clients = getattr(book, "clients", None)
+        if clients is not None and "notice_days" in clients.columns:
+            match = clients.loc[clients["client_id"].eq(row["client_id"]), "notice_days"]
+            value = match.iloc[0] if len(match) else np.nan
+    if value is None or value != value:
+        return int(settings.notice_days), "the default setting: no notice period recorded"
+    return int(value), "the contract's notice period"
+
+
+def plan_dates(
+    cause: str,
+    start_date,
+    *,
+    notice_days: int,
+    transition_days: int | None = None,
+    follow_up_days: int = FOLLOW_UP_DAYS,
+    offer_days: int = OFFER_DAYS,
+) -> dict[str, pd.Timestamp]:
+    """The plan's dates, each rolled to a business day: ``meeting``, ``answer_by`` (the reprice
+    offer's deadline, else the meeting), ``exit`` (the last day of our work) and ``follow_up``.
+
+    Notice is given at the meeting, so the work ends ``notice_days`` later (or after
+    ``transition_days`` when that is longer). A reprice offer is made at the meeting with the same
+    notice: the new rate starts, or the work ends, when the notice is served, and never before the
+    client has had ``offer_days`` to answer.
+    """
+    meeting = _business_day(start_date)
+    days = max(int(notice_days), int(transition_days or 0))
+    exit_ = _business_day(meeting + pd.Timedelta(days=days))
+    answer_by = meeting
+    if cause == "reprice":
+        answer_by = _business_day(meeting + pd.Timedelta(days=offer_days))
+        exit_ = max(exit_, answer_by)
+    follow_up = _business_day(exit_ + pd.Timedelta(days=follow_up_days))
+    return {"meeting": meeting, "answer_by": answer_by, "exit": exit_, "follow_up": follow_up}
+
+
 def offboarding_plan(
     client_row: pd.Series | dict,
     *,
     start_date,
     book=None,
     settings: Settings,
-    transition_days: int = TRANSITION_DAYS,
+    transition_days: int | None = None,
     follow_up_days: int = FOLLOW_UP_DAYS,
+    answers: CantOrWont | None = None,
 ) -> Plan:
     """The plan for one client (a row of the metrics table) starting on ``start_date``.
 
-    Dates roll forward to a business day: the meeting on the start date, the transition ending
-    ``transition_days`` later, the follow-up ``follow_up_days`` after that. ``book`` (optional)
-    supplies the open invoices and the assessments used to pick who leads the conversation.
+    The meeting is on the start date (rolled to a business day); the last day of our work is the
+    notice period later (:func:`notice_for`, at least ``transition_days`` when given); the
+    follow-up ``follow_up_days`` after that. ``book`` (optional) supplies the open invoices, the
+    abuse events, the notice period and the assessments used to pick who leads the conversation.
+    ``answers`` are the partner's can't-or-won't answers for this client.
     """
     row = pd.Series(client_row)
     for column in ("client_id", "name", "quarter"):
         if column not in row.index or pd.isna(row[column]):
             raise PumpkinError(f"offboarding plan: the client row has no '{column}'")
-    start = _business_day(start_date)
-    meeting = start
-    transition_end = _business_day(meeting + pd.Timedelta(days=transition_days))
-    follow_up = _business_day(transition_end + pd.Timedelta(days=follow_up_days))
-    invoices = open_invoices(book, row["client_id"], as_of(row["quarter"]))
+    causes = plan_causes(row)
+    cause = cause_of(causes[0])
+    notice, notice_source = notice_for(row, book=book, settings=settings)
+    dates = plan_dates(
+        cause.code,
+        start_date,
+        notice_days=notice,
+        transition_days=transition_days,
+        follow_up_days=follow_up_days,
+    )
+    when = as_of(row["quarter"])
+    facts = _Facts(
+        row=row,
+        currency=settings.base_currency,
+        dates=dates,
+        notice=notice,
+        invoices=open_invoices(book, row["client_id"], when),
+        events=abuse_events(book, row["client_id"], str(row["quarter"])),
+        settings=settings,
+    )
     lead, lead_reason = conversation_lead(row, book=book, settings=settings)
-    currency = settings.base_currency
-    money = lambda x: exact_money(x, currency)  # noqa: E731
-    past_due = invoices.loc[invoices["days_past_due"] > 0, "amount_base"].sum()
-    chase = f", {money(past_due)} of it past due: chase that first," if past_due > 0 else ","
-    collect = (
-        f"Before the meeting, list the {len(invoices)} open invoice(s) "
-        f"({money(invoices['amount_base'].sum())}{chase} and agree in the meeting how they will "
-        f"be settled by {transition_end:%Y-%m-%d}."
-        if len(invoices)
-        else "There is no open invoice to settle."
+    team = handover_team(book, row["client_id"], when)
+    offer = reprice_offer(row, dates, settings=settings) if "reprice" in causes else None
+    settlement = (
+        settlement_proposal(facts.past_due, dates)
+        if "nonpayer" in causes and facts.past_due > 0
+        else None
     )
-    steps = (
-        Step(
-            1,
-            "Communicate clearly: schedule a meeting or call",
-            meeting,
-            f"{lead} meets {row['name']} (a meeting or a call, not an e-mail) and explains that "
-            "we have evaluated the relationship in a client audit, looking at profitability, fit "
-            f"with our business goals and potential for future growth. {collect}",
-        ),
-        Step(
-            2,
-            "Be honest but diplomatic",
-            meeting,
-            "In the same conversation: be honest that the relationship is ending, explain it by "
-            "our strategy and where our business is going, and avoid blaming or criticising the "
-            "client (see the points to make and the words to avoid).",
-        ),
-        Step(
-            3,
-            "Offer support: transition and handover",
-            transition_end,
-            f"A transition period of {transition_days} days, to {transition_end:%Y-%m-%d}: "
-            "finish or hand over the work in progress, return their files, documents and access "
-            f"credentials, and introduce them to {REFERRAL}.",
-        ),
-        Step(
-            4,
-            "Follow up",
-            follow_up,
-            f"{lead} checks that the transition went smoothly and deals with any remaining issue "
-            "or question, including the last invoices.",
-        ),
+    said = _SAY.get(cause.code, _say_cut)(facts, offer=offer, settlement=settlement)
+    extra = (
+        [
+            f"The money still owed: {facts.money(facts.past_due)} is past due{_oldest(facts)}; "
+            f"our settlement proposal: {_settlement_text(facts, settlement)}."
+        ]
+        if "nonpayer" in causes[1:] and settlement is not None
+        else []
     )
+    if answers is not None and answers.client_id != str(row["client_id"]):
+        raise PumpkinError(
+            f"offboarding plan: answers for {answers.client_id} given to {row['client_id']}"
+        )
     return Plan(
         client_id=str(row["client_id"]),
         name=str(row["name"]),
@@ -258,14 +681,89 @@ def offboarding_plan(
         owner=None if pd.isna(row.get("owner")) else str(row.get("owner")),
         lead=lead,
         lead_reason=lead_reason,
-        team=handover_team(book, row["client_id"], as_of(row["quarter"])),
-        reason=audit_reason(row, currency=currency),
-        steps=steps,
-        points_to_make=POINTS_TO_MAKE,
-        words_to_avoid=WORDS_TO_AVOID,
-        open_invoices=invoices,
-        currency=currency,
+        team=team,
+        reason=cause_reason(cause.code, facts, offer=offer),
+        steps=_steps(cause, facts, lead=lead, offer=offer, settlement=settlement),
+        points_to_make=tuple(said) + tuple(extra),
+        words_to_avoid=WORDS_TO_AVOID + cause.avoid,
+        open_invoices=facts.invoices,
+        currency=facts.currency,
+        cause=cause.code,
+        causes=causes,
+        notice_days=notice,
+        notice_source=notice_source,
+        exit_date=dates["exit"],
+        questions=CANT_OR_WONT_QUESTIONS if cause.asks else (),
+        answers=answers,
+        letter=follow_up_letter(cause.code, facts, lead=lead, offer=offer, settlement=settlement),
+        for_our_people=_for_our_people(cause.code, facts, team),
+        monthly_revenue=max(facts.number("revenue_ttm"), 0.0) / 12,
+        monthly_hours=max(facts.number("hours_ttm"), 0.0) / 12,
+        offer=offer,
+        settlement=settlement,
+        behaviour=facts.behaviour if cause.code == "abuse" else (),
     )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What a plan's sentences draw on (one client, one quarter)."""
+
+    row: pd.Series
+    currency: str
+    dates: Mapping[str, pd.Timestamp]
+    notice: int
+    invoices: pd.DataFrame
+    events: pd.DataFrame
+    settings: Settings
+
+    def money(self, x: float) -> str:
+        return exact_money(x, self.currency)
+
+    def has(self, column: str) -> bool:
+        return _has(self.row, column)
+
+    def number(self, column: str, default: float = 0.0) -> float:
+        return float(self.row[column]) if self.has(column) else default
+
+    def day(self, key: str) -> str:
+        return f"{self.dates[key]:%Y-%m-%d}"
+
+    @property
+    def past_due(self) -> float:
+        """Money past due at the end of the quarter (the audit's figure, else the invoices')."""
+        if self.has("overdue_amount"):
+            return self.number("overdue_amount")
+        return float(self.invoices.loc[self.invoices["days_past_due"] > 0, "amount_base"].sum())
+
+    @property
+    def behaviour(self) -> tuple[str, ...]:
+        """One line per abuse event: its date, its severity and its note."""
+        if self.events.empty:
+            n = int(self.number("abuse_ttm"))
+            return (
+                (
+                    f"{n} abuse event(s) recorded in the last twelve months (dates in the events log).",
+                )
+                if n
+                else ()
+            )
+        return tuple(
+            f"{e.date:%Y-%m-%d}: {_text(e.note) or 'abuse of our people'} "
+            f"(severity {e.severity:.0f} of 3)"
+            for e in self.events.itertuples()
+        )
+
+    @property
+    def abuse_dates(self) -> str:
+        if self.events.empty:
+            n = int(self.number("abuse_ttm"))
+            return f"{n} time(s) in the last twelve months" if n else "in the last twelve months"
+        return ", ".join(f"{d:%Y-%m-%d}" for d in self.events["date"])
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _business_day(date) -> pd.Timestamp:
@@ -282,9 +780,9 @@ def _business_day(date) -> pd.Timestamp:
 def open_invoices(book, client_id: str, when: pd.Timestamp) -> pd.DataFrame:
     """The client's invoices issued by ``when`` and unpaid at ``when``, oldest due first."""
     columns = ["invoice_id", "issue_date", "due_date", "amount_base", "days_past_due"]
-    if book is None:
+    invoices = getattr(book, "invoices", None)
+    if invoices is None:
         return pd.DataFrame(columns=columns)
-    invoices = book.invoices
     unpaid = invoices["paid_date"].isna() | (invoices["paid_date"] > when)
     mine = invoices["client_id"].eq(client_id) & invoices["issue_date"].le(when) & unpaid
     return (
@@ -295,11 +793,30 @@ def open_invoices(book, client_id: str, when: pd.Timestamp) -> pd.DataFrame:
     )
 
 
+def abuse_events(book, client_id: str, quarter: str) -> pd.DataFrame:
+    """The client's ``abuse`` events in the TTM window: date, severity, note (oldest first)."""
+    columns = ["date", "severity", "note"]
+    events = getattr(book, "events", None) if book is not None else None
+    if events is None or events.empty:
+        return pd.DataFrame(columns=columns)
+    window = ttm_window(quarter)
+    mine = events[
+        events["client_id"].eq(client_id)
+        & events["kind"].eq("abuse")
+        & window.contains(events["date"])
+    ]
+    out = mine.assign(
+        severity=mine["severity"].fillna(1.0) if "severity" in mine else 1.0,
+        note=mine["note"] if "note" in mine else "",
+    )
+    return out.sort_values("date")[columns].reset_index(drop=True)
+
+
 def handover_team(book, client_id: str, when: pd.Timestamp) -> tuple[str, ...]:
     """Who worked for the client in the year to ``when``, most hours first: "Ann (120 h)"."""
-    if book is None or book.time_entries.empty:
+    entries = getattr(book, "time_entries", None)
+    if entries is None or entries.empty:
         return ()
-    entries = book.time_entries
     start = when - pd.DateOffset(years=1) + pd.Timedelta(days=1)
     mine = entries[entries["client_id"].eq(client_id) & entries["date"].between(start, when)]
     hours = mine.groupby("person")["hours"].sum().sort_values(ascending=False)
@@ -335,7 +852,7 @@ def conversation_lead(row: pd.Series, *, book=None, settings: Settings) -> tuple
 
 def _ratings(book, client_id: str) -> pd.Series:
     """Each assessor's mean rating of the client (mean of the four scores), best first."""
-    if book is None or book.assessments.empty:
+    if getattr(book, "assessments", None) is None or book.assessments.empty:
         return pd.Series(dtype=float)
     scores = ["alignment", "transparency", "respect", "fit"]
     mine = book.assessments[book.assessments["client_id"].eq(client_id)]
@@ -380,7 +897,462 @@ def _has(row: pd.Series, column: str) -> bool:
     return column in row.index and not pd.isna(row[column]) and row[column] != ""
 
 
+# ----------------------------------------------------------------------------- per cause
+
+
+def reprice_offer(
+    row: pd.Series, dates: Mapping[str, pd.Timestamp], *, settings: Settings
+) -> Offer:
+    """The rate to offer (the audit's ``target_rate``; else the people's cost per hour plus
+    ``target_margin`` of the revenue) and its dates: offered at the meeting, open for
+    :data:`OFFER_DAYS`, starting when the notice is served."""
+    current = float(row["effective_rate_ttm"]) if _has(row, "effective_rate_ttm") else np.nan
+    cost = float(row["cost_rate_ttm"]) if _has(row, "cost_rate_ttm") else np.nan
+    if _has(row, "target_rate"):
+        rate = float(row["target_rate"])
+    else:
+        margin = float(getattr(settings, "target_margin", 0.30))
+        rate = cost / (1 - margin) if cost == cost else np.nan
+    if _has(row, "target_rise"):
+        rise = float(row["target_rise"])
+    else:
+        rise = rate / current - 1 if current and current == current else np.nan
+    book_rate = float(row["book_median_rate"]) if _has(row, "book_median_rate") else np.nan
+    return Offer(
+        rate=rate,
+        rise=rise,
+        current_rate=current,
+        cost_rate=cost,
+        book_rate=book_rate,
+        offered_on=dates["meeting"],
+        answer_by=dates["answer_by"],
+        rate_from=dates["exit"],
+    )
+
+
+def settlement_proposal(
+    amount: float, dates: Mapping[str, pd.Timestamp], *, instalments: int = SETTLEMENT_INSTALMENTS
+) -> Settlement:
+    """All the past-due money by the last day of our work, or ``instalments`` monthly parts,
+    the first two weeks after the meeting."""
+    first = _business_day(dates["meeting"] + pd.Timedelta(days=14))
+    parts = tuple(
+        (_business_day(first + pd.DateOffset(months=i)), amount / instalments)
+        for i in range(instalments)
+    )
+    return Settlement(amount=amount, full_by=dates["exit"], instalments=parts)
+
+
+def _settlement_text(facts: _Facts, s: Settlement) -> str:
+    last = s.instalments[-1][0]
+    return (
+        f"{facts.money(s.amount)} in full by {s.full_by:%Y-%m-%d}, or {len(s.instalments)} "
+        f"monthly instalments of {facts.money(s.instalments[0][1])}, the first on "
+        f"{s.instalments[0][0]:%Y-%m-%d} and the last on {last:%Y-%m-%d}"
+    )
+
+
+def _oldest(facts: _Facts) -> str:
+    if facts.has("oldest_overdue_days") and facts.number("oldest_overdue_days") > 0:
+        invoice = (
+            f" ({facts.row['oldest_overdue_invoice']})"
+            if facts.has("oldest_overdue_invoice")
+            else ""
+        )
+        return f", the oldest{invoice} {facts.number('oldest_overdue_days'):.0f} days past due"
+    late = facts.invoices[facts.invoices["days_past_due"] > 0]
+    if len(late):
+        first = late.iloc[0]
+        return f", the oldest ({first['invoice_id']}) {first['days_past_due']:.0f} days past due"
+    return ""
+
+
+def _rate_text(facts: _Facts, offer: Offer) -> str:
+    book = (
+        f"; the book's typical client pays {facts.money(offer.book_rate)} an hour"
+        if offer.book_rate == offer.book_rate
+        else ""
+    )
+    return (
+        f"{facts.money(offer.current_rate)} an hour for work that costs us "
+        f"{facts.money(offer.cost_rate)} an hour to deliver{book}"
+    )
+
+
+def _say_abuse(facts: _Facts, **_) -> list[str]:
+    return [
+        f"We are ending our work together because of how our people were treated "
+        f"({facts.abuse_dates}). Name the behaviour and the dates, calmly and once.",
+        "This concerns our people, and it is not open to negotiation: no price, apology or "
+        "promise changes the decision.",
+        f"We respect the notice in our agreement ({facts.notice} days): our work ends on "
+        f"{facts.day('exit')}, and the handover will be done properly.",
+        "Keep to the facts and the dates; do not debate them or discuss anyone's character.",
+    ]
+
+
+def _say_nonpayer(facts: _Facts, *, settlement: Settlement | None = None, **_) -> list[str]:
+    n_late = int((facts.invoices["days_past_due"] > 0).sum())
+    count = f" on {n_late} invoice(s)" if n_late else ""
+    points = [
+        f"We are ending our work together because invoices are not being paid: "
+        f"{facts.money(facts.past_due)} is past due{count}{_oldest(facts)}.",
+    ]
+    if settlement is not None:
+        points.append(f"Our settlement proposal: {_settlement_text(facts, settlement)}.")
+    points += [
+        f"No new work starts; the work in progress is handed over by {facts.day('exit')}, the end "
+        f"of the {facts.notice}-day notice.",
+        "Keep to the amounts, the invoice numbers and the dates: it is about the money, not the "
+        "person.",
+    ]
+    return points
+
+
+def _say_reprice(facts: _Facts, *, offer: Offer, **_) -> list[str]:
+    return [
+        f"Our prices have to cover what the work costs us: today you pay {_rate_text(facts, offer)}.",
+        f"We offer to continue at {facts.money(offer.rate)} an hour ({offer.rise:+.0%}) from "
+        f"{offer.rate_from:%Y-%m-%d}; the offer made on {offer.offered_on:%Y-%m-%d} stands until "
+        f"{offer.answer_by:%Y-%m-%d}.",
+        f"If the new rate does not work for you, we part on {facts.day('exit')} and help you move "
+        f"to {REFERRAL}.",
+        "Make the offer once, in figures; do not bargain below the rate that covers our cost.",
+    ]
+
+
+def _say_cut(facts: _Facts, **_) -> list[str]:
+    row = facts.row
+    looked = POINTS_TO_MAKE[1]
+    figures = []
+    if facts.has("effective_rate_ttm"):
+        typical = (
+            f" against a typical {facts.money(facts.number('book_median_rate'))}"
+            if facts.has("book_median_rate")
+            else ""
+        )
+        figures.append(
+            f"the work brings {facts.money(facts.number('effective_rate_ttm'))} an hour{typical}"
+        )
+    if facts.has("growth_ttm"):
+        figures.append(f"revenue {row['growth_ttm']:+.0%} on a year ago")
+    if figures:
+        looked = looked.removesuffix(".") + f" ({'; '.join(figures)})."
+    return [POINTS_TO_MAKE[0], looked, *POINTS_TO_MAKE[2:]]
+
+
+_SAY = {"abuse": _say_abuse, "nonpayer": _say_nonpayer, "reprice": _say_reprice}
+
+
+def cause_reason(cause: str, facts: _Facts, *, offer: Offer | None = None) -> str:
+    """The "why" paragraph: the cause's own figures first, then the audit's words."""
+    row, money = facts.row, facts.money
+    words = f" The audit's words: {row['reasons']}." if facts.has("reasons") else ""
+    if cause == "abuse":
+        revenue = (
+            f" The client brought {money(facts.number('revenue_ttm'))} over twelve months; the "
+            "decision stands whatever the revenue."
+            if facts.has("revenue_ttm")
+            else ""
+        )
+        return (
+            f"Our people were mistreated ({facts.abuse_dates}); the events are listed below."
+            + revenue
+            + words
+        )
+    if cause == "nonpayer":
+        over_90 = (
+            f", {money(facts.number('aging_90_plus'))} of it more than 90 days"
+            if facts.number("aging_90_plus") > 0
+            else ""
+        )
+        revenue = (
+            f" The client was invoiced {money(facts.number('revenue_ttm'))} over twelve months."
+            if facts.has("revenue_ttm")
+            else ""
+        )
+        return f"{money(facts.past_due)} is past due{over_90}{_oldest(facts)}.{revenue}" + words
+    if cause == "reprice" and offer is not None:
+        return (
+            f"The client pays {_rate_text(facts, offer)}. Covering that cost with our margin "
+            f"takes {money(offer.rate)} an hour, a rise of {offer.rise:+.0%}: more than a "
+            "repricing, so the offer comes with an exit." + words
+        )
+    return audit_reason(row, currency=facts.currency)
+
+
+def _steps(cause: Cause, facts: _Facts, *, lead: str, offer, settlement) -> tuple[Step, ...]:
+    name, d = facts.row["name"], facts.dates
+    invoices = facts.invoices
+    past_due = invoices.loc[invoices["days_past_due"] > 0, "amount_base"].sum()
+    chase = f", {facts.money(past_due)} of it past due: chase that first," if past_due > 0 else ","
+    collect = (
+        f"Before the meeting, list the {len(invoices)} open invoice(s) "
+        f"({facts.money(invoices['amount_base'].sum())}{chase} and agree in the meeting how they "
+        f"will be settled by {facts.day('exit')}."
+        if len(invoices)
+        else "There is no open invoice to settle."
+    )
+    notice = (
+        f"Give the {facts.notice} days' notice of our agreement in that meeting: our work ends on "
+        f"{facts.day('exit')}."
+    )
+    if cause.code == "abuse":
+        first = (
+            f"{lead} meets {name} (a meeting or a call, not an e-mail) and says that we are "
+            f"ending our work together because of how our people were treated "
+            f"({facts.abuse_dates}). {notice} {collect}"
+        )
+        honest = (
+            "In the same conversation: be honest about the behaviour and its dates, without "
+            "insults; say that it concerns our people and is not open to negotiation."
+        )
+        support = (
+            f"The notice runs to {facts.day('exit')}: finish or hand over the work in progress, "
+            "return their files, documents and access credentials; nobody who was mistreated "
+            f"works with them again. Introduce them to {REFERRAL} if they ask."
+        )
+    elif cause.code == "nonpayer":
+        proposal = (
+            f" Propose the settlement: {_settlement_text(facts, settlement)}."
+            if settlement is not None
+            else ""
+        )
+        first = (
+            f"{lead} meets {name} (a meeting or a call, not an e-mail) and explains that we are "
+            f"ending our work together because {facts.money(facts.past_due)} is past due.{proposal} "
+            f"{notice} {collect}"
+        )
+        honest = (
+            "In the same conversation: be honest that unpaid invoices are the reason, keep to the "
+            "amounts and dates, and avoid blaming the person in front of you."
+        )
+        support = (
+            f"A transition of {facts.notice} days, to {facts.day('exit')}: no new work starts, "
+            "the work in progress is handed over, their files, documents and access credentials "
+            f"are returned, and they are introduced to {REFERRAL}."
+        )
+    elif cause.code == "reprice":
+        first = (
+            f"{lead} meets {name} (a meeting or a call, not an e-mail) and makes the offer: "
+            f"{facts.money(offer.rate)} an hour ({offer.rise:+.0%}) from "
+            f"{offer.rate_from:%Y-%m-%d}, open until {offer.answer_by:%Y-%m-%d}, because today's "
+            f"{facts.money(offer.current_rate)} an hour does not cover the "
+            f"{facts.money(offer.cost_rate)} an hour the work costs us. If it is declined, this "
+            f"meeting is the notice of our agreement ({facts.notice} days). {collect}"
+        )
+        honest = (
+            "In the same conversation: be honest that the price has to cover our cost, show the "
+            "figures, and avoid blaming the client for the price they have been paying."
+        )
+        support = (
+            f"If the offer is declined by {offer.answer_by:%Y-%m-%d}: our work ends on "
+            f"{facts.day('exit')}; finish or hand over the work in progress, return their files, "
+            f"documents and access credentials, and introduce them to {REFERRAL}. If accepted, "
+            f"the new rate starts on {offer.rate_from:%Y-%m-%d}."
+        )
+    else:
+        first = (
+            f"{lead} meets {name} (a meeting or a call, not an e-mail) and explains that we have "
+            "evaluated the relationship in a client audit, looking at profitability, fit with our "
+            f"business goals and potential for future growth. {notice} {collect}"
+        )
+        honest = (
+            "In the same conversation: be honest that the relationship is ending, explain it by "
+            "our strategy and where our business is going, and avoid blaming or criticising the "
+            "client (see the points to make and the words to avoid)."
+        )
+        support = (
+            f"A transition of {facts.notice} days, to {facts.day('exit')}: finish or hand over "
+            "the work in progress, return their files, documents and access credentials, and "
+            f"introduce them to {REFERRAL}."
+        )
+    title_1 = (
+        "Communicate clearly: make the offer in a meeting or call"
+        if cause.code == "reprice"
+        else "Communicate clearly: schedule a meeting or call"
+    )
+    return (
+        Step(1, title_1, d["meeting"], first),
+        Step(2, "Be honest but diplomatic", d["meeting"], honest),
+        Step(3, "Offer support: notice, transition and handover", d["exit"], support),
+        Step(
+            4,
+            "Follow up",
+            d["follow_up"],
+            f"{lead} sends the follow-up letter below, checks that the transition went smoothly "
+            "and deals with any remaining issue or question, including the last invoices.",
+        ),
+    )
+
+
+def _for_our_people(cause: str, facts: _Facts, team: Sequence[str]) -> str:
+    if cause != "abuse":
+        return ""
+    who = ", ".join(t.split(" (")[0] for t in team) or "the people who worked for the client"
+    return (
+        f"Tell {who} that the client was let go because of how our people were treated, and "
+        "that it was not negotiable. Seed 003: letting an abusive client go says more about our "
+        "values than any mission statement."
+    )
+
+
+def follow_up_letter(cause: str, facts: _Facts, *, lead: str, offer=None, settlement=None) -> str:
+    """A short draft the lead sends after the meeting, in the plan's own words (paragraphs
+    separated by blank lines; the consultant edits it before sending)."""
+    name, d = facts.row["name"], facts.dates
+    open_amount = float(facts.invoices["amount_base"].sum()) if len(facts.invoices) else 0.0
+    money_line = (
+        f"{facts.money(open_amount)} remains open on {len(facts.invoices)} invoice(s); please "
+        f"settle it by {facts.day('exit')}."
+        if open_amount > 0
+        else "No invoice remains open."
+    )
+    if cause == "abuse":
+        subject = "Confirming the end of our work together"
+        body = [
+            f"Following our conversation on {facts.day('meeting')}, this confirms that we are "
+            f"ending our work together. The last day of our services is {facts.day('exit')} "
+            f"({facts.notice} days' notice, as our agreement sets out).",
+            "We made this decision because of how members of our team were treated "
+            f"({facts.abuse_dates}). The decision is final.",
+            "Until then we will complete the handover of the work in progress and return your "
+            f"files, documents and access credentials. {money_line}",
+        ]
+    elif cause == "nonpayer":
+        subject = "Our work together and the open invoices"
+        proposal = (
+            f"As proposed, you can settle {_settlement_text(facts, settlement)}. Please tell us "
+            f"which you prefer by {settlement.instalments[0][0]:%Y-%m-%d}."
+            if settlement is not None
+            else money_line
+        )
+        body = [
+            f"Thank you for meeting on {facts.day('meeting')}. As discussed, our work together "
+            f"ends on {facts.day('exit')} ({facts.notice} days' notice), because "
+            f"{facts.money(facts.past_due)} of invoices is past due.",
+            proposal,
+            "Until then we will hand over the work in progress and return your files, documents "
+            "and access credentials.",
+        ]
+    elif cause == "reprice":
+        subject = "Our rate from " + f"{offer.rate_from:%Y-%m-%d}"
+        body = [
+            f"Thank you for meeting on {facts.day('meeting')}. To go on working together we need "
+            f"to charge {facts.money(offer.rate)} an hour from {offer.rate_from:%Y-%m-%d} "
+            f"(today {facts.money(offer.current_rate)}, {offer.rise:+.0%}), which covers what the "
+            "work costs us.",
+            f"Please let us know by {offer.answer_by:%Y-%m-%d}. If the new rate does not work for "
+            f"you, our work together ends on {facts.day('exit')} and we will help you move to "
+            f"{REFERRAL}, with a full handover.",
+            money_line,
+        ]
+    else:
+        subject = "Thank you, and the next steps"
+        body = [
+            f"Thank you for the conversation on {facts.day('meeting')}. As discussed, after "
+            "reviewing our client relationships we are focusing our work, and our work together "
+            f"ends on {facts.day('exit')}.",
+            "Until then we will hand over the work in progress and return your files, documents "
+            f"and access credentials. We are glad to introduce you to {REFERRAL}.",
+            money_line,
+        ]
+    return "\n\n".join(
+        [
+            f"Subject: {subject}",
+            f"Dear {name} team,",
+            *body,
+            f"We will be in touch on {d['follow_up']:%Y-%m-%d} to check that everything went "
+            "smoothly.",
+            f"Kind regards,\n{lead}",
+        ]
+    )
+
+
 # ----------------------------------------------------------------------------- many plans
+
+
+def _prune_ids(metrics: pd.DataFrame, prune_ids: Iterable[str] | None) -> list[str]:
+    ids = (
+        metrics.loc[metrics["prune"].fillna(False).astype(bool), "client_id"].tolist()
+        if prune_ids is None
+        else list(prune_ids)
+    )
+    unknown = sorted(set(ids) - set(metrics["client_id"]))
+    if unknown:
+        raise PumpkinError(f"offboarding plans: unknown client_id(s) {', '.join(unknown)}")
+    return ids
+
+
+def schedule_exits(
+    metrics: pd.DataFrame,
+    prune_ids: Iterable[str] | None = None,
+    *,
+    start_date,
+    settings: Settings,
+    book=None,
+) -> pd.DataFrame:
+    """When each exit starts, so that several do not stop the month's cash at once.
+
+    Clients let go for abuse meet on the start date (never delayed to protect cash). The others
+    (non-payers, then reprice offers, then the cut and the rest, lowest revenue per hour first)
+    meet at even intervals over ``settings.exit_spread_days``: three exits over 90 days meet on
+    days 0, 30 and 60. Each exit then follows its own notice (:func:`plan_dates`).
+    """
+    ids = _prune_ids(metrics, prune_ids)
+    columns = [
+        "client_id",
+        "name",
+        "cause",
+        "notice_days",
+        "meeting_date",
+        "exit_date",
+        "monthly_revenue",
+        "monthly_hours",
+    ]
+    if not ids:
+        return pd.DataFrame(columns=columns)
+    rows = metrics.set_index("client_id", drop=False).loc[ids]
+    order = {c: i for i, c in enumerate(("abuse", *PRUNE_CAUSES[1:]))}
+    causes = [plan_causes(r)[0] for _, r in rows.iterrows()]
+    rate = (
+        rows["effective_rate_ttm"]
+        if "effective_rate_ttm" in rows
+        else pd.Series(np.nan, rows.index)
+    )
+    frame = pd.DataFrame(
+        {
+            "client_id": rows["client_id"].to_numpy(),
+            "cause": causes,
+            "_order": [order.get(c, len(order)) for c in causes],
+            "_rate": rate.to_numpy(dtype=float),
+        }
+    ).sort_values(["_order", "_rate", "client_id"], na_position="last", kind="stable")
+    start = _business_day(start_date)
+    spread = frame["cause"].ne("abuse").to_numpy()
+    n = int(spread.sum())
+    offsets = np.zeros(len(frame))
+    offsets[spread] = np.arange(n) * (float(settings.exit_spread_days) / max(n, 1))
+    out = []
+    for (_, item), offset in zip(frame.iterrows(), offsets, strict=True):
+        row = rows.loc[item["client_id"]]
+        notice, _ = notice_for(row, book=book, settings=settings)
+        dates = plan_dates(
+            item["cause"], start + pd.Timedelta(days=round(offset)), notice_days=notice
+        )
+        out.append(
+            {
+                "client_id": item["client_id"],
+                "name": row["name"],
+                "cause": item["cause"],
+                "notice_days": notice,
+                "meeting_date": dates["meeting"],
+                "exit_date": dates["exit"],
+                "monthly_revenue": max(float(row.get("revenue_ttm", 0.0) or 0.0), 0.0) / 12,
+                "monthly_hours": max(float(row.get("hours_ttm", 0.0) or 0.0), 0.0) / 12,
+            }
+        )
+    return pd.DataFrame(out, columns=columns).reset_index(drop=True)
 
 
 def offboarding_plans(
@@ -390,21 +1362,62 @@ def offboarding_plans(
     start_date,
     book=None,
     settings: Settings,
+    answers: Mapping[str, CantOrWont] | None = None,
+    spread: bool = True,
 ) -> list[Plan]:
-    """One plan per client to let go (default: the clients flagged ``prune``)."""
-    ids = (
-        metrics.loc[metrics["prune"].fillna(False).astype(bool), "client_id"].tolist()
-        if prune_ids is None
-        else list(prune_ids)
-    )
+    """One plan per client to let go (default: the clients flagged ``prune``), in the order of
+    ``prune_ids``. With ``spread`` (the default) the meetings follow :func:`schedule_exits`;
+    without it every meeting is on ``start_date``. ``answers`` maps client_id to its
+    can't-or-won't answers."""
+    ids = _prune_ids(metrics, prune_ids)
     rows = metrics.set_index("client_id", drop=False)
-    unknown = sorted(set(ids) - set(rows.index))
-    if unknown:
-        raise PumpkinError(f"offboarding plans: unknown client_id(s) {', '.join(unknown)}")
+    answers = answers or {}
+    if spread:
+        schedule = schedule_exits(metrics, ids, start_date=start_date, settings=settings, book=book)
+        meets = dict(zip(schedule["client_id"], schedule["meeting_date"], strict=True))
+        starts = [(i, meets[i]) for i in ids]
+    else:
+        starts = [(i, start_date) for i in ids]
     return [
-        offboarding_plan(rows.loc[i], start_date=start_date, book=book, settings=settings)
-        for i in ids
+        offboarding_plan(
+            rows.loc[i], start_date=when, book=book, settings=settings, answers=answers.get(i)
+        )
+        for i, when in starts
     ]
+
+
+def exit_calendar(plans: Sequence[Plan]) -> pd.DataFrame:
+    """Month by month: who leaves, the monthly revenue that stops with them, and the revenue
+    lost and hours freed in the month (pro rata from the day after each last day of work).
+
+    From the month of the first meeting to the month after the last exit; empty without plans.
+    """
+    columns = ["month", "leaving", "revenue_stopping", "revenue_lost", "hours_freed"]
+    if not plans:
+        return pd.DataFrame(columns=columns)
+    first = min(p.meeting_date for p in plans).to_period("M")
+    last = max(p.transition_end for p in plans).to_period("M") + 1
+    rows = []
+    for month in pd.period_range(first, last, freq="M"):
+        start, end = month.start_time.normalize(), month.end_time.normalize()
+        days = month.days_in_month
+        leaving = [p for p in plans if p.transition_end.to_period("M") == month]
+        lost = hours = 0.0
+        for p in plans:
+            after = (end - max(p.transition_end, start - pd.Timedelta(days=1))).days
+            share = min(max(after, 0), days) / days
+            lost += p.monthly_revenue * share
+            hours += p.monthly_hours * share
+        rows.append(
+            {
+                "month": str(month),
+                "leaving": ", ".join(p.name for p in leaving),
+                "revenue_stopping": sum(p.monthly_revenue for p in leaving),
+                "revenue_lost": lost,
+                "hours_freed": hours,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
 
 
 def write_plans(plans: Sequence[Plan], out_dir: str | Path, fmt: str = "md") -> list[Path]:
@@ -425,64 +1438,96 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "client"
 
 
+PLAN_COLUMNS = [
+    "client_id",
+    "name",
+    "cause",
+    "owner",
+    "lead",
+    "lead_reason",
+    "team",
+    "notice_days",
+    "meeting_date",
+    "exit_date",
+    "transition_end",
+    "follow_up_date",
+    "monthly_revenue",
+    "monthly_hours",
+    "open_invoices",
+    "open_amount",
+    "reason",
+    "points_to_make",
+    "cant_or_wont",
+    "hold",
+    "letter",
+    "referral",
+]
+
+
 def plans_frame(plans: Sequence[Plan]) -> pd.DataFrame:
-    """One row per plan, for the ``offboarding`` sheet of the Excel action list."""
-    columns = [
-        "client_id",
-        "name",
-        "owner",
-        "lead",
-        "lead_reason",
-        "team",
-        "meeting_date",
-        "transition_end",
-        "follow_up_date",
-        "open_invoices",
-        "open_amount",
-        "reason",
-        "referral",
-    ]
+    """One row per plan, for the ``offboarding`` sheet of the Excel lists."""
     return pd.DataFrame(
         [
             {
                 "client_id": p.client_id,
                 "name": p.name,
+                "cause": p.cause,
                 "owner": p.owner,
                 "lead": p.lead,
                 "lead_reason": p.lead_reason,
                 "team": p.team_text,
+                "notice_days": p.notice_days,
                 "meeting_date": p.meeting_date,
+                "exit_date": p.transition_end,
                 "transition_end": p.transition_end,
                 "follow_up_date": p.follow_up_date,
+                "monthly_revenue": p.monthly_revenue,
+                "monthly_hours": p.monthly_hours,
                 "open_invoices": len(p.open_invoices),
                 "open_amount": p.open_amount,
                 "reason": p.reason,
+                "points_to_make": " | ".join(p.points_to_make),
+                "cant_or_wont": p.answers_text,
+                "hold": p.hold,
+                "letter": p.letter,
                 "referral": p.referral,
             }
             for p in plans
         ],
-        columns=columns,
+        columns=PLAN_COLUMNS,
     )
 
 
-def offboarding_sheet(
-    metrics: pd.DataFrame, book=None, *, settings: Settings | None = None, start_date=None
-) -> pd.DataFrame:
-    """The ``offboarding`` sheet of the Excel action list: one row per prune candidate.
+def default_start_date(quarter: str) -> pd.Timestamp:
+    """Two weeks after the quarter's last day (a suggestion the consultant moves)."""
+    return as_of(str(quarter)) + pd.Timedelta(days=14)
 
-    ``start_date`` defaults to two weeks after the quarter's last day (a suggestion the
-    consultant moves). Dates are ``YYYY-MM-DD`` text, so they survive the report's JSON export;
-    an empty metrics table gives an empty sheet with the columns.
+
+def offboarding_sheet(
+    metrics: pd.DataFrame,
+    book=None,
+    *,
+    settings: Settings | None = None,
+    start_date=None,
+    answers: Mapping[str, CantOrWont] | None = None,
+) -> pd.DataFrame:
+    """The ``offboarding`` sheet of the Excel lists: one row per prune candidate.
+
+    ``start_date`` defaults to :func:`default_start_date`. Dates are ``YYYY-MM-DD`` text, so
+    they survive the report's JSON export; an empty metrics table gives an empty sheet with the
+    columns.
     """
     settings = settings or Settings()
     if metrics.empty:
         return plans_frame([])
     if start_date is None:
-        start_date = as_of(str(metrics["quarter"].iloc[0])) + pd.Timedelta(days=14)
+        start_date = default_start_date(str(metrics["quarter"].iloc[0]))
     frame = plans_frame(
-        offboarding_plans(metrics, start_date=start_date, book=book, settings=settings)
+        offboarding_plans(
+            metrics, start_date=start_date, book=book, settings=settings, answers=answers
+        )
     )
     if frame.empty:
         return frame
-    dates = ["meeting_date", "transition_end", "follow_up_date"]
+    dates = ["meeting_date", "exit_date", "transition_end", "follow_up_date"]
     return frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d") for c in dates})
