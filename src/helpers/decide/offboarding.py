@@ -807,7 +807,7 @@ def abuse_events(book, client_id: str, quarter: str) -> pd.DataFrame:
     ]
     out = mine.assign(
         severity=mine["severity"].fillna(1.0) if "severity" in mine else 1.0,
-        note=mine["note"] if "note" in mine else "",
+        note=mine.get("note", ""),
     )
     return out.sort_values("date")[columns].reset_index(drop=True)
 
