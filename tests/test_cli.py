@@ -10,7 +10,7 @@ import pytest
 from helpers.cli import build_parser, main
 from tests.test_book import TIME, write_tables
 
-SUBCOMMANDS = ["sample", "validate", "import", "metrics", "report", "screen-prospect"]
+SUBCOMMANDS = ["sample", "validate", "import", "metrics", "report", "screen-prospect", "plans"]
 
 
 def test_help_lists_every_subcommand(capsys):

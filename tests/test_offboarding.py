@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -142,7 +143,8 @@ def test_open_invoices_to_collect_first():
     # as of 2025-12-31: i1 due 2025-07-01 is 183 days past due, i3 is not yet due
     assert plan.open_invoices["days_past_due"].tolist() == [183, 30, 0]
     assert (
-        "3 open invoice(s) ($3,500, $3,000 of it past due: chase that first," in plan.steps[0].text
+        "3 open invoice(s) ($3,500; $3,000 of it past due: chase that first) and agree"
+        in plan.steps[0].text
     )
     assert "183 days past due" in plan.to_markdown()
     assert plan.team == ("bo (35 h)", "ann (30 h)")
@@ -502,3 +504,50 @@ def test_letter_and_points_go_into_the_pages_and_the_sheet(tmp_path):
     assert frame["cause"].tolist() == ["abuse", "nonpayer", "reprice", "cut"]
     assert frame.loc[2, "letter"].startswith("Subject: Our rate from 2026-02-11")
     assert "not open to negotiation" in frame.loc[0, "points_to_make"]
+
+
+# ----------------------------------------------------------------------------- pumpkin plans
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def test_pumpkin_plans_writes_one_page_per_prune_candidate_and_the_workbook(tmp_path, capsys):
+    from helpers.book.load import load_book
+    from helpers.cli import main
+    from helpers.decide.contract import client_metrics
+    from helpers.decide.offboarding import CantOrWont, save_answers
+
+    if not (DEMO / "clients.csv").exists():
+        pytest.skip(f"the demo book is absent ({DEMO}); run `make sample`")
+    metrics = client_metrics(load_book(DEMO), "2025Q4", Settings())
+    candidates = sorted(metrics.loc[metrics["prune"], "client_id"])
+    assert candidates
+    out = tmp_path / "plans"
+    asked = next(i for i in candidates if "abuse" not in i and "nonpayer" not in i)
+    save_answers(
+        [CantOrWont(asked, "can't", fixes=("staff",), quarter="2025Q4")], out / "cant_or_wont.csv"
+    )
+    argv = ["plans", "--data", str(DEMO), "--quarter", "2025Q4", "--out", str(out)]
+    assert main(argv) == 0
+    said = capsys.readouterr().out
+    assert f"wrote {len(candidates)} offboarding plan(s) for 2025Q4" in said
+    assert "1 on hold" in said
+    md = sorted(p.stem.removeprefix("offboarding_") for p in out.glob("offboarding_*.md"))
+    html = sorted(p.stem.removeprefix("offboarding_") for p in out.glob("offboarding_*.html"))
+    assert md == html == candidates
+    sheets = pd.read_excel(out / "offboarding.xlsx", sheet_name=None)
+    assert sorted(sheets["offboarding"]["client_id"]) == candidates
+    assert sheets["offboarding"]["letter"].str.startswith("Subject: ").all()
+    held = sheets["offboarding"].set_index("client_id").loc[asked]
+    assert bool(held["hold"]) and "staff could close the gap" in held["cant_or_wont"]
+    months = sheets["exits by month"]
+    assert months["revenue_stopping"].sum() == pytest.approx(
+        metrics.loc[metrics["prune"], "revenue_ttm"].clip(lower=0).sum() / 12
+    )
+    assert (months["revenue_stopping"] > 0).sum() >= 3  # exits spread over several months
+    bully = (out / "offboarding_c-bully.md").read_text(encoding="utf-8")
+    assert "not open to negotiation" in bully and "Notice: 90 days" in bully
+    assert main([*argv, "--start-date", "soon"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "pumpkin plans: error: --start-date must be a date such as 2026-01-12, got 'soon'"
+    )

@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from helpers.book.settings import Settings
-from helpers.decide.prospects import screen_prospect
+from helpers.decide.prospects import (
+    DECLINE,
+    TAKE,
+    TAKE_WITH_CONDITIONS,
+    ProspectAnswers,
+    screen_prospect,
+)
 from helpers.errors import PumpkinError
 
 
@@ -67,7 +73,7 @@ def test_lookalikes_are_the_active_clients_of_the_same_industry_and_size():
     assert f["typical_incidents"] == pytest.approx(1.5)
     assert f["weed_share"] == pytest.approx(4 / 6)
     assert screen.red_cloth and "mostly weeds (67%)" in screen.flags[0]
-    assert "it does not make it" in screen.summary
+    assert "the seed's questions decide it with them" in screen.summary
 
 
 def test_too_few_lookalikes_widens_to_the_same_size_and_says_so():
@@ -160,9 +166,97 @@ def test_cli_prints_the_screen_for_the_demo_book(capsys):
     assert main([*args, "--expected-hours", "100", "--expected-fees", "9000"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Prospect: Retail, small")
-    assert "$90 an hour" in out and "it does not make it" in out
+    assert "$90 an hour" in out and "Answer: take with conditions." in out
+    assert "Ask before deciding: How has it treated our people" in out
+    assert main([*args, "--people", "mistreated", "--role", "clear"]) == 0
+    out = capsys.readouterr().out
+    assert "Answer: decline." in out and "mistreated our people" in out
     assert main([*args, "--expected-hours", "0"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == (
         "pumpkin screen-prospect: error: --expected-hours must be more than 0, got 0.0"
     )
+
+
+# ----------------------------------------------------------------------------- the seed's questions
+
+GOOD = ProspectAnswers(
+    value_proposition="understood", service="wanted", role="clear", people="respectful"
+)
+
+
+def large_retail(answers, **kwargs):
+    """Three large retail prize-and-tangled look-alikes: figures that raise no doubt."""
+    return screen_prospect(
+        book_metrics(),
+        industry="retail",
+        size="large",
+        min_lookalikes=3,
+        answers=answers,
+        **kwargs,
+    )
+
+
+def test_a_prospect_who_mistreated_our_people_is_declined_whatever_the_figures():
+    good_figures = large_retail(GOOD, expected_hours=100, expected_fees=20_000)
+    assert good_figures.decision == TAKE and not good_figures.conditions
+    assert "treated our people well" in good_figures.reasons[0]
+    red = large_retail(
+        ProspectAnswers(
+            value_proposition="understood", service="wanted", role="clear", people="mistreated"
+        ),
+        expected_hours=100,
+        expected_fees=25_000,  # $250 an hour: better than every client in the book
+    )
+    assert red.figures["implied_rate_percentile"] == 100
+    assert red.decision == DECLINE and not red.conditions
+    assert red.reasons[0].startswith("They mistreated our people while still a prospect")
+    assert "whatever the figures" in red.reasons[0]
+    assert "3 large clients in retail" in red.reasons[-1]  # the figures are still shown
+    assert red.report().splitlines()[2] == "Answer: decline."
+
+
+def test_blurred_roles_and_a_service_we_do_not_want_decline_with_plain_reasons():
+    blurred = large_retail(ProspectAnswers(**{**GOOD.as_dict(), "role": "blurred"}))
+    assert blurred.decision == DECLINE and "sell to us as well" in blurred.reasons[0]
+    wont = large_retail(
+        ProspectAnswers(**{**GOOD.as_dict(), "service": "not-wanted", "cant_or_wont": "wont"})
+    )
+    assert wont.decision == DECLINE
+    assert "a matter of strategy, not of ability" in wont.reasons[0]
+    # turned on ourselves: a no that is about ability is not a strategy
+    cant = large_retail(
+        ProspectAnswers(**{**GOOD.as_dict(), "service": "not-wanted", "cant_or_wont": "can't"})
+    )
+    assert cant.decision == TAKE_WITH_CONDITIONS
+    assert "training, practice, capability or staff could fix it" in cant.conditions[0]
+
+
+def test_figures_and_unclear_value_proposition_set_conditions_or_decline():
+    # small retail: mostly weeds; $45 an hour is at the prune line
+    weak = dict(industry="retail", size="small", expected_hours=100, expected_fees=4_500)
+    unclear = ProspectAnswers(**{**GOOD.as_dict(), "value_proposition": "not-understood"})
+    declined = screen_prospect(book_metrics(), answers=unclear, **weak)
+    assert declined.decision == DECLINE
+    assert "do not understand what we offer" in declined.reasons[0]
+    assert "mostly weeds (67%)" in declined.reasons[0] and "$45 an hour" in declined.reasons[0]
+    taken = screen_prospect(book_metrics(), answers=GOOD, **weak)
+    assert taken.decision == TAKE_WITH_CONDITIONS
+    conditions = " ".join(taken.conditions)
+    assert "Quote at least $" in conditions and "at $45 an hour" in conditions
+    assert "67% of their look-alikes turned into weeds" in conditions
+    clear_figures = large_retail(unclear)
+    assert clear_figures.decision == TAKE_WITH_CONDITIONS
+    assert "Agree in writing what we do and do not do" in clear_figures.conditions[0]
+
+
+def test_unanswered_questions_are_conditions_and_bad_answers_are_refused():
+    screen = large_retail(ProspectAnswers(people="respectful"))
+    assert screen.decision == TAKE_WITH_CONDITIONS
+    asks = [c for c in screen.conditions if c.startswith("Ask before deciding")]
+    assert len(asks) == 3 and "value proposition" in asks[0]
+    with pytest.raises(PumpkinError, match="--people must be respectful or mistreated"):
+        ProspectAnswers(people="rude")
+    with pytest.raises(PumpkinError, match="--cant-or-wont"):
+        ProspectAnswers(cant_or_wont="maybe")
+    assert ProspectAnswers(cant_or_wont="Can’t").cant_or_wont == "can't"

@@ -305,7 +305,7 @@ def test_screen_prospect_cli_reports_a_bad_book_as_an_error(tmp_path):
         size="small",
         settings=None,
     )
-    from helpers.decide.prune import run_screen_prospect
+    from helpers.decide.prospects import run_screen_prospect
 
     with pytest.raises(PumpkinError):
         run_screen_prospect(args)

@@ -143,7 +143,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_screen_prospect(args: argparse.Namespace) -> int:
-    from helpers.decide.prune import run_screen_prospect
+    from helpers.decide.prospects import run_screen_prospect
 
     return run_screen_prospect(args)
 
@@ -166,6 +166,12 @@ def cmd_decide(args: argparse.Namespace) -> int:
     print(f"recorded {row['action']} for {row['client_id']} on {row['date']} in {path}")
     report_rejects(book, args)
     return 0
+
+
+def cmd_plans(args: argparse.Namespace) -> int:
+    from helpers.report.plans import run_plans
+
+    return run_plans(args)
 
 
 # ----------------------------------------------------------------------------- parser
@@ -320,6 +326,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--expected-hours", type=float, help="hours per year we expect to spend")
     p.add_argument("--expected-fees", type=float, help="fees per year we expect to invoice")
+    seed = p.add_argument_group("the seed's questions (seed 000; leave one out when not asked yet)")
+    seed.add_argument(
+        "--value-proposition",
+        choices=("understood", "not-understood"),
+        help="do they understand what we offer, or make requests that show they do not?",
+    )
+    seed.add_argument(
+        "--service",
+        choices=("wanted", "not-wanted"),
+        help="is the service they want one we want to provide (strategy, not ability)?",
+    )
+    seed.add_argument(
+        "--role",
+        choices=("clear", "blurred"),
+        help="do they keep the roles clear, or want to sell to us as well?",
+    )
+    seed.add_argument(
+        "--people",
+        choices=("respectful", "mistreated"),
+        help="how did they treat our people while still a prospect? (mistreated: decline)",
+    )
+    seed.add_argument(
+        "--cant-or-wont",
+        choices=("cant", "wont"),
+        help="if we lean to no: work we can't do well enough yet, or work we won't do?",
+    )
     p.set_defaults(func=cmd_screen_prospect)
 
     p = sub.add_parser(
@@ -341,6 +373,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decided-by", metavar="NAME", help="who decided")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="KEEP: the overrule holds until this day")
     p.set_defaults(func=cmd_decide)
+
+    p = sub.add_parser(
+        "plans",
+        help="offboarding plans of a quarter's prune candidates",
+        description="Write one offboarding plan per prune candidate (Markdown and HTML, "
+        "seed 002's four steps said per cause, dated from the notice periods, exits spread) "
+        "and offboarding.xlsx (the plans, the letters and the exits month by month).",
+    )
+    _add_data(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the pages and workbook")
+    p.add_argument(
+        "--start-date",
+        metavar="YYYY-MM-DD",
+        help="first meeting (default: two weeks after the quarter's last day)",
+    )
+    p.add_argument(
+        "--answers",
+        metavar="CSV",
+        help="can't-or-won't answers (default: cant_or_wont.csv in --out, when present)",
+    )
+    p.set_defaults(func=cmd_plans)
     return parser
 
 

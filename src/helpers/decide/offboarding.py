@@ -600,14 +600,14 @@ def plan_dates(
     notice: the new rate starts, or the work ends, when the notice is served, and never before the
     client has had ``offer_days`` to answer.
     """
-    meeting = _business_day(start_date)
+    meeting = business_day(start_date)
     days = max(int(notice_days), int(transition_days or 0))
-    exit_ = _business_day(meeting + pd.Timedelta(days=days))
+    exit_ = business_day(meeting + pd.Timedelta(days=days))
     answer_by = meeting
     if cause == "reprice":
-        answer_by = _business_day(meeting + pd.Timedelta(days=offer_days))
+        answer_by = business_day(meeting + pd.Timedelta(days=offer_days))
         exit_ = max(exit_, answer_by)
-    follow_up = _business_day(exit_ + pd.Timedelta(days=follow_up_days))
+    follow_up = business_day(exit_ + pd.Timedelta(days=follow_up_days))
     return {"meeting": meeting, "answer_by": answer_by, "exit": exit_, "follow_up": follow_up}
 
 
@@ -766,7 +766,7 @@ def _text(value) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _business_day(date) -> pd.Timestamp:
+def business_day(date) -> pd.Timestamp:
     """The date itself on a weekday, else the next Monday."""
     try:
         stamp = pd.Timestamp(date).normalize()
@@ -935,9 +935,9 @@ def settlement_proposal(
 ) -> Settlement:
     """All the past-due money by the last day of our work, or ``instalments`` monthly parts,
     the first two weeks after the meeting."""
-    first = _business_day(dates["meeting"] + pd.Timedelta(days=14))
+    first = business_day(dates["meeting"] + pd.Timedelta(days=14))
     parts = tuple(
-        (_business_day(first + pd.DateOffset(months=i)), amount / instalments)
+        (business_day(first + pd.DateOffset(months=i)), amount / instalments)
         for i in range(instalments)
     )
     return Settlement(amount=amount, full_by=dates["exit"], instalments=parts)
@@ -1085,10 +1085,10 @@ def _steps(cause: Cause, facts: _Facts, *, lead: str, offer, settlement) -> tupl
     name, d = facts.row["name"], facts.dates
     invoices = facts.invoices
     past_due = invoices.loc[invoices["days_past_due"] > 0, "amount_base"].sum()
-    chase = f", {facts.money(past_due)} of it past due: chase that first," if past_due > 0 else ","
+    chase = f"; {facts.money(past_due)} of it past due: chase that first" if past_due > 0 else ""
     collect = (
         f"Before the meeting, list the {len(invoices)} open invoice(s) "
-        f"({facts.money(invoices['amount_base'].sum())}{chase} and agree in the meeting how they "
+        f"({facts.money(invoices['amount_base'].sum())}{chase}) and agree in the meeting how they "
         f"will be settled by {facts.day('exit')}."
         if len(invoices)
         else "There is no open invoice to settle."
@@ -1284,6 +1284,11 @@ def _prune_ids(metrics: pd.DataFrame, prune_ids: Iterable[str] | None) -> list[s
     return ids
 
 
+#: Causes whose exits are never delayed to protect cash: abuse (our people come first) and
+#: non-payment (more unpaid work protects no cash).
+NOT_DELAYED = ("abuse", "nonpayer")
+
+
 def schedule_exits(
     metrics: pd.DataFrame,
     prune_ids: Iterable[str] | None = None,
@@ -1292,12 +1297,14 @@ def schedule_exits(
     settings: Settings,
     book=None,
 ) -> pd.DataFrame:
-    """When each exit starts, so that several do not stop the month's cash at once.
+    """When each exit starts, so that several exits do not stop the month's cash at once.
 
-    Clients let go for abuse meet on the start date (never delayed to protect cash). The others
-    (non-payers, then reprice offers, then the cut and the rest, lowest revenue per hour first)
-    meet at even intervals over ``settings.exit_spread_days``: three exits over 90 days meet on
-    days 0, 30 and 60. Each exit then follows its own notice (:func:`plan_dates`).
+    Clients let go for abuse or for not paying meet on the start date (:data:`NOT_DELAYED`).
+    The others' last days are spread at least ``settings.exit_spread_days / n`` apart (n of
+    them): in order of their earliest possible exit (start date plus notice), then reprice
+    offers before the cut and the rest, lowest revenue per hour first; each meeting is moved
+    later by as much as its exit must wait. Three exits with the same notice over 90 days meet
+    on days 0, 30 and 60, and leave in three different months.
     """
     ids = _prune_ids(metrics, prune_ids)
     columns = [
@@ -1312,47 +1319,45 @@ def schedule_exits(
     ]
     if not ids:
         return pd.DataFrame(columns=columns)
+    start = business_day(start_date)
     rows = metrics.set_index("client_id", drop=False).loc[ids]
-    order = {c: i for i, c in enumerate(("abuse", *PRUNE_CAUSES[1:]))}
-    causes = [plan_causes(r)[0] for _, r in rows.iterrows()]
-    rate = (
-        rows["effective_rate_ttm"]
-        if "effective_rate_ttm" in rows
-        else pd.Series(np.nan, rows.index)
-    )
-    frame = pd.DataFrame(
-        {
-            "client_id": rows["client_id"].to_numpy(),
-            "cause": causes,
-            "_order": [order.get(c, len(order)) for c in causes],
-            "_rate": rate.to_numpy(dtype=float),
-        }
-    ).sort_values(["_order", "_rate", "client_id"], na_position="last", kind="stable")
-    start = _business_day(start_date)
-    spread = frame["cause"].ne("abuse").to_numpy()
-    n = int(spread.sum())
-    offsets = np.zeros(len(frame))
-    offsets[spread] = np.arange(n) * (float(settings.exit_spread_days) / max(n, 1))
-    out = []
-    for (_, item), offset in zip(frame.iterrows(), offsets, strict=True):
-        row = rows.loc[item["client_id"]]
+    order = {c: i for i, c in enumerate(PRUNE_CAUSES)}
+    items = []
+    for client_id, row in rows.iterrows():
+        cause = plan_causes(row)[0]
         notice, _ = notice_for(row, book=book, settings=settings)
-        dates = plan_dates(
-            item["cause"], start + pd.Timedelta(days=round(offset)), notice_days=notice
-        )
+        earliest = plan_dates(cause, start, notice_days=notice)["exit"]
+        rate = float(row["effective_rate_ttm"]) if _has(row, "effective_rate_ttm") else np.inf
+        items.append((earliest, order.get(cause, len(order)), rate, client_id, cause, notice))
+    spread = sorted(i for i in items if i[4] not in NOT_DELAYED)
+    gap = pd.Timedelta(days=float(settings.exit_spread_days) / max(len(spread), 1))
+    meetings = {i[3]: start for i in items if i[4] in NOT_DELAYED}
+    previous = None
+    for earliest, _, _, client_id, _, _ in spread:
+        target = earliest if previous is None else max(earliest, previous + gap)
+        meetings[client_id] = business_day(start + pd.Timedelta(days=(target - earliest).days))
+        previous = target
+    out = []
+    for _, _, _, client_id, cause, notice in items:
+        row = rows.loc[client_id]
+        dates = plan_dates(cause, meetings[client_id], notice_days=notice)
         out.append(
             {
-                "client_id": item["client_id"],
+                "client_id": client_id,
                 "name": row["name"],
-                "cause": item["cause"],
+                "cause": cause,
                 "notice_days": notice,
                 "meeting_date": dates["meeting"],
                 "exit_date": dates["exit"],
-                "monthly_revenue": max(float(row.get("revenue_ttm", 0.0) or 0.0), 0.0) / 12,
-                "monthly_hours": max(float(row.get("hours_ttm", 0.0) or 0.0), 0.0) / 12,
+                "monthly_revenue": max(_number(row, "revenue_ttm"), 0.0) / 12,
+                "monthly_hours": max(_number(row, "hours_ttm"), 0.0) / 12,
             }
         )
-    return pd.DataFrame(out, columns=columns).reset_index(drop=True)
+    return pd.DataFrame(out, columns=columns)
+
+
+def _number(row: pd.Series, column: str) -> float:
+    return float(row[column]) if _has(row, column) else 0.0
 
 
 def offboarding_plans(

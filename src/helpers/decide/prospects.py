@@ -1,14 +1,22 @@
-"""Screening a prospect against the book (seed 000: sometimes you must say no before it starts).
+"""Screening a prospect (seed 000: sometimes you must say no before it starts).
 
-How have the book's clients of the same industry and size turned out: their segments, their
-revenue per hour, how late they pay, how many incidents they cause, and whether they are mostly
-weeds or "red cloth" clients (abuse or disputes). It informs; it does not decide.
+Two halves. The book's figures: how the clients of the same industry and size turned out (their
+segments, revenue per hour, lateness, incidents, abuse or disputes). And the seed's questions,
+which only the partner can answer (:class:`ProspectAnswers`): does the prospect understand our
+value proposition; is the service it wants one we want to provide (strategy, not ability); does
+it keep the roles clear (or want to sell to us as well); how did it treat our people while still
+a prospect (the red cloth); and, turned on ourselves, is a no about work we can't do well enough
+yet or work we won't do. :func:`screen_prospect` combines them into an answer (take, take with
+conditions, decline) with its reasons in plain words. A prospect who mistreated our people is
+declined whatever the figures.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import MappingProxyType
 
 import numpy as np
@@ -17,10 +25,81 @@ import pandas as pd
 from helpers.book.quarters import ttm_window
 from helpers.book.schema import SIZES
 from helpers.book.settings import Settings
+from helpers.decide.offboarding import normalise_answer
 from helpers.errors import PumpkinError
 from helpers.present.format import format_money
 
 MIN_LOOKALIKES = 5
+TAKE, TAKE_WITH_CONDITIONS, DECLINE = "take", "take with conditions", "decline"
+
+#: Seed 000's questions: (answer field, the question, the good answer, the bad answer).
+PROSPECT_QUESTIONS = (
+    (
+        "value_proposition",
+        "Does the prospect understand our value proposition, or make requests that show it "
+        "does not?",
+        "understood",
+        "not-understood",
+    ),
+    (
+        "service",
+        "Is the service it wants one we want to provide (a matter of strategy, not of ability)?",
+        "wanted",
+        "not-wanted",
+    ),
+    (
+        "role",
+        "Does it keep the roles clear, or does it want to sell to us as well (client and "
+        "supplier at once)?",
+        "clear",
+        "blurred",
+    ),
+    (
+        "people",
+        "How has it treated our people while still a prospect?",
+        "respectful",
+        "mistreated",
+    ),
+)
+CANT_OR_WONT_QUESTION = (
+    "If we lean to no: is it work we can't do well enough yet (would training, practice, "
+    "capability or staff fix it?), or work we won't do?"
+)
+
+
+@dataclass(frozen=True)
+class ProspectAnswers:
+    """The partner's answers to seed 000's questions; "" = not asked yet."""
+
+    value_proposition: str = ""  # understood / not-understood
+    service: str = ""  # wanted / not-wanted
+    role: str = ""  # clear / blurred
+    people: str = ""  # respectful / mistreated
+    cant_or_wont: str = ""  # can't / won't (when we lean to no)
+
+    def __post_init__(self) -> None:
+        for name, _question, good, bad in PROSPECT_QUESTIONS:
+            value = str(getattr(self, name) or "").strip().lower().replace("_", "-")
+            if value not in ("", good, bad):
+                option = name.replace("_", "-")
+                raise PumpkinError(f"--{option} must be {good} or {bad}, got {value!r}")
+            object.__setattr__(self, name, value)
+        try:
+            object.__setattr__(self, "cant_or_wont", normalise_answer(self.cant_or_wont))
+        except PumpkinError:
+            raise PumpkinError(
+                f"--cant-or-wont must be cant or wont, got {self.cant_or_wont!r}"
+            ) from None
+
+    @property
+    def unanswered(self) -> tuple[str, ...]:
+        """The seed's questions not answered yet."""
+        return tuple(q for name, q, _, _ in PROSPECT_QUESTIONS if not getattr(self, name))
+
+    def as_dict(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
 RED_CLOTH_KINDS = ("abuse", "dispute")
 SEGMENTS = ("prize", "tangled", "seedling", "weed")
 LOOKALIKE_COLUMNS = [
@@ -55,6 +134,19 @@ class Screen:
     flags: tuple[str, ...]
     summary: str
     currency: str = "USD"
+    answers: ProspectAnswers = ProspectAnswers()
+    decision: str = TAKE_WITH_CONDITIONS
+    reasons: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+
+    @property
+    def answer_text(self) -> str:
+        """The answer and its reasons, as the partner would say them."""
+        lines = [f"Answer: {self.decision}."]
+        lines += [f"- {r}" for r in self.reasons]
+        if self.conditions:
+            lines += ["Conditions:", *(f"- {c}" for c in self.conditions)]
+        return "\n".join(lines)
 
     def report(self) -> str:
         """The summary, the figures and the look-alikes as plain text (what the CLI prints)."""
@@ -68,6 +160,8 @@ class Screen:
         return "\n".join(
             [
                 f"Prospect: {self.industry}, {self.size}",
+                "",
+                self.answer_text,
                 "",
                 self.summary,
                 "",
@@ -90,13 +184,16 @@ def screen_prospect(
     settings: Settings | None = None,
     events: pd.DataFrame | None = None,
     min_lookalikes: int = MIN_LOOKALIKES,
+    answers: ProspectAnswers | None = None,
 ) -> Screen:
-    """Compare a prospect with the book's active clients of the same industry and size.
+    """Compare a prospect with the book's active clients of the same industry and size, and
+    answer take / take with conditions / decline with the partner's ``answers``.
 
     With fewer than ``min_lookalikes`` of those, the comparison widens to every client of the
     same size (and says so). ``events`` (``book.events``) adds abuse and dispute events in the
     TTM window to the red-cloth check; without it the metrics' ``abuse_ttm`` column is used.
     """
+    answers = answers or ProspectAnswers()
     settings = settings or Settings()
     industry, size = check_prospect(industry, size, expected_hours, expected_fees)
     book = _active(metrics).assign(red_cloth_events=lambda d: _red_cloth_events(d, events))
@@ -105,6 +202,9 @@ def screen_prospect(
     lookalikes, basis, widened = _lookalikes(book, industry, size, min_lookalikes)
     figures = _figures(book, lookalikes, settings, expected_hours, expected_fees)
     flags = _flags(lookalikes, figures)
+    decision, reasons, conditions = decide_prospect(
+        answers, figures, flags, basis=basis, currency=settings.base_currency
+    )
     return Screen(
         industry=industry,
         size=size,
@@ -119,6 +219,10 @@ def screen_prospect(
         flags=flags,
         summary=_summary(industry, size, basis, figures, flags, settings.base_currency),
         currency=settings.base_currency,
+        answers=answers,
+        decision=decision,
+        reasons=reasons,
+        conditions=conditions,
     )
 
 
@@ -267,5 +371,162 @@ def _summary(industry, size, basis, f, flags, currency) -> str:
             "No red-cloth flag: the look-alikes are not mostly weeds, and none had abuse "
             "or dispute events."
         )
-    lines.append("This informs the decision; it does not make it.")
+    lines.append("The figures inform the answer; the seed's questions decide it with them.")
     return "\n".join(lines)
+
+
+def decide_prospect(
+    answers: ProspectAnswers,
+    figures: Mapping[str, float],
+    flags: tuple[str, ...] = (),
+    *,
+    basis: str = "",
+    currency: str = "USD",
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(answer, reasons, conditions): the seed's questions first, the look-alikes' figures
+    second. Mistreating our people, blurring client and supplier, or wanting a service we do not
+    want to provide (strategy: won't) declines; an unclear value proposition, a "can't yet", a
+    rate at the prune line or look-alikes that went badly set conditions; unanswered questions
+    are conditions too (ask them before deciding)."""
+    money = lambda x: format_money(x, currency)  # noqa: E731
+    basis = basis or f"{figures['lookalikes']:.0f} clients"
+    figures_line = (
+        f"Their look-alikes ({basis}): "
+        f"{figures['prize_share']:.0%} prize pumpkins, {figures['weed_share']:.0%} weeds, "
+        f"typically {money(figures['typical_rate'])} an hour."
+    )
+    below_line = figures["implied_rate"] == figures["implied_rate"] and (
+        figures["implied_rate"] <= figures["prune_line_rate"]
+    )
+    poor_figures = bool(flags) or below_line
+    declines, conditions = [], []
+    if answers.people == "mistreated":
+        declines.append(
+            "They mistreated our people while still a prospect (the red cloth): we decline, "
+            "whatever the figures. Our people see what we accept."
+        )
+    if answers.role == "blurred":
+        declines.append(
+            "They want to sell to us as well as buy from us: that blurs client and supplier, "
+            "confuses our people and sends a confusing signal outside (seed 000: 'not for us')."
+        )
+    if answers.service == "not-wanted":
+        if answers.cant_or_wont == "can't":
+            conditions.append(
+                "We lean to no only because we do not do this work well enough yet: training, "
+                "practice, capability or staff could fix it. Take it once the gap has a plan and "
+                "a date, or say no for now and say why."
+            )
+        else:
+            declines.append(
+                "The service they want is not one we want to provide: a matter of strategy, "
+                "not of ability."
+            )
+    elif answers.cant_or_wont == "can't":
+        conditions.append(
+            "The doubt is about our ability, not our strategy: agree how we close the gap "
+            "(training, practice, capability or staff) before we start."
+        )
+    if answers.value_proposition == "not-understood":
+        if poor_figures:
+            declines.append(
+                "Their requests show they do not understand what we offer, and clients like "
+                "them have turned out badly ("
+                + "; ".join(_figure_doubts(figures, flags, money))
+                + ")."
+            )
+        else:
+            conditions.append(
+                "Agree in writing what we do and do not do before starting: their requests show "
+                "they do not understand our value proposition yet."
+            )
+    if below_line:
+        conditions.append(
+            f"Quote at least {money(figures['prune_line_rate'])} an hour: at "
+            f"{money(figures['implied_rate'])} an hour they would start where the clients we let "
+            "go come from."
+        )
+    if figures["weed_share"] > 0.5:
+        conditions.append(
+            f"Review the relationship after two quarters: {figures['weed_share']:.0%} of their "
+            "look-alikes turned into weeds."
+        )
+    if figures["red_cloth_clients"]:
+        conditions.append(
+            f"Say at the start how we expect our people to be treated: "
+            f"{figures['red_cloth_clients']:.0f} look-alike(s) had abuse or dispute events."
+        )
+    conditions += [f"Ask before deciding: {q}" for q in answers.unanswered]
+    if declines:
+        return DECLINE, (*declines, figures_line), ()
+    if conditions:
+        return TAKE_WITH_CONDITIONS, (figures_line,), tuple(conditions)
+    return (
+        TAKE,
+        (
+            "They understand what we offer, want a service we want to provide, keep the roles "
+            "clear and treated our people well.",
+            figures_line,
+        ),
+        (),
+    )
+
+
+def _figure_doubts(figures, flags, money) -> list[str]:
+    doubts = list(flags)
+    if figures["implied_rate"] == figures["implied_rate"] and (
+        figures["implied_rate"] <= figures["prune_line_rate"]
+    ):
+        doubts.append(
+            f"{money(figures['implied_rate'])} an hour is at or below the prune line "
+            f"({money(figures['prune_line_rate'])})"
+        )
+    return doubts
+
+
+def answers_from_args(args: argparse.Namespace) -> ProspectAnswers:
+    """The seed's answers from the CLI options (absent options: not asked)."""
+    return ProspectAnswers(
+        value_proposition=getattr(args, "value_proposition", None) or "",
+        service=getattr(args, "service", None) or "",
+        role=getattr(args, "role", None) or "",
+        people=getattr(args, "people", None) or "",
+        cant_or_wont=getattr(args, "cant_or_wont", None) or "",
+    )
+
+
+def run_screen_prospect(args: argparse.Namespace) -> int:
+    """``pumpkin screen-prospect``: the answer, its reasons, and how look-alikes turned out."""
+    from helpers.book.load import load_book
+    from helpers.book.quarters import ending_note
+    from helpers.book.rejects import tell_rejects
+    from helpers.book.settings import settings_for_book
+    from helpers.decide.contract import client_metrics
+
+    hours, fees = getattr(args, "expected_hours", None), getattr(args, "expected_fees", None)
+    check_prospect(args.industry, args.size, hours, fees)
+    answers = answers_from_args(args)
+    settings = settings_for_book(args.data, getattr(args, "settings", None))
+    book = load_book(
+        args.data,
+        settings=settings,
+        strict=getattr(args, "strict", False),
+        date_format=getattr(args, "date_format", None),
+    )
+    tell_rejects(book.rejects, data=args.data)  # one line on stderr when rows were rejected
+    quarter = book.check_quarter(args.quarter)
+    metrics = client_metrics(book, quarter, settings)
+    if note := ending_note(book.last_activity(), quarter):
+        print(f"pumpkin screen-prospect: {note}", file=sys.stderr)
+    screen = screen_prospect(
+        metrics,
+        industry=args.industry,
+        size=args.size,
+        expected_hours=hours,
+        expected_fees=fees,
+        settings=settings,
+        events=book.events,
+        answers=answers,
+    )
+    print(screen.report())
+    return 0

@@ -9,7 +9,6 @@ can separate the robust candidates from the borderline ones. Both only read thei
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -491,44 +490,3 @@ def robustness_sentence(candidates: pd.DataFrame, *, settings: Settings) -> str:
         f"the same or one and a half times its setting); {borderline} "
         f"{'is' if borderline == 1 else 'are'} borderline: look again before acting."
     )
-
-
-# ----------------------------------------------------------------------------- CLI
-
-
-def run_screen_prospect(args: argparse.Namespace) -> int:
-    """``pumpkin screen-prospect``: print how the book's look-alike clients have turned out."""
-    import sys
-
-    from helpers.book.load import load_book
-    from helpers.book.quarters import ending_note
-    from helpers.book.rejects import tell_rejects
-    from helpers.book.settings import settings_for_book
-    from helpers.decide.contract import client_metrics
-    from helpers.decide.prospects import check_prospect, screen_prospect
-
-    hours, fees = getattr(args, "expected_hours", None), getattr(args, "expected_fees", None)
-    check_prospect(args.industry, args.size, hours, fees)
-    settings = settings_for_book(args.data, getattr(args, "settings", None))
-    book = load_book(
-        args.data,
-        settings=settings,
-        strict=getattr(args, "strict", False),
-        date_format=getattr(args, "date_format", None),
-    )
-    tell_rejects(book.rejects, data=args.data)  # one line on stderr when rows were rejected
-    quarter = book.check_quarter(args.quarter)
-    metrics = client_metrics(book, quarter, settings)
-    if note := ending_note(book.last_activity(), quarter):
-        print(f"pumpkin screen-prospect: {note}", file=sys.stderr)
-    screen = screen_prospect(
-        metrics,
-        industry=args.industry,
-        size=args.size,
-        expected_hours=hours,
-        expected_fees=fees,
-        settings=settings,
-        events=book.events,
-    )
-    print(screen.report())
-    return 0
