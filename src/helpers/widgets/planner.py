@@ -1,14 +1,16 @@
 """The pruning planner of ``04_pruning_plan``: sliders and checkboxes over :func:`simulate`.
 
 Sliders for the prune percentile and the utilisation assumption, a checkbox per client near the
-bottom of the book (the candidates ticked), a list to add any other client; below them the
-scenario's figures, the before/after patch and the margin waterfall. All logic lives in plain
-methods so tests drive it by setting widget values (no browser needed).
+bottom of the book (the candidates ticked), a list to add any other client; below them seed
+000's "can't or won't?" for every chosen client let go for the seed's cut or after a review
+(saved with the plans), the scenario's figures, the before/after patch and the margin waterfall.
+All logic lives in plain methods so tests drive it by setting widget values (no browser needed).
 """
 
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import ipywidgets as w
 import pandas as pd
@@ -17,9 +19,11 @@ from matplotlib.figure import Figure
 
 from helpers.book.settings import Settings
 from helpers.decide.journal import DECISIONS_FILE, apply_journal, decision_outcomes
+from helpers.decide.offboarding import ANSWERS_FILE, cause_of, plan_causes
 from helpers.decide.prune import PruneScenario, simulate
 from helpers.errors import PumpkinError
 from helpers.widgets.decisions import DecisionForm, default_decisions_file, with_decision
+from helpers.widgets.forms import CantOrWontForm
 
 NEAR_MISSES = 10  # unticked clients listed under the candidates (lowest revenue per hour first)
 
@@ -30,7 +34,7 @@ class PruningPlanner:
     ``raw`` is ``raw_metrics`` (re-classified cheaply on every percentile change). With ``book``
     the partners' decisions are taken into account (a client kept on purpose is no candidate);
     "Record decision" writes to ``decisions_file`` (default: ``decisions.csv`` in the book's
-    folder).
+    folder). ``answers_path`` is where the can't-or-won't answers are saved (beside the plans).
     """
 
     def __init__(
@@ -41,6 +45,7 @@ class PruningPlanner:
         classify=None,
         book=None,
         decisions_file=None,
+        answers_path: str | Path = ANSWERS_FILE,
     ) -> None:
         if classify is None:
             from helpers.audit.rules import classify
@@ -94,6 +99,8 @@ class PruningPlanner:
         )
         self.output = w.Output()
         self.metrics = self._classified()
+        quarter = str(raw["quarter"].iloc[0]) if len(raw) else ""
+        self.questions = CantOrWontForm([], quarter=quarter, path=answers_path)
         self._build_checks()
         self.percentile.observe(self._on_percentile, names="value")
         self.utilisation.observe(self._refresh, names="value")
@@ -104,6 +111,7 @@ class PruningPlanner:
                 w.HBox(
                     [w.VBox([w.HTML("<b>Let go (untick to keep)</b>"), self.checks]), self.extra]
                 ),
+                self.questions.widget,
                 w.VBox([self.decision_client, self.decision_form.widget]),
                 self.output,
             ]
@@ -171,6 +179,16 @@ class PruningPlanner:
         return ticked + [cid for cid in self.extra.value if cid not in ticked]
 
     @property
+    def asking(self) -> list[tuple[str, str]]:
+        """The chosen clients whose plan starts with "can't or won't?" (the cut, a review)."""
+        rows = self.metrics.set_index("client_id", drop=False)
+        return [
+            (cid, str(rows.at[cid, "name"]))
+            for cid in self.prune_ids
+            if cause_of(plan_causes(rows.loc[cid])[0]).asks
+        ]
+
+    @property
     def scenario(self) -> PruneScenario:
         return simulate(self.metrics, self.prune_ids, settings=self._settings())
 
@@ -186,6 +204,7 @@ class PruningPlanner:
 
     def render(self) -> None:
         """Redraw the figures and the table for the current choices."""
+        self.questions.set_clients(self.asking)
         scenario = self.scenario
         patches = before_after_figure(self.metrics, scenario, settings=self._settings())
         bridge = waterfall_figure(scenario)
