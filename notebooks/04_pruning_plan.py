@@ -20,8 +20,9 @@
 # Seed 002's farmer prunes the vines that are not growing so the energy goes to the pumpkins
 # that are. This notebook turns the audit's prune candidates into a plan: why each one is a
 # candidate, how robust that is to the settings, what letting them go would cost and free (a
-# scenario with stated assumptions), an offboarding plan per client, and a screen for new
-# prospects that look like the clients we let go. It informs decisions; it does not make them.
+# scenario with stated assumptions), an offboarding plan per client said per cause, the notice
+# periods and the month's cash, and a screen for new prospects with seed 000's questions. It
+# informs decisions; the partner makes them.
 
 # %% tags=["parameters"]
 quarter: str = "2025Q4"  # the quarter audited, as of its last day
@@ -29,12 +30,17 @@ data_dir: str = "../data/sample"  # the book: a folder of tables or an .xlsx wor
 start_date: str = "2026-01-12"  # first offboarding meeting (dates roll to business days)
 prune_percentile: float = 10.0  # bottom X% of revenue per hour are prune candidates
 utilisation: float = 0.5  # share of the freed hours resold to GROW clients
-plans_dir: str = ""  # folder for one offboarding page per client; empty: write nothing
-plans_format: str = "md"  # md or html
+plans_dir: str = ""  # folder for the plans (Markdown, HTML, offboarding.xlsx); empty: none
+answers_dir: str = "../reports/plans"  # where can't-or-won't answers are saved if no plans_dir
 prospect_industry: str = "Retail"  # the prospect to screen
 prospect_size: str = "small"  # small, medium or large
 prospect_hours: float = 200.0  # hours a year we expect to spend on the prospect; 0: unknown
 prospect_fees: float = 15000.0  # fees a year we expect to invoice; 0: unknown
+prospect_value_proposition: str = ""  # understood / not-understood / "" (not asked)
+prospect_service: str = ""  # wanted / not-wanted / ""
+prospect_role: str = ""  # clear / blurred (wants to sell to us too) / ""
+prospect_people: str = ""  # respectful / mistreated (declined whatever the figures) / ""
+prospect_cant_or_wont: str = ""  # if we lean to no: cant / wont / ""
 
 # %%
 import warnings
@@ -49,16 +55,25 @@ from helpers.book.load import load_book
 from helpers.book.quarters import parse_quarter
 from helpers.book.rejects import rejects_line
 from helpers.book.settings import settings_for_book
+from helpers.decide import offboarding
 from helpers.decide.contract import raw_metrics
 from helpers.decide.journal import with_journal
-from helpers.decide.offboarding import offboarding_plans, plans_frame, write_plans
-from helpers.decide.prospects import screen_prospect
+from helpers.decide.offboarding import (
+    cause_column,
+    exit_calendar,
+    load_answers,
+    offboarding_plans,
+    plans_frame,
+)
+from helpers.decide.prospects import ProspectAnswers, screen_prospect
 from helpers.decide.prune import robust_candidates, robustness_sentence, simulate
+from helpers.plots.exits import plot_exit_calendar
 from helpers.plots.style import apply_house_style
 from helpers.plots.waterfall import plot_margin_waterfall
 from helpers.present import text
-from helpers.present.tables import write_workbook
 from helpers.report.params import check_parameters
+from helpers.report.plans import write_offboarding
+from helpers.widgets.forms import CantOrWontForm, ProspectForm, screen_html
 from helpers.widgets.planner import PruningPlanner, before_after_figure
 
 check_parameters(globals(), notebook="04_pruning_plan")
@@ -78,6 +93,14 @@ if note := text.coverage_note(book, quarter=quarter):
 raw = raw_metrics(book, quarter, settings)
 metrics = with_journal(classify(raw, settings), book, quarter, settings)  # KEEP overrules
 currency = settings.base_currency
+answers_path = Path(plans_dir or answers_dir) / offboarding.ANSWERS_FILE
+prospect_answers = ProspectAnswers(
+    value_proposition=prospect_value_proposition,
+    service=prospect_service,
+    role=prospect_role,
+    people=prospect_people,
+    cant_or_wont=prospect_cant_or_wont,
+)
 
 
 def show(frame):
@@ -88,12 +111,13 @@ def show(frame):
 # %% [markdown]
 # ## The prune candidates and why
 #
-# A client is a candidate when it abused our people, won't pay, sits in the bottom
-# `prune_percentile` % of the book on revenue per hour with nothing fixable, or is a weed with
-# no fixable cause. The reasons are the audit's own words.
+# A client is a candidate for one of the seeds' reasons: it abused our people (`abuse`), won't
+# pay (`nonpayer`), pays less than the work costs by more than a repricing can fix (`reprice`,
+# reprice or exit), or sits at the bottom of the book with nothing fixable (`cut`, seed 003's
+# bottom 5-10%). The cause decides what the plan says; the reasons are the audit's own words.
 
 # %%
-candidates = metrics[metrics["prune"]].sort_values("rate_percentile")
+candidates = metrics[metrics["prune"]].assign(cause=cause_column).sort_values("rate_percentile")
 display(
     Markdown(
         f"**{len(candidates)} of {len(metrics)} clients** are prune candidates in "
@@ -105,6 +129,7 @@ show(
         [
             "client_id",
             "name",
+            "cause",
             "segment",
             "revenue_ttm",
             "effective_rate_ttm",
@@ -145,38 +170,88 @@ plt.show()
 # Move the sliders (prune percentile, utilisation), untick a client to keep it or add any other
 # client from the list; the figures follow. **Record decision** writes what the partners decided
 # (PRUNE, or KEEP to overrule the list, with an end date) to `decisions.csv` beside the book; the
-# next report says what happened. Needs a running kernel (a static page shows the default
-# choices).
+# next report says what happened. For every chosen client let go for the seed's cut or after a
+# review, answer "can't or won't?" and save: the answers go beside the plans. Needs a running
+# kernel (a static page shows the default choices).
 
 # %%
-planner = PruningPlanner(raw, settings, book=book)
+planner = PruningPlanner(raw, settings, book=book, answers_path=answers_path)
 planner.widget
 
 # %% [markdown]
 # ## Offboarding plans
 #
-# One plan per client to let go, following seed 002's four steps (communicate clearly, be
-# honest but diplomatic, offer support, follow up), with dates from `start_date`, the open
-# invoices to collect first and who leads the conversation (seed 001: someone else when the
-# owner's dislike looks personal). Fill in the referral before sending anything.
+# One plan per client to let go, in seed 002's four steps (communicate clearly, be honest but
+# diplomatic, offer support, follow up), said per cause: for abuse the behaviour, its dates and
+# that it concerns our people, with no negotiation; for a non-payer the overdue money and a
+# settlement proposal; for reprice or exit the rate and the date of the offer (the first step);
+# for the seed's cut the audit's reasons of profitability, fit and growth. Each plan carries the
+# open invoices to collect first, who leads the conversation (seed 001: someone else when the
+# owner's dislike looks personal) and a follow-up letter. Fill in the referral before sending.
 
 # %%
-plans = offboarding_plans(metrics, start_date=start_date, book=book, settings=settings)
-display(show(plans_frame(plans).drop(columns=["reason", "referral"])))
-if plans:
-    display(Markdown(plans[0].to_markdown().replace("\n# ", "\n### ")))
-if plans_dir:
-    pages = write_plans(plans, plans_dir, fmt=plans_format)
-    sheet = write_workbook(
-        {"offboarding": plans_frame(plans)}, Path(plans_dir) / "offboarding.xlsx"
+answers = load_answers(answers_path, quarter=quarter)
+plans = offboarding_plans(
+    metrics, start_date=start_date, book=book, settings=settings, answers=answers
+)
+display(
+    show(
+        plans_frame(plans)[
+            ["client_id", "name", "cause", "lead", "notice_days", "meeting_date", "exit_date"]
+            + ["open_amount", "cant_or_wont"]
+        ]
     )
-    display(Markdown(f"Wrote {len(pages)} page(s) and `{sheet.name}` to `{plans_dir}`."))
+)
+for cause in dict.fromkeys(p.cause for p in plans):
+    first = next(p for p in plans if p.cause == cause)
+    display(Markdown(f"---\n\n**The first `{cause}` plan:**"))
+    display(Markdown(first.to_markdown().replace("\n# ", "\n### ").replace("# ", "### ", 1)))
+
+# %% [markdown]
+# ## Before acting: can't or won't?
+#
+# Seed 000, turned on ourselves: before letting a client go for the seed's cut or after a
+# review, is the gap something we have not done or something we do not want to do, and would
+# training, practice, capability or more staff fix it? Answer for each plan that asks and save:
+# the answers are written beside the plans and printed in them (and `pumpkin plans` reads them).
+
+# %%
+asking = [(p.client_id, p.name) for p in plans if p.questions]
+CantOrWontForm(asking, quarter=quarter, path=answers_path).widget
+
+# %% [markdown]
+# ## Notice and the month's cash
+#
+# Each plan's dates respect the client's notice period (`notice_days` in the clients table, else
+# the `notice_days` setting). Exits for abuse or non-payment are never delayed; the others are
+# spread over `exit_spread_days` so the revenue does not stop all at once. Month by month: who
+# leaves, the revenue that stops with them, and the revenue lost and hours freed in the month.
+
+# %%
+calendar = exit_calendar(plans)
+display(show(calendar))
+plot_exit_calendar(calendar, currency=currency)
+plt.show()
+
+# %%
+if plans_dir:
+    written = write_offboarding(plans, plans_dir)
+    display(
+        Markdown(
+            f"Wrote {len(written.pages)} page(s) and `{written.workbook.name}` to `{plans_dir}`."
+        )
+    )
 
 # %% [markdown]
 # ## Screening a prospect
 #
-# Seed 000: sometimes you must say no before it starts. How have the book's clients of the same
-# industry and size turned out? The screen informs; it does not decide.
+# Seed 000: sometimes you must say no before it starts. The screen asks the seed's questions
+# (does the prospect understand our value proposition; is the service one we want to provide;
+# does it keep the roles clear; how did it treat our people; can't or won't) and combines them
+# with how the book's clients of the same industry and size turned out. The answer is take, take
+# with conditions or decline, with its reasons. A prospect who mistreated our people is declined
+# whatever the figures. The form below needs a running kernel; the parameters give the static
+# answer.
 
 # %%
 screen = screen_prospect(
@@ -187,7 +262,19 @@ screen = screen_prospect(
     expected_fees=prospect_fees or None,
     settings=settings,
     events=book.events,
+    answers=prospect_answers,
 )
-display(Markdown(screen.summary.replace("\n", "\n\n")))
-display(show(screen.segments))
+display(text.show(screen_html(screen)), show(screen.segments))
 show(screen.lookalikes)
+
+# %%
+ProspectForm(
+    metrics,
+    settings=settings,
+    events=book.events,
+    industry=prospect_industry,
+    size=prospect_size,
+    expected_hours=prospect_hours,
+    expected_fees=prospect_fees,
+    answers=prospect_answers,
+).widget

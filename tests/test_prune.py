@@ -349,7 +349,7 @@ def test_pruning_plan_notebook_runs_on_the_demo_book(tmp_path):
     out = papermill.execute_notebook(
         str(NOTEBOOK),
         str(tmp_path / "out.ipynb"),
-        parameters={"plans_dir": str(plans), "plans_format": "html"},
+        parameters={"plans_dir": str(plans)},
         kernel_name="python3",
         cwd=str(NOTEBOOK.parent),
         execution_timeout=300,
@@ -362,3 +362,6 @@ def test_pruning_plan_notebook_runs_on_the_demo_book(tmp_path):
     assert (plans / "offboarding.xlsx").exists()
     pages = sorted(plans.glob("offboarding_*.html"))
     assert pages and "Offboarding plan" in pages[0].read_text(encoding="utf-8")
+    assert len(pages) == len(list(plans.glob("offboarding_*.md")))
+    text = "\n".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert "Answer: take with conditions" in text  # the prospect's questions not asked yet

@@ -190,6 +190,13 @@ def plan_causes(row: pd.Series | Mapping) -> tuple[str, ...]:
     return ("review",) if "REVIEW" in actions else ("chosen",)
 
 
+def cause_column(metrics: pd.DataFrame) -> pd.Series:
+    """The plan's cause for every row of a metrics table (:func:`plan_causes`' first)."""
+    return pd.Series(
+        [plan_causes(row)[0] for _, row in metrics.iterrows()], index=metrics.index, dtype=object
+    )
+
+
 def _is_true(value) -> bool:
     return isinstance(value, bool | np.bool_) and bool(value)
 
