@@ -527,7 +527,7 @@ def test_pumpkin_plans_writes_one_page_per_prune_candidate_and_the_workbook(tmp_
     save_answers(
         [CantOrWont(asked, "can't", fixes=("staff",), quarter="2025Q4")], out / "cant_or_wont.csv"
     )
-    argv = ["plans", "--data", str(DEMO), "--quarter", "2025Q4", "--out", str(out)]
+    argv = ["plans", "--data", str(DEMO), "--quarter", "2025q4", "--out", str(out)]
     assert main(argv) == 0
     said = capsys.readouterr().out
     assert f"wrote {len(candidates)} offboarding plan(s) for 2025Q4" in said
