@@ -335,7 +335,11 @@ def test_each_cause_gets_its_own_talking_points_with_its_own_figures():
     assert "$38 an hour for work that costs us $85 an hour" in said["cheap"]
     assert "$121 an hour (+220%) from 2026-02-11" in said["cheap"]
     assert "the offer made on 2026-01-12 stands until 2026-01-26" in said["cheap"]
-    assert "make the offer" in cheap.steps[0].title and "$121 an hour" in cheap.steps[0].text
+    assert "make the offer" in cheap.steps[0].title
+    assert cheap.steps[0].text.startswith(
+        "Offer Meridian Health $121 per hour instead of $38 (+220%), the rate that covers what "
+        "our people cost ($85 an hour) plus a 30% margin, from 2026-02-11"
+    )
     assert cheap.offer.rate == pytest.approx(121.43) and cheap.offer.answer_by == T("2026-01-26")
     # the seed's cut: profitability, fit and growth; "not the best fit" is honest here only
     assert "$26 an hour against a typical $118" in said["small"] and "-12%" in said["small"]
@@ -515,7 +519,7 @@ def test_pumpkin_plans_writes_one_page_per_prune_candidate_and_the_workbook(tmp_
     from helpers.book.load import load_book
     from helpers.cli import main
     from helpers.decide.contract import client_metrics
-    from helpers.decide.offboarding import CantOrWont, save_answers
+    from helpers.decide.offboarding import CantOrWont, cause_column, cause_of, save_answers
 
     if not (DEMO / "clients.csv").exists():
         pytest.skip(f"the demo book is absent ({DEMO}); run `make sample`")
@@ -523,7 +527,8 @@ def test_pumpkin_plans_writes_one_page_per_prune_candidate_and_the_workbook(tmp_
     candidates = sorted(metrics.loc[metrics["prune"], "client_id"])
     assert candidates
     out = tmp_path / "plans"
-    asked = next(i for i in candidates if "abuse" not in i and "nonpayer" not in i)
+    causes = cause_column(metrics.set_index("client_id", drop=False).loc[candidates])
+    asked = next(i for i, c in causes.items() if cause_of(c).asks)  # the cut or a later reason
     save_answers(
         [CantOrWont(asked, "can't", fixes=("staff",), quarter="2025Q4")], out / "cant_or_wont.csv"
     )
@@ -551,3 +556,12 @@ def test_pumpkin_plans_writes_one_page_per_prune_candidate_and_the_workbook(tmp_
     assert capsys.readouterr().err.strip() == (
         "pumpkin plans: error: --start-date must be a date such as 2026-01-12, got 'soon'"
     )
+
+
+def test_a_reprice_offer_without_the_cost_figure_still_reads_plainly():
+    row = client_row(prune_reprice=True, target_rate=95.24, target_rise=95.24 / 40 - 1)
+    plan = offboarding_plan(row, start_date="2026-01-12", settings=Settings())
+    first = plan.steps[0]
+    assert first.text.startswith("Offer Acme <Tools> & Co $95 per hour instead of $40 (+138%)")
+    assert "if they decline" in first.text and "nan" not in plan.to_markdown()
+    assert "costs us more than that to deliver" in " ".join(plan.points_to_make)

@@ -117,6 +117,8 @@ class Settings:
 
 
 _RANGES = {
+    "notice_days": (0.0, 365.0),
+    "exit_spread_days": (0.0, 365.0),
     "prune_percentile": (0.0, 100.0),
     "utilisation": (0.0, 1.0),
     "robust_share": (0.0, 1.0),
@@ -126,8 +128,6 @@ _RANGES = {
     "headache_threshold": (0.0, 100.0),
     "default_cost_rate": (0.0, float("inf")),
     "discount_rate": (0.0, 1.0),
-    "notice_days": (0.0, 365.0),
-    "exit_spread_days": (0.0, 365.0),
 }
 
 

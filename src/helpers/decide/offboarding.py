@@ -974,16 +974,25 @@ def _oldest(facts: _Facts) -> str:
     return ""
 
 
+def _cost(facts: _Facts, offer: Offer) -> str:
+    """ " (85 an hour)" when the people's cost per hour is known."""
+    return (
+        f" ({facts.money(offer.cost_rate)} an hour)" if offer.cost_rate == offer.cost_rate else ""
+    )
+
+
 def _rate_text(facts: _Facts, offer: Offer) -> str:
     book = (
         f"; the book's typical client pays {facts.money(offer.book_rate)} an hour"
         if offer.book_rate == offer.book_rate
         else ""
     )
-    return (
-        f"{facts.money(offer.current_rate)} an hour for work that costs us "
-        f"{facts.money(offer.cost_rate)} an hour to deliver{book}"
+    cost = (
+        f"costs us {facts.money(offer.cost_rate)} an hour to deliver"
+        if offer.cost_rate == offer.cost_rate
+        else "costs us more than that to deliver"
     )
+    return f"{facts.money(offer.current_rate)} an hour for work that {cost}{book}"
 
 
 def _say_abuse(facts: _Facts, **_) -> list[str]:
@@ -1140,13 +1149,14 @@ def _steps(cause: Cause, facts: _Facts, *, lead: str, offer, settlement) -> tupl
             f"are returned, and they are introduced to {REFERRAL}."
         )
     elif cause.code == "reprice":
+        margin = float(getattr(facts.settings, "target_margin", 0.30))
         first = (
-            f"{lead} meets {name} (a meeting or a call, not an e-mail) and makes the offer: "
-            f"{facts.money(offer.rate)} an hour ({offer.rise:+.0%}) from "
-            f"{offer.rate_from:%Y-%m-%d}, open until {offer.answer_by:%Y-%m-%d}, because today's "
-            f"{facts.money(offer.current_rate)} an hour does not cover the "
-            f"{facts.money(offer.cost_rate)} an hour the work costs us. If it is declined, this "
-            f"meeting is the notice of our agreement ({facts.notice} days). {collect}"
+            f"Offer {name} {facts.money(offer.rate)} per hour instead of "
+            f"{facts.money(offer.current_rate)} ({offer.rise:+.0%}), the rate that covers what "
+            f"our people cost{_cost(facts, offer)} plus a {margin:.0%} margin, from {offer.rate_from:%Y-%m-%d}; the offer stands until "
+            f"{offer.answer_by:%Y-%m-%d}, and if they decline, this meeting is the notice of our "
+            f"agreement ({facts.notice} days). {lead} makes the offer in a meeting or a call, "
+            f"not an e-mail. {collect}"
         )
         honest = (
             "In the same conversation: be honest that the price has to cover our cost, show the "
