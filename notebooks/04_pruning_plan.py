@@ -59,7 +59,6 @@ from helpers.decide import offboarding
 from helpers.decide.contract import raw_metrics
 from helpers.decide.journal import with_journal
 from helpers.decide.offboarding import (
-    cause_column,
     exit_calendar,
     load_answers,
     offboarding_plans,
@@ -111,13 +110,12 @@ def show(frame):
 # %% [markdown]
 # ## The prune candidates and why
 #
-# A client is a candidate for one of the seeds' reasons: it abused our people (`abuse`), won't
-# pay (`nonpayer`), pays less than the work costs by more than a repricing can fix (`reprice`,
-# reprice or exit), or sits at the bottom of the book with nothing fixable (`cut`, seed 003's
-# bottom 5-10%). The cause decides what the plan says; the reasons are the audit's own words.
+# A client is a candidate when it abused our people, won't pay, sits in the bottom
+# `prune_percentile` % of the book on revenue per hour with nothing fixable, or is a weed with
+# no fixable cause. The reasons are the audit's own words.
 
 # %%
-candidates = metrics[metrics["prune"]].assign(cause=cause_column).sort_values("rate_percentile")
+candidates = metrics[metrics["prune"]].sort_values("rate_percentile")
 display(
     Markdown(
         f"**{len(candidates)} of {len(metrics)} clients** are prune candidates in "
@@ -129,7 +127,6 @@ show(
         [
             "client_id",
             "name",
-            "cause",
             "segment",
             "revenue_ttm",
             "effective_rate_ttm",
