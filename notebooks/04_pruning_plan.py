@@ -222,7 +222,8 @@ CantOrWontForm(asking, quarter=quarter, path=answers_path).widget
 # Each plan's dates respect the client's notice period (`notice_days` in the clients table, else
 # the `notice_days` setting). Exits for abuse or non-payment are never delayed; the others are
 # spread over `exit_spread_days` so the revenue does not stop all at once. Month by month: who
-# leaves, the revenue that stops with them, and the revenue lost and hours freed in the month.
+# leaves, the revenue that stops with them, and the revenue lost and hours freed in the month
+# (reprice offers counted as declined: the most parting could cost).
 
 # %%
 calendar = exit_calendar(plans)

@@ -91,7 +91,6 @@ class Cause:
     code: str
     label: str  # the reason in a few plain words
     seed: str  # where the reason comes from
-    negotiable: bool  # may the conversation change the outcome?
     asks: bool  # does the plan start with "can't or won't?"
     avoid: tuple[str, ...] = ()  # words to avoid on top of WORDS_TO_AVOID
 
@@ -104,7 +103,6 @@ CAUSES: Mapping[str, Cause] = {
             "abuse",
             "how our people were treated",
             "seeds 000 and 003: abuse of our people, whatever the revenue",
-            negotiable=False,
             asks=False,
             avoid=(
                 "we could reconsider",
@@ -118,7 +116,6 @@ CAUSES: Mapping[str, Cause] = {
             "nonpayer",
             "invoices that are not paid",
             "seed 003: give up the clients who won't pay",
-            negotiable=False,
             asks=False,
             avoid=("you never pay", "deadbeat", "we will sue you", "forget the invoices"),
         ),
@@ -126,7 +123,6 @@ CAUSES: Mapping[str, Cause] = {
             "reprice",
             "a price below what the work costs us",
             "seed 003: time spent against revenue; a rise too big for a repricing",
-            negotiable=True,
             asks=False,
             avoid=(
                 "take it or leave it",
@@ -139,21 +135,18 @@ CAUSES: Mapping[str, Cause] = {
             "cut",
             "the bottom of the book on revenue per hour",
             "seed 003: the bottom 5-10% on time against revenue may not be worth the effort",
-            negotiable=False,
             asks=True,
         ),
         Cause(
             "review",
             "a weak relationship the audit asked us to review",
             "the audit's REVIEW: nothing fixable found, so the partner decides",
-            negotiable=False,
             asks=True,
         ),
         Cause(
             "chosen",
             "the consultant's choice",
             "not an audit reason: the consultant chose this client",
-            negotiable=False,
             asks=True,
         ),
     )
@@ -166,7 +159,7 @@ def cause_of(code: str) -> Cause:
     if code in CAUSES:
         return CAUSES[code]
     label = f"the audit's '{code.replace('_', ' ')}' reason"
-    return Cause(code, label, f"the audit's prune_{code} column", negotiable=False, asks=True)
+    return Cause(code, label, f"the audit's prune_{code} column", asks=True)
 
 
 def plan_causes(row: pd.Series | Mapping) -> tuple[str, ...]:
@@ -1410,7 +1403,8 @@ def offboarding_plans(
 
 def exit_calendar(plans: Sequence[Plan]) -> pd.DataFrame:
     """Month by month: who leaves, the monthly revenue that stops with them, and the revenue
-    lost and hours freed in the month (pro rata from the day after each last day of work).
+    lost and hours freed in the month (pro rata from the day after each last day of work). A
+    reprice offer is counted as declined: the figures are what parting would cost at most.
 
     From the month of the first meeting to the month after the last exit; empty without plans.
     """
