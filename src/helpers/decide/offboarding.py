@@ -544,7 +544,7 @@ class Plan:
         money = self._money
         return [
             f"- {row.invoice_id}: {money(row.amount_base)}, due {row.due_date:%Y-%m-%d}"
-            + (f", {row.days_past_due:.0f} days past due" if row.days_past_due > 0 else ", not due")
+            + (f", {_days(row.days_past_due)} past due" if row.days_past_due > 0 else ", not due")
             for row in self.open_invoices.itertuples()
         ] + [f"- Total open: {money(self.open_amount)}"]
 
@@ -760,6 +760,11 @@ class _Facts:
             n = int(self.number("abuse_ttm"))
             return f"{n} time(s) in the last twelve months" if n else "in the last twelve months"
         return ", ".join(f"{d:%Y-%m-%d}" for d in self.events["date"])
+
+
+def _days(n: float) -> str:
+    """'1 day', '30 days'."""
+    return f"{n:.0f} day" + ("" if round(n) == 1 else "s")
 
 
 def _text(value) -> str:
