@@ -513,7 +513,9 @@ def _with_book_clients(mapping, books) -> pd.DataFrame | None:
     extra = []
     for _, book in books:
         clients = book.clients.assign(since=book.clients["since"].dt.strftime("%Y-%m-%d"))
-        extra.append(clients.fillna("").astype(str).assign(key=lambda d: normalise(d["name"])))
+        extra.append(
+            clients.astype(object).fillna("").astype(str).assign(key=lambda d: normalise(d["name"]))
+        )
     if not extra:
         return mapping
     frames = ([mapping] if mapping is not None else []) + extra
