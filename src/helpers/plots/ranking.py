@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
 
 from helpers.plots._common import new_axes, require_columns
 from helpers.plots.style import (
@@ -75,13 +76,32 @@ def ranking_title(ranked: pd.DataFrame, currency: str) -> str:
     return f"{len(cut)} clients ({share:.0%}) earn {limit}"
 
 
+def _bars(ax: Axes, positions: np.ndarray, heights: np.ndarray, colours, *, width=0.85) -> None:
+    """What ``ax.bar`` draws (one Rectangle per client, bottom at 0, in ``ax.patches``), with
+    the data limits updated once rather than once per bar (most of ``ax.bar``'s time on a book
+    of a few hundred clients)."""
+    for x, height, colour in zip(positions, heights, colours, strict=True):
+        bar = Rectangle(
+            (x - width / 2, 0.0), width, height, facecolor=colour, gid="rate-bars",
+            label="_nolegend_",
+        )  # fmt: skip
+        bar.sticky_edges.y.append(0.0)
+        ax.add_artist(bar)
+    if len(heights):
+        low, high = np.nanmin(heights), np.nanmax(heights)
+        ax.update_datalim(
+            [(positions[0] - width / 2, min(low, 0.0)), (positions[-1] + width / 2, max(high, 0.0))]
+        )
+        ax.autoscale_view()
+
+
 def _draw_ranking(
     data: pd.DataFrame, *, ax: Axes, cut: float, currency: str, label: int, title: str | None
 ) -> Axes:
     ranked = rate_cut(data, cut)
     positions = np.arange(1, len(ranked) + 1)
     colours = np.where(ranked["in_cut"], CUT_COLOUR, GREY)
-    ax.bar(positions, ranked["effective_rate_ttm"], width=0.85, color=colours, gid="rate-bars")
+    _bars(ax, positions, ranked["effective_rate_ttm"].to_numpy(dtype=float), colours)
     median = ranked["effective_rate_ttm"].median()
     if pd.notna(median):
         ax.axhline(median, color=INK, lw=0.9, ls=":", gid="median-rate")
