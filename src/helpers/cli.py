@@ -63,6 +63,14 @@ def report_coverage(book, quarter: str, args: argparse.Namespace) -> None:
         print(f"pumpkin {args.command}: {note}", file=sys.stderr)
 
 
+def warn_if_no_revenue(book, command: str) -> None:
+    """One line on stderr when the book has no revenue at all (what every command reads)."""
+    from helpers.book.load import revenue_warning
+
+    if message := revenue_warning(book):
+        print(f"pumpkin {command}: {message}", file=sys.stderr)
+
+
 # ----------------------------------------------------------------------------- handlers
 
 
@@ -85,6 +93,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     book = _book(args, settings)
+    warn_if_no_revenue(book, "validate")
     print(f"book: {book.source}")
     print(book.reconciliation().to_string(index=False))
     if len(book.rejects):
@@ -108,6 +117,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     book = _book(args, settings)
+    warn_if_no_revenue(book, "metrics")
     quarter = book.check_quarter(args.quarter)
     table = client_metrics(book, quarter, settings)
     report_coverage(book, quarter, args)
@@ -133,6 +143,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         date_order=args.date_order,
         payments=args.payments,
         strict=args.strict,
+        bill_rates=args.bill_rates,
     )
 
 
@@ -271,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="day/month order for ambiguous dates such as 03/04/2025",
     )
     p.add_argument("--payments", metavar="CSV", help="payments export giving paid dates")
+    p.add_argument(
+        "--bill-rates",
+        metavar="CSV",
+        help="hourly bill rates (columns client and/or person, rate) that value billable hours "
+        "the exports give no amount for",
+    )
     p.add_argument("--strict", action="store_true", help="any rejected row is an error")
     p.set_defaults(func=cmd_import)
 

@@ -10,7 +10,15 @@ TTM window the four quarters ending with it, the prior window the four before. M
 ``amount_base`` (base currency, converted with ``fx`` by ``helpers.book.load``).
 
 - ``revenue_q`` / ``revenue_ttm`` / ``revenue_prior``: invoice amounts issued in the quarter / TTM /
-  prior window, credit notes (negative amounts) included.
+  prior window, credit notes (negative amounts) included. A client without any invoice in the
+  book is valued by its time instead: the ``billable_amount`` of its entries dated in the window
+  (what the time tracker bills for them). ``revenue_source`` says which, per client:
+  ``invoices`` (the client has invoices in the book), ``billable time`` (no invoices, billable
+  amounts above 0) or ``none``. Every money column below uses that revenue.
+- ``billable_value_ttm``: the billable amounts of the client's TTM entries (empty when none of
+  its entries has an amount); ``realisation_ttm`` = invoiced revenue_ttm / billable_value_ttm for
+  clients with invoices and a billable value above 0 (1 = bills all it works, 0.7 = 30% written
+  off): low realisation is a pricing or scope problem to fix, not a reason to let go.
 - ``hours_ttm`` (billable or not), ``non_billable_share`` (0 without hours), ``labour_cost_ttm``
   (hours x the person's ``cost_rate``, ``settings.default_cost_rate`` for people without one),
   ``margin_ttm``, ``effective_rate_ttm`` (empty without hours).
@@ -107,6 +115,9 @@ CONTRACT_COLUMNS = [
 #: Extra per-client columns the action rules and reasons read.
 SIGNAL_COLUMNS = [
     "active",
+    "revenue_source",
+    "billable_value_ttm",
+    "realisation_ttm",
     "rescope_severity_ttm",
     "abuse_ttm",
     "delivery_severity_ttm",
@@ -120,6 +131,8 @@ SIGNAL_COLUMNS = [
     "oldest_overdue_amount",
 ]
 RESCOPE_KINDS = ("scope_creep", "rush", "after_hours")
+#: ``revenue_source`` values: where a client's revenue comes from (see the module docstring).
+REVENUE_SOURCES = ("invoices", "billable time", "none")
 AGING_BUCKETS = ("aging_1_30", "aging_31_60", "aging_61_90", "aging_90_plus")
 _DAY = np.timedelta64(1, "D")
 
@@ -137,6 +150,7 @@ class _Prepared:
     ev: dict[str, np.ndarray]
     asm: dict[str, np.ndarray]
     first_activity: pd.Timestamp | None = None  # where the book's history starts
+    source: np.ndarray | None = None  # per client: its code in REVENUE_SOURCES
 
     @property
     def n(self) -> int:
@@ -184,17 +198,26 @@ def _prepare(book, settings: Settings) -> _Prepared:
         (_normalised(asm["assessor"]) == owners[asm_code]) if len(asm) else np.array([], bool)
     )
     ratings = asm[["alignment", "transparency", "respect", "fit"]].to_numpy(float)
+    te_code, inv_code = _codes(te["client_id"], keys), _codes(inv["client_id"], keys)
+    amount = (
+        np.nan_to_num(te["billable_amount"].to_numpy(float))
+        if "billable_amount" in te
+        else np.zeros(len(te))
+    )
+    has_amount = te["billable_amount"].notna().to_numpy() if "billable_amount" in te else amount > 0
     return _Prepared(
         clients=clients,
         te={
-            "code": _codes(te["client_id"], keys),
+            "code": te_code,
             "date": _dates(te["date"]),
             "hours": hours,
             "billable": te["billable"].fillna(True).astype(bool).to_numpy(),
             "cost": hours * cost_rate,
+            "amount": amount,
+            "has_amount": has_amount,
         },
         inv={
-            "code": _codes(inv["client_id"], keys),
+            "code": inv_code,
             "issue": _dates(inv["issue_date"]),
             "due": _dates(inv["due_date"]),
             "paid": _dates(inv["paid_date"]),
@@ -214,7 +237,17 @@ def _prepare(book, settings: Settings) -> _Prepared:
             "by_owner": np.asarray(by_owner, dtype=bool),
         },
         first_activity=book.first_activity(),
+        source=_sources(te_code, amount, inv_code, len(clients)),
     )
+
+
+def _sources(te_code: np.ndarray, amount: np.ndarray, inv_code: np.ndarray, n: int) -> np.ndarray:
+    """Per client, its position in :data:`REVENUE_SOURCES`: invoices when it has any in the book,
+    else billable time when its entries bill something, else none."""
+    everything = np.ones(len(inv_code), dtype=bool)
+    invoiced = _sum(inv_code, None, everything, n) > 0
+    valued = _sum(te_code, amount, amount > 0, n) > 0
+    return np.where(invoiced, 0, np.where(valued, 1, 2)).astype(np.int8)
 
 
 # ----------------------------------------------------------------------------- aggregation
@@ -238,20 +271,39 @@ def _divide(num: np.ndarray, den: np.ndarray, *, empty: float = np.nan) -> np.nd
 
 
 def _money_measures(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
-    inv, n = prep.inv, prep.n
-    code, amount = inv["code"], inv["amount"]
-    revenue_q = _sum(code, amount, _within(inv["issue"], quarter_window(quarter)), n)
-    in_ttm = _within(inv["issue"], ttm_window(quarter))
-    revenue_ttm = _sum(code, amount, in_ttm, n)
-    revenue_prior = _sum(code, amount, _within(inv["issue"], prior_window(quarter)), n)
+    inv, te, n = prep.inv, prep.te, prep.n
+    source = prep.source if prep.source is not None else np.zeros(n, dtype=np.int8)
+    by_time = source == REVENUE_SOURCES.index("billable time")
     last_two = quarter_window(str(parse_quarter(quarter) - 1)).start
-    recent = _within(inv["issue"], Window(last_two, as_of(quarter)))
+    windows = {
+        "revenue_q": quarter_window(quarter),
+        "revenue_ttm": ttm_window(quarter),
+        "revenue_prior": prior_window(quarter),
+        "revenue_last_2q": Window(last_two, as_of(quarter)),
+    }
+    any_amount = bool(te["has_amount"].any())  # most invoiced books: no pass over the entries
+    revenue, billed = {}, {}
+    for name, window in windows.items():
+        invoiced = _sum(inv["code"], inv["amount"], _within(inv["issue"], window), n)
+        billed[name] = (
+            _sum(te["code"], te["amount"], _within(te["date"], window), n)
+            if any_amount
+            else np.zeros(n)
+        )
+        revenue[name] = np.where(by_time, billed[name], invoiced)
+    revenue_ttm, revenue_prior = revenue["revenue_ttm"], revenue["revenue_prior"]
+    in_ttm = _within(inv["issue"], ttm_window(quarter))
+    valued = _sum(te["code"], None, te["has_amount"], n) > 0
+    billable_value = np.where(valued, billed["revenue_ttm"], np.nan)
+    invoiced_client = source == REVENUE_SOURCES.index("invoices")
     return {
-        "revenue_q": revenue_q,
-        "revenue_ttm": revenue_ttm,
-        "revenue_prior": revenue_prior,
-        "revenue_last_2q": _sum(code, amount, recent, n),
-        "invoices_ttm": _sum(code, None, in_ttm, n),
+        **revenue,
+        "revenue_source": np.asarray(REVENUE_SOURCES, dtype=object)[source],
+        "billable_value_ttm": billable_value,
+        "realisation_ttm": np.where(
+            invoiced_client & (billable_value > 0), _divide(revenue_ttm, billable_value), np.nan
+        ),
+        "invoices_ttm": _sum(inv["code"], None, in_ttm, n),
         "growth_ttm": np.where(revenue_prior > 0, _divide(revenue_ttm, revenue_prior) - 1, np.nan),
         "prior_covered": np.full(n, history_covers(prep.first_activity, prior_window(quarter))),
     }

@@ -600,10 +600,75 @@ def assign_actions(scored: pd.DataFrame, settings: Settings | None = None) -> pd
     )
 
 
+def no_revenue_book(frame: pd.DataFrame) -> bool:
+    """Whether the frame's book records no revenue at all: every client's ``revenue_source`` is
+    ``none`` (no invoices, no billable amounts). False without that column or without rows."""
+    return (
+        "revenue_source" in frame.columns
+        and len(frame) > 0
+        and bool(frame["revenue_source"].eq("none").all())
+    )
+
+
+def without_value(classified: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """A book without revenue (:func:`no_revenue_book`): nothing can be valued, so no value
+    score, no segment, and ``KEEP`` for every client with the reason in words and its hours
+    (no GROW, NURTURE, REPRICE or PRUNE from a revenue of 0). Other books are returned as they
+    are. The hours-based columns are left as measured."""
+    if not no_revenue_book(classified):
+        return classified
+    n, cur = len(classified), settings.base_currency
+    hours, cost = _col(classified, "hours_ttm"), _col(classified, "labour_cost_ttm")
+    reasons = [
+        "no revenue in the book to weigh "
+        + (
+            f"its {h:,.1f} hours of the last four quarters (labour cost {_money(c, cur)})"
+            if h > 0
+            else "this client"
+        )
+        + " against: import invoices, or export time with billable rates"
+        for h, c in zip(hours.tolist(), cost.tolist(), strict=True)
+    ]
+    segments = classified["segment"]
+    empty_segment = (
+        pd.Categorical([None] * n, categories=segments.cat.categories)
+        if isinstance(segments.dtype, pd.CategoricalDtype)
+        else np.full(n, None, dtype=object)
+    )
+    blank = np.full(n, np.nan)
+    changes: dict[str, object] = {
+        # nothing to divide by or rank on: empty rather than a margin made of labour cost only
+        **{
+            c: blank
+            for c in (
+                "margin_ttm",
+                "effective_rate_ttm",
+                "rate_percentile",
+                "revenue_share",
+                "growth_ttm",
+                "book_median_rate",
+            )
+            if c in classified.columns
+        },
+        "rate_rank": pd.array([pd.NA] * n, dtype="Int64"),
+        "value_score": blank,
+        "segment": empty_segment,
+        "actions": np.full(n, "KEEP", dtype=object),
+        "reasons": np.array(reasons, dtype=object),
+    }
+    for name in classified.columns:  # every action and prune flag (however many the rules keep)
+        if classified[name].dtype == bool and (name == "prune" or name.startswith("prune_")):
+            changes[name] = np.zeros(n, dtype=bool)
+        elif classified[name].dtype == bool and name in ACTIONS:
+            changes[name] = np.full(n, name == "KEEP")
+    return classified.assign(**changes)
+
+
 def classify(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
     """Scores, segment and actions on top of ``raw_metrics``: the full contract. Cheap (what the
     sliders call on every move); ``raw`` is not changed."""
     settings = settings or Settings()
     out = assign_actions(segment(score(raw, settings), settings), settings)
+    out = without_value(out, settings)
     first = [c for c in CONTRACT_COLUMNS if c in out.columns]
     return out[first + [c for c in out.columns if c not in first]]

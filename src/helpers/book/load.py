@@ -29,6 +29,9 @@ from helpers.book.validate import RowChecks, check_reference, empty_ledger, vali
 from helpers.errors import BookError
 
 REJECTS_FILE = "rejects.csv"
+#: Optional columns left out of a written table when no row has a value (older books stay as
+#: they were: a time export without amounts writes no ``billable_amount`` column).
+BLANK_OPTIONAL = ("billable_amount",)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,15 @@ class Book:
             )
             .assign(balanced=lambda d: d["read"] == d["accepted"] + d["rejected"])
         )
+
+    def has_revenue(self) -> bool:
+        """Whether the book records any money earned: an invoice, or a time entry with a
+        billable amount above 0 (the billable value of time stands in for clients without
+        invoices)."""
+        if len(self.invoices):
+            return True
+        amounts = self.time_entries.get("billable_amount")
+        return amounts is not None and bool((amounts > 0).any())
 
     def first_activity(self) -> pd.Timestamp | None:
         """The first dated time entry or invoice: where the book's history starts."""
@@ -127,6 +139,20 @@ class Book:
             return []
         last = dates.max()
         return [q for q in self.quarters() if pd.Period(q, freq="Q").end_time.normalize() <= last]
+
+
+#: What ``pumpkin import``, ``validate``, ``metrics`` and ``report`` say (one line on stderr, and
+#: the report's opening) when :meth:`Book.has_revenue` is False.
+NO_REVENUE = (
+    "no revenue in the book: no invoices and no billable amounts on the time entries, so hours "
+    "are measured but no client is valued, segmented or pruned: import invoices, or export "
+    "time with billable rates"
+)
+
+
+def revenue_warning(book: Book) -> str:
+    """:data:`NO_REVENUE` when the book has no revenue at all, else ``""``."""
+    return "" if book.has_revenue() else NO_REVENUE
 
 
 # ----------------------------------------------------------------------------- reading files
@@ -523,8 +549,14 @@ def write_book(book: Book, out: str | Path) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name in LOAD_ORDER:
-        columns = [c.name for c in TABLES[name].columns]
-        frame = book.table(name)[columns]
+        table = book.table(name)
+        columns = [
+            c.name
+            for c in TABLES[name].columns
+            if c.name in table.columns
+            and not (c.name in BLANK_OPTIONAL and table[c.name].isna().all())
+        ]
+        frame = table[columns]
         if name != "clients" and frame.empty and name not in ("time_entries", "invoices"):
             continue
         frame.to_csv(out / f"{name}.csv", index=False, date_format="%Y-%m-%d")

@@ -104,6 +104,9 @@ TABLES: dict[str, Table] = {
                 Column("person", required=True),
                 Column("hours", "number", required=True, min=0, min_exclusive=True, max=24),
                 Column("billable", "bool", default=True),
+                # the entry's billable value in the base currency (what the time tracker bills for
+                # it); blank when the export has no amounts. Revenue of clients without invoices.
+                Column("billable_amount", "number", min=0),
             ),
             required=True,
         ),

@@ -269,6 +269,15 @@ def check_reference(
     checks.fail(~_series(found, frame.index, "bool"), column, f"unknown {what}")
 
 
+def _absent_is_blank(column: Column) -> bool:
+    """An optional number column without a default: a file without it reads as all blank."""
+    return column.kind == "number" and not column.required and column.default is None
+
+
+def _blank(column: Column, index: pd.Index) -> pd.Series:
+    return pd.Series(np.nan, index=index, dtype="float64")
+
+
 def validate_table(
     raw: pd.DataFrame,
     table: Table,
@@ -282,6 +291,9 @@ def validate_table(
     checks = RowChecks(raw)
     typed = pd.DataFrame(index=raw.index)
     for column in table.columns:
+        if column.name not in raw.columns and _absent_is_blank(column):
+            typed[column.name] = _blank(column, raw.index)  # nothing to parse or check
+            continue
         text = (
             raw[column.name]
             if column.name in raw.columns

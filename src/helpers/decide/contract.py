@@ -28,7 +28,7 @@ from helpers.book.quarters import parse_quarter
 from helpers.book.settings import Settings
 from helpers.decide.journal import with_journal
 from helpers.errors import PumpkinError
-from helpers.forecast.potential import client_potential
+from helpers.forecast.potential import RUN_RATE, client_potential, run_rate_potential
 
 
 def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
@@ -45,9 +45,32 @@ def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _time_valued_potential(raw: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Clients valued by their billable time (no invoices to fit a purchase model on): the
+    run-rate of that value (2 x the last two quarters, discounted), and headroom against it."""
+    if "revenue_source" not in raw.columns:
+        return raw
+    by_time = raw["revenue_source"].eq("billable time")
+    if not by_time.any():
+        return raw
+    point = run_rate_potential(raw["revenue_last_2q"], settings)
+    changes = {
+        "expected_revenue_next_4q": raw["expected_revenue_next_4q"].mask(by_time, point),
+        "potential_method": raw["potential_method"].mask(by_time, RUN_RATE),
+    }
+    for bound in ("expected_revenue_next_4q_low", "expected_revenue_next_4q_high"):
+        if bound in raw.columns:
+            changes[bound] = raw[bound].mask(by_time, point)
+    if {"headroom", "size_wallet"} <= set(raw.columns):
+        room = (raw["size_wallet"] - raw["revenue_ttm"].clip(lower=0)).clip(lower=0)
+        changes["headroom"] = raw["headroom"].mask(by_time, room)
+    return raw.assign(**changes)
+
+
 def _raw(prep, book, quarter: str, settings: Settings) -> pd.DataFrame:
     estimate = client_potential(book, quarter, settings)
-    raw = rate_ranks(_with_potential(measure(prep, quarter, settings), estimate))
+    raw = _with_potential(measure(prep, quarter, settings), estimate)
+    raw = rate_ranks(_time_valued_potential(raw, settings))
     measured = [c for c in CONTRACT_COLUMNS if c in raw.columns]
     return input_ranks(raw[measured + [c for c in raw.columns if c not in measured]])
 

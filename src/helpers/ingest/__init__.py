@@ -17,13 +17,13 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from helpers.book.load import REJECTS_FILE, Book, refuse_rejects, write_book
+from helpers.book.load import REJECTS_FILE, Book, refuse_rejects, revenue_warning, write_book
 from helpers.book.rejects import tell_rejects
 from helpers.book.schema import LOAD_ORDER
 from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
@@ -32,6 +32,7 @@ from helpers.ingest import detect, excel, payments
 from helpers.ingest.clients import read_mapping
 from helpers.ingest.merge import KEPT, Merged, merge_parts
 from helpers.ingest.part import Part
+from helpers.ingest.rates import read_bill_rates, with_bill_rates
 from helpers.ingest.read import (
     HEAD_BYTES,
     NotUtf8,
@@ -207,7 +208,7 @@ def _base_currency(parts: list[Part], settings: Settings | None) -> tuple[str, s
     return main, f"base currency {main} (the exports' main currency)"
 
 
-def _import(paths, *, clients, date_order, payments_path, settings) -> Imported:
+def _import(paths, *, clients, date_order, payments_path, settings, bill_rates=None) -> Imported:
     files = export_files(paths)
     found, books, notes = read_exports(files, settings=settings)
     raws = [raw for raw, source, _ in found if source is payments]
@@ -232,6 +233,9 @@ def _import(paths, *, clients, date_order, payments_path, settings) -> Imported:
     )
     extra = [note] if note else []
     extra += [f"payments file {raw.label}: {len(raw.frame)} row(s)" for raw in raws]
+    if bill_rates is not None:
+        valued, rate_notes = with_bill_rates(merged.book, read_bill_rates(bill_rates))
+        merged, extra = replace(merged, book=valued), [*extra, *rate_notes]
     return Imported(parts=parts, merged=merged, notes=(*notes, *extra, *merged.notes))
 
 
@@ -245,15 +249,23 @@ def import_exports(
     date_order: str | None = None,
     payments: str | Path | None = None,
     settings: Settings | None = None,
+    bill_rates: str | Path | None = None,
 ) -> Book:
     """Read exports (files or folders), detect each by its header, merge into a validated Book.
 
     ``clients`` is a CSV mapping (name, client_id, size, owner, industry); ``date_order``
     (``dmy``/``mdy``) settles ambiguous dates; ``payments`` is a CSV of invoice numbers and
-    payment dates. The book's ledger lists every row left out with its original file and row.
+    payment dates; ``bill_rates`` a CSV of hourly rates (client and/or person, rate) that values
+    billable hours without an amount (:mod:`helpers.ingest.rates`). The book's ledger lists every
+    row left out with its original file and row.
     """
     return _import(
-        paths, clients=clients, date_order=date_order, payments_path=payments, settings=settings
+        paths,
+        clients=clients,
+        date_order=date_order,
+        payments_path=payments,
+        settings=settings,
+        bill_rates=bill_rates,
     ).merged.book
 
 
@@ -307,7 +319,7 @@ def summary(imported: Imported) -> str:
             if np.isfinite(part.frame["_amount"]).any():
                 lines.append(
                     _check(
-                        "billable amount in the file (not in the book)",
+                        "billable amount in the file (the book's billable_amount)",
                         part.frame["_amount"].sum() + part.ledger["_amount"].sum(),
                         None,
                         None,
@@ -351,11 +363,24 @@ def _check(what: str, in_file: float, in_book: float | None, in_ledger: float | 
 
 
 def run_import(
-    paths, *, out, clients=None, date_order=None, payments=None, strict: bool = False
+    paths,
+    *,
+    out,
+    clients=None,
+    date_order=None,
+    payments=None,
+    strict: bool = False,
+    bill_rates=None,
 ) -> int:
-    """``pumpkin import``: write the book and rejects.csv to ``out``, print the summary."""
+    """``pumpkin import``: write the book and rejects.csv to ``out``, print the summary (and one
+    line on stderr when the book has no revenue at all)."""
     imported = _import(
-        paths, clients=clients, date_order=date_order, payments_path=payments, settings=None
+        paths,
+        clients=clients,
+        date_order=date_order,
+        payments_path=payments,
+        settings=None,
+        bill_rates=bill_rates,
     )
     book = imported.merged.book
     rejected = book.rejects.loc[book.rejects["table"].isin(LOAD_ORDER)]  # not notes on kept rows
@@ -368,4 +393,6 @@ def run_import(
     print(f"wrote the book to {written}")
     sys.stdout.flush()
     tell_rejects(rejected, see=str(written / REJECTS_FILE))  # one line on stderr
+    if message := revenue_warning(book):
+        print(f"pumpkin import: {message}", file=sys.stderr)
     return 0

@@ -83,7 +83,10 @@ def book_parts(name: str, book: Book) -> list[Part]:
             "billable": time["billable"].map({True: "true", False: "false"}).fillna(""),
             "_row": np.arange(len(time)) + 2,
             "_hours": time["hours"].to_numpy(dtype=float),
-            "_amount": np.nan,
+            "_amount": time["billable_amount"].to_numpy(dtype=float)
+            if "billable_amount" in time
+            else np.nan,
+            "_currency": "",  # a canonical book's amounts are in its base currency
         }
     )
     inv = book.invoices

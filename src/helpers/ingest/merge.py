@@ -204,12 +204,22 @@ def _time_entries(
     parts, frames, lookup, accepted_clients
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Typed time entries, their ledger, and the part of each accepted row."""
-    columns = ["date", "client", "person", "hours", "billable", "_row", "_hours", "_amount"]
-    tagged = [f[columns] for f in frames]
+    columns = [
+        "date",
+        "client",
+        "person",
+        "hours",
+        "billable",
+        "_row",
+        "_hours",
+        "_amount",
+        "_currency",
+    ]
+    tagged = [(f if "_currency" in f else f.assign(_currency="")).loc[:, columns] for f in frames]
     if not tagged:
         empty = pd.DataFrame(
             {c.name: pd.Series(dtype="object") for c in TABLES["time_entries"].columns}
-        )
+        ).assign(_currency=pd.Series(dtype="object"))
         return (
             validate_table(empty, TABLES["time_entries"], source="", rows=np.zeros(0))[0],
             empty_part_ledger().assign(_part=0, _duplicate=False),
@@ -227,7 +237,10 @@ def _time_entries(
             "billable": merged["billable"],
         }
     )
-    typed, failures = validate_coded(text, TABLES["time_entries"])
+    typed, failures = validate_coded(text, _TIME_TEXT)
+    typed = typed.assign(  # checked by the importer (numbers >= 0); converted by the merge
+        billable_amount=merged["_amount"].to_numpy(dtype=float), _currency=merged["_currency"]
+    )
     id_codes, ids = values.coded(text["client_id"])
     known = ids.isin(list(accepted_clients)).to_numpy()
     if not known.all():  # per distinct id first: most books reject no client
@@ -256,6 +269,49 @@ def _time_entries(
     entries = typed.loc[ok].reset_index(drop=True) if not ok.all() else typed
     entries = entries.assign(billable=entries["billable"].astype(object))
     return entries, ledger, part_of[ok] if not ok.all() else part_of
+
+
+#: The time-entry columns validated per distinct value (the billable amount arrives as a number).
+_TIME_TEXT = Table(
+    "time_entries",
+    tuple(c for c in TABLES["time_entries"].columns if c.name != "billable_amount"),
+)
+
+
+def billable_in_base(
+    entries: pd.DataFrame, fx: pd.DataFrame, base_currency: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Time entries with ``billable_amount`` in the base currency (from the file's currency
+    in ``_currency``), converted like invoices: the fx rate on or before the entry's date.
+    An amount in a currency without a rate is left blank, and a note says how many."""
+    given = entries["_currency"] if "_currency" in entries else pd.Series("", index=entries.index)
+    currency = given.astype(object).fillna("").astype(str).str.upper()
+    amount = entries["billable_amount"].to_numpy(dtype=float)
+    foreign = (currency.ne("") & currency.ne(base_currency.upper())).to_numpy() & ~np.isnan(amount)
+    notes = []
+    if foreign.any():
+        rows = pd.DataFrame(
+            {
+                "currency": currency[foreign].to_numpy(),
+                "issue_date": entries["date"].to_numpy()[foreign],
+                "amount": amount[foreign],
+            }
+        )
+        converted = (
+            with_base_amounts(rows, fx, base_currency)["amount_base"].to_numpy(dtype=float)
+            if len(fx)
+            else np.full(len(rows), np.nan)  # no rate for any currency
+        )
+        amount = amount.copy()
+        amount[foreign] = converted
+        missing = rows.loc[np.isnan(converted), "currency"].value_counts()
+        notes = [
+            f"{count} billable amount(s) in {code} left blank: no fx rate for {code} "
+            f"(base {base_currency}; add the rate to the fx table)"
+            for code, count in missing.items()
+        ]
+    out = entries.drop(columns="_currency", errors="ignore")
+    return out.assign(billable_amount=amount), notes
 
 
 def _validate_small(
@@ -338,6 +394,8 @@ def merge_parts(
     entries, time_ledger, time_parts = _time_entries(
         [parts[i] for i in time_idx], time_frames, lookup, set(clients["client_id"])
     )
+    fx = _book_table(books, "fx")
+    entries, money_notes = billable_in_base(entries, fx, base_currency)
     ledgers.append(
         time_ledger.assign(
             _part=np.asarray(time_idx)[time_ledger["_part"]] if len(time_ledger) else -1
@@ -345,7 +403,6 @@ def merge_parts(
     )
     time_parts = np.asarray(time_idx)[time_parts] if len(time_parts) else time_parts
 
-    fx = _book_table(books, "fx")
     invoices, invoice_ledger, invoice_parts = _invoices(
         parts, inv_idx, inv_frames, lookup, clients, fx, base_currency
     )
@@ -395,7 +452,7 @@ def merge_parts(
         f"canonical workbook {name}: {len(b.time_entries)} time entries, {len(b.invoices)} invoices"
         for name, b in books
     ]
-    return Merged(book=book, ledger=ledger, used=used, notes=(*notes, *book_notes))
+    return Merged(book=book, ledger=ledger, used=used, notes=(*notes, *book_notes, *money_notes))
 
 
 def _used(n, time_parts, hours, invoice_parts, amounts, lines) -> pd.DataFrame:

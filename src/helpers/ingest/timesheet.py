@@ -166,6 +166,7 @@ def convert_time(
     amount = (
         values.take(raw.column(spec.amount), values.money) if spec.amount else np.full(n, np.nan)
     )
+    currency = _row_currencies(raw, spec, n)
 
     rejects = Rejects(n)
     if np.isnan(hours).any() or (hours < 0).any():
@@ -186,6 +187,10 @@ def convert_time(
     no_client = client.eq("").to_numpy()
     if no_client.any():
         rejects.fail(no_client, spec.client, NO_CLIENT, np.full(n, "", dtype=object))
+    if spec.amount and not (amount >= 0).all():  # the canonical rule of billable_amount
+        shown = values.text(raw.column(spec.amount))
+        rejects.fail(np.isnan(amount) & (shown != ""), spec.amount, "not an amount", shown)
+        rejects.fail(amount < 0, spec.amount, "negative billable amount (must be >= 0)", shown)
 
     frame = pd.DataFrame(
         {
@@ -197,6 +202,7 @@ def convert_time(
             "_row": raw.rows,
             "_hours": hours,
             "_amount": amount,
+            "_currency": currency,
         },
         copy=False,  # a million rows: wrap the arrays, do not copy them (none is modified)
     )
@@ -224,6 +230,15 @@ def convert_time(
         notes=tuple(notes),
         people=_people(raw, spec, person, iso),
         extra={"currencies": currencies},
+    )
+
+
+def _row_currencies(raw: RawFile, spec: TimeSpec, n: int) -> pd.Categorical:
+    """Each row's currency code ('' when the export names none: the base currency is assumed)."""
+    if spec.currency and spec.currency in raw.frame.columns:
+        return values.recode(raw.column(spec.currency), lambda u: currency_code(u).fillna(""))
+    return pd.Categorical.from_codes(
+        np.zeros(n, dtype="int8"), categories=pd.Index([spec.currency_code or ""], dtype=object)
     )
 
 

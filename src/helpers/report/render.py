@@ -636,7 +636,7 @@ def _shown(path: Path) -> Path:
 
 def run_report(args: argparse.Namespace) -> int:
     """``pumpkin report``: render the quarters asked for; exit 1 if any failed."""
-    from helpers.book.load import REJECTS_FILE, load_book
+    from helpers.book.load import REJECTS_FILE, load_book, revenue_warning
     from helpers.book.rejects import tell_rejects
     from helpers.book.settings import load_settings
 
@@ -649,6 +649,8 @@ def run_report(args: argparse.Namespace) -> int:
         )
     book = load_book(args.data, settings=settings, strict=args.strict)
     book.check_usable()
+    if message := revenue_warning(book):
+        print(f"pumpkin report: {message}", file=sys.stderr)
     quarters = quarters_to_render(args, book)
     run = render_reports(
         quarters,
