@@ -45,6 +45,7 @@ from helpers.plots.movement import plot_segment_movement
 from helpers.plots.patch import plot_patch
 from helpers.plots.payment import plot_aging, plot_payment_behaviour
 from helpers.plots.ranking import plot_rate_ranking
+from helpers.plots.realisation import plot_realisation
 from helpers.plots.style import apply_house_style
 from helpers.plots.whale import plot_whale_curve
 from helpers.present import text
@@ -81,6 +82,20 @@ if line := rejects_line(book.rejects, see="the data quality section at the end")
 display(Markdown(text.summary_markdown(metrics, quarter=quarter, currency=currency)))
 if note := text.coverage_note(book, quarter=quarter):
     display(Markdown(f"*{note}*"))
+
+# %%
+if not book.has_revenue():  # what a book without revenue can still show: the hours
+    display(
+        text.show(
+            table(
+                text.hours_table(metrics),
+                currency=currency,
+                formats={"hours_ttm": "int", "not billable": "pct", "labour cost (TTM)": "money"},
+            )
+        )
+    )
+
+# %% tags=["needs-revenue"]
 text.show(
     table(
         segment_counts(metrics),
@@ -89,13 +104,13 @@ text.show(
     )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["needs-revenue"]
 # ## The pumpkin patch
 #
 # Each dot is a client: value across, headache up, area = revenue over the last four quarters.
 # The lines are the thresholds that split the four segments.
 
-# %%
+# %% tags=["needs-revenue"]
 plot_patch(
     metrics,
     currency=currency,
@@ -105,30 +120,30 @@ plot_patch(
 )
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["needs-revenue"]
 # ## Revenue per hour ranking
 #
 # Clients ranked by revenue per hour over the last four quarters, best first; the shaded part is
 # below the cut (the bottom share of the book named in the methodology).
 
-# %%
+# %% tags=["needs-revenue"]
 plot_rate_ranking(metrics, cut_percentile=settings.prune_percentile, currency=currency)
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["needs-revenue"]
 # ## Whale curve
 
-# %%
+# %% tags=["needs-revenue"]
 plot_whale_curve(metrics, currency=currency)
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["needs-revenue"]
 # ## Prune list
 #
 # Candidates to let go, with the reasons. A candidate is a question for the partners, not a
 # decision: check the relationship before acting.
 
-# %%
+# %% tags=["needs-revenue"]
 text.show(
     table(
         text.prune_list(metrics),
@@ -144,13 +159,13 @@ text.show(
     )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["needs-revenue"]
 # ## Fix list
 #
 # Clients to keep, with something to fix: reprice, rescope, invoice more often, reassign the
 # owner, improve our delivery, or collect overdue money.
 
-# %%
+# %% tags=["needs-revenue"]
 display(text.show(table(text.fix_counts(metrics))))
 text.show(
     table(
@@ -183,10 +198,38 @@ text.show(
     )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["needs-revenue"]
+# ## Realisation
+#
+# What each client was invoiced over the last four quarters against what its hours bill at their
+# billable rates (the time tracker's billable amounts), lowest first: the clients that bill least
+# of what they work. Write-offs are fixed with price or scope.
+
+# %% tags=["needs-revenue"]
+display(Markdown(text.realisation_markdown(metrics, currency=currency)))
+if metrics["realisation_ttm"].notna().any():
+    plot_realisation(metrics, currency=currency)
+    plt.show()
+    display(
+        text.show(
+            table(
+                text.realisation_table(metrics),
+                currency=currency,
+                formats={
+                    "hours_ttm": "int",
+                    "billable value (TTM)": "money",
+                    "invoiced (TTM)": "money",
+                    "realisation": "pct",
+                    "not invoiced": "money",
+                },
+            )
+        )
+    )
+
+# %% [markdown] tags=["needs-revenue"]
 # ## Payment behaviour
 
-# %%
+# %% tags=["needs-revenue"]
 plot_payment_behaviour(metrics)
 plt.show()
 plot_aging(metrics, currency=currency)
@@ -204,10 +247,10 @@ text.show(
     )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["needs-revenue"]
 # ## Movement between segments
 
-# %%
+# %% tags=["needs-revenue"]
 if has_previous:
     plot_segment_movement(both)
     plt.show()
@@ -225,10 +268,10 @@ if has_previous:
 else:
     display(Markdown(f"{text.md_text(previous)} is before the book starts: no movement yet."))
 
-# %% [markdown]
+# %% [markdown] tags=["needs-revenue"]
 # ## Future potential
 
-# %%
+# %% tags=["needs-revenue"]
 display(Markdown(text.potential_markdown(metrics, currency=currency)))
 text.show(
     table(
@@ -243,10 +286,10 @@ text.show(
     )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["needs-revenue"]
 # ## Pruning scenario
 
-# %%
+# %% tags=["needs-revenue"]
 try:  # the simulator's section (helpers.decide.prune); skipped when the module is not there
     from helpers.decide.prune import simulate
 except ImportError:
@@ -258,7 +301,7 @@ if simulate is not None and metrics["prune"].any():
 else:
     display(Markdown("No pruning scenario: no prune candidate or no simulator."))
 
-# %%
+# %% tags=["needs-revenue"]
 from helpers.present.pruning import (
     prune_overview,  # robust vs borderline candidates, waterfall, whale
 )
@@ -299,7 +342,12 @@ text.show(table(book.rejects.head(25), empty="The rejects ledger is empty."))
 
 # %%
 Markdown(
-    text.methodology_markdown(settings, value_threshold=value_cut, headache_threshold=headache_cut)
+    text.methodology_markdown(
+        settings,
+        value_threshold=value_cut,
+        headache_threshold=headache_cut,
+        sources=text.revenue_sources(metrics),
+    )
 )
 
 # %% tags=["export"]

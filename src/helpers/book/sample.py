@@ -1069,7 +1069,9 @@ def generate_book(
     }
     tables["decisions"] = _decisions(tables, start, years)
     return {
-        name: frame[[c.name for c in TABLES[name].columns]].reset_index(drop=True)
+        name: frame[[c.name for c in TABLES[name].columns if c.name in frame]].reset_index(
+            drop=True
+        )  # the demo book invoices its clients: no billable_amount on its time entries
         for name, frame in tables.items()
     }
 

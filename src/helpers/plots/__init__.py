@@ -8,6 +8,7 @@ from helpers.plots.movement import plot_segment_movement
 from helpers.plots.patch import plot_patch
 from helpers.plots.payment import plot_aging, plot_payment_behaviour
 from helpers.plots.ranking import plot_rate_ranking
+from helpers.plots.realisation import plot_realisation
 from helpers.plots.scorecard import plot_scorecard
 from helpers.plots.style import (
     ACTION_COLOURS,
@@ -39,6 +40,7 @@ __all__ = [
     "plot_patch",
     "plot_payment_behaviour",
     "plot_rate_ranking",
+    "plot_realisation",
     "plot_scorecard",
     "plot_segment_movement",
     "plot_whale_curve",

@@ -16,7 +16,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from helpers.audit.rules import ACTIONS, FIX_ACTIONS
+from helpers.audit.measures import REVENUE_SOURCES
+from helpers.audit.rules import ACTIONS, FIX_ACTIONS, no_revenue_book
+from helpers.book.load import NO_REVENUE
 from helpers.book.quarters import (
     ending_note,
     history_covers,
@@ -38,8 +40,15 @@ DEFINITIONS: Mapping[str, str] = {
     "quarter, as_of, windows": "as_of is the quarter's last day; the TTM window is the four "
     "quarters ending with it; the prior window is the four quarters before that. Money is in the "
     "base currency (converted with fx)",
-    "revenue_q": "sum of invoice amount with issue_date in the quarter (credit notes included)",
+    "revenue_q": "sum of invoice amount with issue_date in the quarter (credit notes included); "
+    "for a client without any invoice in the book, the billable amounts of its time entries "
+    "dated in the quarter instead (revenue_source says which: invoices, billable time or none)",
     "revenue_ttm": "the same over the TTM window",
+    "billable_value_ttm": "sum of the billable amounts of the client's time entries in the TTM "
+    "window (what the time tracker bills for the hours); empty when no entry has an amount",
+    "realisation_ttm": "invoiced revenue_ttm / billable_value_ttm, for clients with invoices and "
+    "billable amounts: 1 = invoiced everything its hours bill, 0.7 = 30% written off. Low "
+    "realisation is a pricing or scope problem to fix, not a reason to let a client go",
     "hours_ttm": "sum of hours of time entries dated in the TTM window, billable or not",
     "non_billable_share": "non-billable hours / hours_ttm; 0 when hours_ttm is 0",
     "labour_cost_ttm": "sum of hours x the person's cost_rate over the TTM window (the default "
@@ -243,8 +252,113 @@ def headline(metrics: pd.DataFrame, *, currency: str = "USD") -> dict[str, objec
     }
 
 
+def revenue_sources(metrics: pd.DataFrame) -> dict[str, int]:
+    """How many clients each revenue source covers (invoices, billable time, none)."""
+    if "revenue_source" not in metrics.columns:
+        return {"invoices": int(len(metrics))}
+    counts = metrics["revenue_source"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in REVENUE_SOURCES}
+
+
+def sources_sentence(sources: Mapping[str, int]) -> str:
+    """'Revenue comes from invoices for 12 clients, from the billable value of their time (no
+    invoices in the book) for 3.' (the summary and the methodology say it)."""
+    words = {
+        "invoices": "from invoices",
+        "billable time": "from the billable value of their time (no invoices in the book)",
+        "none": "from nothing (no invoices, no billable amounts)",
+    }
+    parts = [f"{words[s]} for {n}" for s, n in sources.items() if n]
+    if not parts:
+        return ""
+    clients = "client" if sum(sources.values()) == 1 else "clients"
+    return "Revenue comes " + ", ".join(parts) + f" {clients}."
+
+
+def no_revenue_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str = "USD") -> str:
+    """The opening of a report on a book without revenue: the message, then what is measured."""
+    h = headline(metrics, currency=currency)
+    return (
+        f"**{md_text(NO_REVENUE[0].upper() + NO_REVENUE[1:])}.**\n\n"
+        f"At the end of {md_text(quarter)} the book has **{h['active_clients']}** active clients "
+        f"(of {h['clients']} on file) and **{_num(h['hours_ttm'])}** hours over the last four "
+        f"quarters, {_pct(_share(metrics, 'non_billable_share'))} of them not billable, costing "
+        f"{_md_money(currency)(float(metrics['labour_cost_ttm'].sum()))} in labour. Without "
+        "revenue the report leaves out the patch, the rate ranking, the whale curve, the prune "
+        "list, payments, movement, potential and the pruning scenario."
+    )
+
+
+def _share(metrics: pd.DataFrame, column: str) -> float:
+    """The hours-weighted mean of a share column (the book's non-billable share)."""
+    hours = metrics["hours_ttm"].to_numpy(dtype=float)
+    total = hours.sum()
+    return float((metrics[column].to_numpy(dtype=float) * hours).sum() / total) if total else 0.0
+
+
+def hours_table(metrics: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
+    """The clients with the most hours over the last four quarters (what a book without revenue
+    can still show): hours, non-billable share, labour cost."""
+    return (
+        metrics[metrics["hours_ttm"] > 0]
+        .sort_values(["hours_ttm", "client_id"], ascending=[False, True])
+        .head(top)[["name", "hours_ttm", "non_billable_share", "labour_cost_ttm"]]
+        .rename(
+            columns={
+                "name": "client",
+                "non_billable_share": "not billable",
+                "labour_cost_ttm": "labour cost (TTM)",
+            }
+        )
+    )
+
+
+def realisation_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
+    """One paragraph on realisation across the book, or why there is none to show."""
+    if "realisation_ttm" not in metrics.columns or metrics["realisation_ttm"].isna().all():
+        return (
+            "No client has both invoices and billable amounts on its time entries over the last "
+            "four quarters, so realisation (what was invoiced against what the hours bill) cannot "
+            "be measured. Export time with billable rates to see it."
+        )
+    known = metrics[metrics["realisation_ttm"].notna()]
+    billed, invoiced = known["billable_value_ttm"].sum(), known["revenue_ttm"].sum()
+    money = _md_money(currency)
+    return (
+        f"Over the last four quarters, {len(known)} clients with invoices and billable amounts "
+        f"were invoiced **{money(invoiced)}** for hours worth **{money(billed)}** at their "
+        f"billable rates ({_pct(invoiced / billed) if billed else '–'}): "
+        f"{money(max(billed - invoiced, 0.0))} not invoiced. A low realisation is a price or "
+        "a scope to fix, not a reason to let the client go."
+    )
+
+
+def realisation_table(metrics: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
+    """The clients that bill least of what they work, lowest realisation first."""
+    if "realisation_ttm" not in metrics.columns:
+        return pd.DataFrame()
+    columns = ["name", "hours_ttm", "billable_value_ttm", "revenue_ttm", "realisation_ttm"]
+    return (
+        metrics[metrics["realisation_ttm"].notna()]
+        .sort_values(["realisation_ttm", "client_id"])
+        .head(top)[columns]
+        .assign(written_off=lambda d: d["billable_value_ttm"] - d["revenue_ttm"])
+        .rename(
+            columns={
+                "name": "client",
+                "billable_value_ttm": "billable value (TTM)",
+                "revenue_ttm": "invoiced (TTM)",
+                "realisation_ttm": "realisation",
+                "written_off": "not invoiced",
+            }
+        )
+    )
+
+
 def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str = "USD") -> str:
     """The one-paragraph summary with the key figures (numbers only: nothing to escape)."""
+    if no_revenue_book(metrics):
+        return no_revenue_markdown(metrics, quarter=quarter, currency=currency)
     h = headline(metrics, currency=currency)
     money = _md_money(currency)
     margin_share = h["margin_ttm"] / h["revenue_ttm"] if h["revenue_ttm"] else float("nan")
@@ -270,7 +384,14 @@ def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str = "US
         f"**{h['fix']}** more {'has' if h['fix'] == 1 else 'have'} something to fix (price, scope, "
         "invoicing, owner, delivery or "
         f"collection). Money is in {md_text(currency)}."
-    )
+    ) + _sources_suffix(metrics)
+
+
+def _sources_suffix(metrics: pd.DataFrame) -> str:
+    sources = revenue_sources(metrics)
+    if {k for k, n in sources.items() if n} <= {"invoices"}:
+        return ""  # the usual book: every client invoiced, nothing to explain
+    return " " + sources_sentence(sources)
 
 
 def coverage_note(book, *, quarter: str) -> str:
@@ -537,17 +658,25 @@ def reconciliation_totals(book, metrics: pd.DataFrame, *, quarter: str) -> pd.Da
     """The book's totals against the metrics' totals for the quarter and the TTM window."""
     invoices, entries = book.invoices, book.time_entries
     q, ttm = quarter_window(quarter), ttm_window(quarter)
+    # clients without invoices are valued by the billable amounts of their time
+    by_time = (
+        set(metrics.loc[metrics["revenue_source"].eq("billable time"), "client_id"])
+        if "revenue_source" in metrics.columns
+        else set()
+    )
+    valued = entries.loc[entries["client_id"].isin(by_time)] if by_time else entries.iloc[0:0]
+
+    def revenue(window) -> float:
+        invoiced = invoices.loc[window.contains(invoices["issue_date"]), "amount_base"].sum()
+        if valued.empty:
+            return float(invoiced)
+        return float(
+            invoiced + valued.loc[window.contains(valued["date"]), "billable_amount"].sum()
+        )
+
     rows = [
-        (
-            "revenue in the quarter",
-            invoices.loc[q.contains(invoices["issue_date"]), "amount_base"].sum(),
-            metrics["revenue_q"].sum(),
-        ),
-        (
-            "revenue, trailing twelve months",
-            invoices.loc[ttm.contains(invoices["issue_date"]), "amount_base"].sum(),
-            metrics["revenue_ttm"].sum(),
-        ),
+        ("revenue in the quarter", revenue(q), metrics["revenue_q"].sum()),
+        ("revenue, trailing twelve months", revenue(ttm), metrics["revenue_ttm"].sum()),
         (
             "hours, trailing twelve months",
             entries.loc[ttm.contains(entries["date"]), "hours"].sum(),
@@ -579,11 +708,28 @@ def _weights_text(weights: Mapping[str, float]) -> str:
     return ", ".join(f"{md_text(k)} {v / total:.0%}" for k, v in weights.items())
 
 
+def _cut_text(threshold: float) -> str:
+    """A score threshold, or why there is none (no client scored: a book without revenue)."""
+    return "none (no client scored)" if pd.isna(threshold) else f"{threshold:.1f}"
+
+
 def methodology_markdown(
-    settings: Settings, *, value_threshold: float, headache_threshold: float
+    settings: Settings,
+    *,
+    value_threshold: float,
+    headache_threshold: float,
+    sources: Mapping[str, int] | None = None,
 ) -> str:
-    """Definitions, weights, thresholds and rules actually used (from the settings)."""
+    """Definitions, weights, thresholds and rules actually used (from the settings); with
+    ``sources`` (:func:`revenue_sources`), how many clients each revenue source covers."""
     s = settings
+    source_text = (
+        "\n\n" + sources_sentence(sources) + " A client with invoices in the book is valued by "
+        "its invoices; one without, by the billable amounts of its time entries (what the time "
+        "tracker bills for the hours); a book with neither is measured on hours only."
+        if sources
+        else ""
+    )
     money = _md_money(s.base_currency)
     definitions = "\n".join(f"- **{md_text(k)}**: {md_text(v)}" for k, v in DEFINITIONS.items())
     actions = "\n".join(
@@ -596,7 +742,7 @@ def methodology_markdown(
 
 Every figure is point in time: as of the quarter's last day, from invoices, hours, events and
 assessments dated on or before it. Money is in {md_text(s.base_currency)} (other currencies converted
-with the fx table).
+with the fx table).{source_text}
 
 {definitions}
 
@@ -605,8 +751,8 @@ with the fx table).
 - **Value score** weights: {_weights_text(s.value_weights)}.
 - **Headache score** weights: {_weights_text(s.headache_weights)}.
 - Each input is a percentile rank within the book (0-100); a missing input gets the neutral 50.
-- Thresholds: value {value_threshold:.1f} ({value_cut}), headache {headache_threshold:.1f}
-  ({headache_cut}). Prize: high value, low headache; tangled: high, high; seedling: low, low;
+- Thresholds: value {_cut_text(value_threshold)} ({value_cut}), headache
+  {_cut_text(headache_threshold)} ({headache_cut}). Prize: high value, low headache; tangled: high, high; seedling: low, low;
   weed: low value, high headache.
 
 ### Actions and their thresholds
@@ -657,6 +803,8 @@ def export_payload(
     reconciliation = book.reconciliation().astype({"balanced": bool})
     return {
         "quarter": quarter,
+        # the renderer leaves out the cells tagged needs-revenue when this is set
+        "no_revenue": NO_REVENUE if no_revenue_book(metrics) else "",
         "headline": headline(metrics, currency=currency),
         "actions": _records(action_list(metrics)),
         "ledger": _records(book.rejects),

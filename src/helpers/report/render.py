@@ -39,6 +39,9 @@ TEMPLATES = Path(__file__).with_name("templates")
 KERNEL_NAME = "python3"
 #: Cells with these tags never reach the HTML.
 REMOVED_TAGS = ("parameters", "injected-parameters", "export", "remove-cell")
+#: Cells of value-based sections (patch, ranking, whale, prune list, ...): left out of the page
+#: when the export payload says the book has no revenue, rather than drawn empty.
+NEEDS_REVENUE_TAG = "needs-revenue"
 #: The MIME type of the export cell's payload (see :func:`helpers.present.text.publish_export`);
 #: the same string as ``helpers.present.text.EXPORT_MIME`` (not imported: summary pulls in pandas).
 EXPORT_MIME = "application/vnd.pumpkin.report+json"
@@ -134,15 +137,16 @@ def _kernel_manager(cwd: str) -> type:
 
 
 def execute_report(
-    notebook: Path,
+    notebook,
     parameters: Mapping[str, Any],
     *,
     timeout: int,
     kernel_name: str = KERNEL_NAME,
     output_path: Path | None = None,
+    folder: Path | None = None,
 ):
-    """Run the notebook with papermill (explicit kernel, the kernel's working directory = the
-    notebook's folder, cell timeout).
+    """Run the notebook (a path, or a notebook node read from ``folder``) with papermill
+    (explicit kernel, the kernel's working directory = the notebook's folder, cell timeout).
 
     A failing cell raises :class:`ReportError` with the quarter, the cell and the error.
     """
@@ -152,7 +156,7 @@ def execute_report(
     quarter = parameters.get("quarter", "?")
     try:
         return papermill.execute_notebook(
-            str(notebook),
+            notebook if not isinstance(notebook, str | Path) else str(notebook),
             str(output_path) if output_path else None,
             parameters=dict(parameters),
             kernel_name=kernel_name,
@@ -161,7 +165,7 @@ def execute_report(
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
-            kernel_manager_class=_kernel_manager(str(notebook.parent)),
+            kernel_manager_class=_kernel_manager(str(folder or Path(notebook).parent)),
         )
     except PapermillExecutionError as exc:
         raise ReportError(
@@ -240,6 +244,32 @@ def _prepared_for_html(nb):
             if "image/png" in output.get("data", {}):
                 output.setdefault("metadata", {})["alt"] = f"Figure: {heading}"
     return nb
+
+
+def tags_to_skip(
+    data_dir: str | Path, settings_file: str | Path | None = None, *, book=None
+) -> tuple[str, ...]:
+    """``(NEEDS_REVENUE_TAG,)`` when the book (``book``, else the one in ``data_dir``) has no
+    revenue at all, else nothing to skip."""
+    from helpers.book.load import load_book
+    from helpers.book.settings import settings_for_book
+
+    try:
+        if book is None:
+            book = load_book(data_dir, settings=settings_for_book(data_dir, settings_file))
+    except PumpkinError:  # the notebook reports a bad book, quarter by quarter
+        return ()
+    return () if book.has_revenue() else (NEEDS_REVENUE_TAG,)
+
+
+def without_tagged(nb, tag: str):
+    """A copy of the notebook without the cells tagged ``tag`` (headings included, so the
+    table of contents leaves them out too)."""
+    import copy
+
+    kept = copy.copy(nb)
+    kept.cells = [c for c in nb.cells if tag not in c.get("metadata", {}).get("tags", ())]
+    return kept
 
 
 def notebook_html(
@@ -344,11 +374,14 @@ def render_quarter(
     notebook: str | Path | None = None,
     kernel_name: str = KERNEL_NAME,
     shared_dir: str | Path | None = None,
+    skip_tags: Sequence[str] = (),
 ) -> RenderedQuarter:
     """Execute the report notebook for one quarter and write its HTML and action list.
 
     ``shared_dir``: the run's folder of work shared between quarters (see
-    :mod:`helpers.report.shared`), passed to a notebook that has that parameter.
+    :mod:`helpers.report.shared`), passed to a notebook that has that parameter. Cells tagged
+    with one of ``skip_tags`` are neither run nor shown (``needs-revenue`` for a book without
+    revenue: :func:`tags_to_skip`).
     """
     notebook = Path(notebook or REPORT_NOTEBOOK).resolve()
     settings_file = Path(settings_file).resolve() if settings_file else None
@@ -362,10 +395,24 @@ def render_quarter(
     if shared_dir:
         parameters["shared_dir"] = str(shared_dir)
     kept = out_dir / f"{quarter}.ipynb" if keep_notebooks else None
+    source = notebook
+    if skip_tags:
+        import nbformat
+
+        source = nbformat.read(notebook, as_version=4)
+        for tag in skip_tags:
+            source = without_tagged(source, tag)
     nb = execute_report(
-        notebook, parameters, timeout=timeout, kernel_name=kernel_name, output_path=kept
+        source,
+        parameters,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        output_path=kept,
+        folder=notebook.parent,
     )
     payload = export_payload(nb, quarter=quarter)
+    if payload.get("no_revenue"):
+        nb = without_tagged(nb, NEEDS_REVENUE_TAG)
     headline = dict(payload.get("headline", {}), quarter=quarter)
     page = notebook_html(
         nb, title=quarter, headline=headline, subtitle=str(payload.get("subtitle", ""))
@@ -399,6 +446,8 @@ def render_reports(
     from tqdm.auto import tqdm
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()  # before any thread
+    if "skip_tags" not in options:
+        options["skip_tags"] = tags_to_skip(data_dir, options.get("settings_file"), book=book)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(quarters) or 1))
     rendered: list[RenderedQuarter] = []
     failures: list[ReportError] = []
