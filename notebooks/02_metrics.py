@@ -104,6 +104,24 @@ pd.concat({"top": ranked.head(5)[rate_columns], "bottom": ranked.tail(5)[rate_co
 ax = plots.plot_rate_ranking(metrics, cut_percentile=settings.prune_percentile, currency=currency)
 
 # %% [markdown]
+# ## Realisation: invoiced against what the hours bill
+# For clients with invoices and billable amounts on their time entries (the time tracker's rates):
+# the ones that bill least of what they work. A low realisation is a price or a scope to fix, not
+# a reason to let the client go.
+
+# %%
+from IPython.display import Markdown, display
+
+from helpers.present.text import realisation_markdown, realisation_table
+
+display(Markdown(realisation_markdown(metrics, currency=currency)))
+realisation_table(metrics)
+
+# %%
+if metrics["realisation_ttm"].notna().any():
+    ax = plots.plot_realisation(metrics, currency=currency)
+
+# %% [markdown]
 # ## Payment behaviour by client size
 # Large clients often pay late because of their finance departments; small ones paying late is a
 # reason to invoice more often.

@@ -47,7 +47,8 @@ def test_every_file_row_is_in_the_book_or_the_ledger():
     recon = book.reconciliation().set_index("table")
     assert recon["balanced"].all()
     # the fixture time rows: 5 + 2 + 4 + 2 + 1 + 2 + 2 (harvest x2, toggl x3, clockify x2)
-    time_rows = 5 + 2 + 4 + 2 + 1 + 2 + 2
+    # + 12 + 8 + 10 (harvest_2025_amounts, clockify_2025_amounts, toggl_2025_norates)
+    time_rows = 5 + 2 + 4 + 2 + 1 + 2 + 2 + 12 + 8 + 10
     ledger = book.rejects[book.rejects["table"] == "time_entries"]
     assert len(book.time_entries) + len(ledger) == time_rows
 

@@ -21,8 +21,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from helpers.audit.rules import classify
+from helpers.audit.rules import classify, no_revenue_book
 from helpers.audit.scores import thresholds
+from helpers.book.load import NO_REVENUE
 from helpers.book.quarters import check_quarter, ending_note
 from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.decide.journal import apply_journal, decision_outcomes
@@ -86,6 +87,13 @@ def candidates_table(
         )
         .rename(columns=_TABLE_COLUMNS)
     )
+
+
+def _segment_text(segment: object) -> str:
+    """A segment's label, or 'no segment' (a book without revenue places nobody)."""
+    if not isinstance(segment, str):
+        return "no segment"
+    return SEGMENT_LABELS.get(segment, segment)
 
 
 class PatchExplorer:
@@ -266,8 +274,9 @@ class PatchExplorer:
         raw = self.raw(self.quarter_dropdown.value)
         scored = classify(raw, self.base_settings)
         value, headache = thresholds(scored, self.base_settings)
-        self.value_slider.value = round(value)
-        self.headache_slider.value = round(headache)
+        # a book without revenue scores no value: the sliders start in the middle
+        self.value_slider.value = round(value) if value == value else 50
+        self.headache_slider.value = round(headache) if headache == headache else 50
 
     # ------------------------------------------------------------------ callbacks
     def _on_slider(self, _change) -> None:
@@ -289,6 +298,11 @@ class PatchExplorer:
         settings = self.settings
         quarter = self.quarter_dropdown.value
         self.metrics = self.with_journal(classify(self.raw(quarter), settings), quarter)
+        if no_revenue_book(self.metrics):  # nothing to place on the patch: say why instead
+            self.summary.value = f"<b>{html.escape(NO_REVENUE[0].upper() + NO_REVENUE[1:])}</b>"
+            self.headline.value, self.image.value = "", b""
+            self.table.value = ""
+            return
         line = html.escape(summary_line(self.metrics, currency=self.currency))
         self.summary.value = (
             f"<b>{line}</b> (prune cut: bottom {settings.prune_percentile:g}% by revenue per hour)"
@@ -420,7 +434,7 @@ class PatchExplorer:
         ) + self._decisions_html(client_id)
         self.client_reasons.value = (
             f"<b>{html.escape(str(first['name']))}</b>: "
-            f"{html.escape(SEGMENT_LABELS.get(str(first['segment']), str(first['segment'])))}; "
+            f"{html.escape(_segment_text(first['segment']))}; "
             f"actions {html.escape(str(first['actions']))}<ul>{reasons}</ul>"
         )
         history = self.history()
