@@ -61,11 +61,9 @@ def test_no_revenue_report_opens_with_the_message_and_has_no_value_charts(render
     for name in VALUE_SECTIONS:
         assert f'id="{name.replace(" ", "-")}"' not in page, name
     toc = page[page.index("<nav") : page.index("</nav>")]
-    assert re.findall(r'toc-level-2"><a href="#([^"]+)"', toc) == [
-        "Summary",
-        "Data-quality",
-        "Methodology",
-    ]
+    listed = re.findall(r'toc-level-2"><a href="#([^"]+)"', toc)
+    assert listed[0] == "Summary" and listed[-2:] == ["Data-quality", "Methodology"]
+    assert not {name.replace(" ", "-") for name in VALUE_SECTIONS} & set(listed)
     # the hours are still measured and shown: one row per client with hours
     for client in ("Moss Architects", "Lark Events", "Nest Bakery"):
         assert client in words
@@ -124,8 +122,9 @@ def test_no_revenue_report_in_chromium(rendered):
             assert box is not None and box["y"] < 900 * 2
             assert page.locator("img").count() == 0
             assert page.locator("canvas, svg image").count() == 0
-            headings = page.locator("main h2").all_inner_texts()
-            assert [h.strip(" ¶") for h in headings] == ["Summary", "Data quality", "Methodology"]
+            headings = [h.strip(" ¶") for h in page.locator("main h2").all_inner_texts()]
+            assert headings[0] == "Summary" and headings[-2:] == ["Data quality", "Methodology"]
+            assert not set(VALUE_SECTIONS) & set(headings)
             assert page.locator("table.pumpkin-table").first.is_visible()
         finally:
             browser.close()
