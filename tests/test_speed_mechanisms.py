@@ -68,3 +68,24 @@ def test_the_explorer_redraw_keeps_the_names_as_drawn_in_place():
     assert np.abs(shown() - in_place()).max() <= 2
     assert {a.get_text() for a in explorer._labels} and explorer._labels_pixels is not None
     assert names  # the same clients are named, at their new places
+
+
+def test_offboarding_plans_from_the_cut_book_are_the_plans_from_the_whole_book(monkeypatch):
+    import pandas as pd
+
+    from helpers.book.load import load_book
+    from helpers.book.settings import Settings
+    from helpers.decide import offboarding
+    from helpers.decide.contract import client_metrics
+
+    book = load_book(ROOT / "data" / "sample")
+    settings = Settings()
+    metrics = client_metrics(book, "2025Q4", settings)
+    assert metrics["prune"].sum() >= 3
+    cut = offboarding.offboarding_sheet(metrics, book, settings=settings)
+    cut_book = offboarding.clients_only(book, metrics.loc[metrics["prune"], "client_id"])
+    assert 0 < len(cut_book.time_entries) < len(book.time_entries)
+    monkeypatch.setattr(offboarding, "clients_only", lambda b, ids: b)
+    whole = offboarding.offboarding_sheet(metrics, book, settings=settings)
+    pd.testing.assert_frame_equal(cut, whole)
+    assert offboarding.clients_only(None, ["x"]) is None

@@ -26,6 +26,7 @@ month's cash does not stop all at once (:func:`schedule_exits`, :func:`exit_cale
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -1390,6 +1391,7 @@ def offboarding_plans(
     without it every meeting is on ``start_date``. ``answers`` maps client_id to its
     can't-or-won't answers."""
     ids = _prune_ids(metrics, prune_ids)
+    book = clients_only(book, ids)  # each plan looks up its own client's rows
     rows = metrics.set_index("client_id", drop=False)
     answers = answers or {}
     if spread:
@@ -1404,6 +1406,21 @@ def offboarding_plans(
         )
         for i, when in starts
     ]
+
+
+def clients_only(book, client_ids: Iterable[str]):
+    """``book`` with its per-client tables cut to ``client_ids`` (one pass over each table), so
+    every plan's look-ups (open invoices, abuse events, the team, the ratings, the notice) scan
+    a few rows rather than the whole book. None stays None."""
+    if book is None or not dataclasses.is_dataclass(book):
+        return book
+    wanted = {str(i) for i in client_ids}
+    cut = {}
+    for f in dataclasses.fields(book):
+        frame = getattr(book, f.name)
+        if isinstance(frame, pd.DataFrame) and "client_id" in frame.columns:
+            cut[f.name] = frame[frame["client_id"].isin(wanted)]
+    return dataclasses.replace(book, **cut)
 
 
 def exit_calendar(plans: Sequence[Plan]) -> pd.DataFrame:
