@@ -478,32 +478,32 @@ class PatchExplorer:
 
 
 def _layer_pixels(canvas, ax, artists) -> tuple | None:
-    """``artists`` drawn alone on a transparent canvas: (top, left, RGBA pixels of the box they
-    cover), or None when they cover nothing. Composited with :func:`_over` on each redraw, so
-    text is laid out and rasterised once rather than on every slider move."""
+    """``artists`` drawn alone on a transparent canvas: (rows, columns, RGB, alpha) of the
+    pixels they cover, or None when they cover nothing. Composited with :func:`_over` on each
+    redraw, so text is laid out and rasterised once rather than on every slider move."""
     renderer = canvas.get_renderer()
     renderer.clear()  # transparent
     for artist in sorted(artists, key=lambda a: a.get_zorder()):
         ax.draw_artist(artist)
-    rgba = np.array(canvas.buffer_rgba())
-    rows, cols = np.nonzero(rgba[..., 3].any(axis=1))[0], np.nonzero(rgba[..., 3].any(axis=0))[0]
+    rgba = np.asarray(canvas.buffer_rgba())
+    rows, cols = np.nonzero(rgba[..., 3])
     if not len(rows):
         return None
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    return int(top), int(left), rgba[top:bottom, left:right].copy()
+    covered = rgba[rows, cols]
+    return rows, cols, covered[:, :3].astype(np.uint16), covered[:, 3:4].astype(np.uint16)
 
 
 def _over(layer: tuple | None, pixels: np.ndarray) -> np.ndarray:
     """``layer`` (from :func:`_layer_pixels`) alpha-composited over a copy of ``pixels``."""
     if layer is None:
         return pixels
-    top, left, src = layer
+    rows, cols, rgb, alpha = layer
     out = np.array(pixels)
-    dst = out[top : top + src.shape[0], left : left + src.shape[1]]
-    alpha = src[..., 3:4].astype(np.uint16)
-    blended = (src[..., :3] * alpha + dst[..., :3] * (255 - alpha) + 127) // 255
-    dst[..., :3] = blended.astype(np.uint8)
-    dst[..., 3] = np.maximum(dst[..., 3], src[..., 3])
+    under = out[rows, cols]
+    out[rows, cols, :3] = ((rgb * alpha + under[:, :3] * (255 - alpha) + 127) // 255).astype(
+        np.uint8
+    )
+    out[rows, cols, 3] = np.maximum(under[:, 3], alpha[:, 0]).astype(np.uint8)
     return out
 
 
