@@ -597,16 +597,10 @@ def demo_book(tmp_path_factory):
     return load_book(write_sample(tmp_path_factory.mktemp("demo")))
 
 
-def test_demo_book_is_forecast_for_every_client_in_under_a_second(demo_book):
-    import time
-
+def test_demo_book_is_forecast_for_every_client(demo_book):
+    # no test asserts a time: `python benchmarks/bench_metrics.py --breakdown` times the fit
     book = demo_book
-    timings = []
-    for _ in range(3):  # best of three: the machine may be busy with other tests
-        start = time.perf_counter()
-        out = client_potential(book, "2025Q4", Settings())
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 1.0
+    out = client_potential(book, "2025Q4", Settings())
     assert len(out) == len(book.clients) and out["client_id"].is_unique
     assert out["expected_revenue_next_4q"].notna().all()
     assert (out["expected_revenue_next_4q"] >= 0).all()
