@@ -6,8 +6,12 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 DATA ?= data/sample
 REPORTS ?= reports
+PORT ?= 8866
+HOST ?= 127.0.0.1
+NOTEBOOK ?= explorer
+QUARTER ?=
 
-.PHONY: help report test lint format lab bench sample clean sync-notebooks chromium
+.PHONY: help report app test lint format lab bench sample clean sync-notebooks chromium
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -32,6 +36,11 @@ chromium:  ## Debian's chromium for the browser tests (skipped when present)
 
 report: $(VENV)/.runtime  ## render every quarter of the demo book into reports/
 	$(BIN)/pumpkin report --data $(DATA) --all --out $(REPORTS)
+
+# The explorer (NOTEBOOK=planner: the pruning planner) as a web page without code, served by Voila
+# on this machine only unless HOST says otherwise (see the README before sharing it).
+app: $(VENV)/.runtime  ## the patch explorer as a web app on http://127.0.0.1:8866 (PORT=, DATA=, QUARTER=)
+	$(BIN)/pumpkin app --data $(DATA) --port $(PORT) --host $(HOST) --notebook $(NOTEBOOK) $(if $(QUARTER),--quarter $(QUARTER),)
 
 test: $(VENV)/.dev chromium  ## lint, then the whole test suite
 	$(BIN)/ruff check .

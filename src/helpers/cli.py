@@ -153,6 +153,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return run_report(args)
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    from helpers.report.app import run_app
+
+    return run_app(args)
+
+
 def cmd_screen_prospect(args: argparse.Namespace) -> int:
     from helpers.decide.prospects import run_screen_prospect
 
@@ -326,6 +332,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-notebooks", action="store_true", help="keep the executed notebooks")
     p.add_argument("--timeout", type=int, default=600, help="cell timeout in seconds (600)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "app",
+        help="serve the patch explorer (or the pruning planner) as a web page without code",
+        description="Serve a widget notebook with Voila: the sliders, dropdown and buttons, no "
+        "code. Listens on 127.0.0.1 only unless --host says otherwise; whoever opens the page "
+        "runs the kit's code on this machine.",
+    )
+    p.add_argument("--data", required=True, metavar="DIR", help="canonical book (data/sample)")
+    p.add_argument("--settings", metavar="FILE", help="settings TOML (default: in --data)")
+    p.add_argument(
+        "--quarter", metavar="YYYYQn", help="quarter shown first (default: the last complete one)"
+    )
+    p.add_argument(
+        "--notebook",
+        default="explorer",
+        choices=("explorer", "planner"),
+        help="explorer (03, default) or planner (04)",
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this machine only)"
+    )
+    p.add_argument("--port", type=int, default=8866, help="port (8866)")
+    p.set_defaults(func=cmd_app)
 
     p = sub.add_parser(
         "screen-prospect",
