@@ -149,6 +149,7 @@ text.show(
         text.prune_list(metrics),
         currency=currency,
         empty="No prune candidate this quarter.",
+        sortable=True,
         formats={
             "revenue (TTM)": "money",
             "margin (TTM)": "money",
@@ -173,6 +174,24 @@ text.show(
         currency=currency,
         empty="Nothing to fix.",
         formats={"revenue (TTM)": "money", "margin (TTM)": "money"},
+        sortable=True,
+    )
+)
+
+# %% [markdown] tags=["needs-revenue"]
+# ## All clients
+#
+# Every active client with its segment, actions, revenue, margin, rate and lateness. Click a
+# column's arrows to sort, type in the search box to find a client.
+
+# %% tags=["needs-revenue"]
+text.show(
+    table(
+        text.client_table(metrics),
+        currency=currency,
+        formats=text.CLIENT_TABLE_FORMATS,
+        empty="No active client this quarter.",
+        sortable=True,
     )
 )
 

@@ -1,18 +1,23 @@
 """Rendered reports in a real browser (headless Debian chromium through Playwright).
 
 The report must open offline: no console error, no request other than the file itself, every
-figure drawn, a screenshot and a PDF printout. A client named ``<script>alert(1)</script>``
+figure drawn, a screenshot and a PDF printout. Its prune list, fix list and client table sort by a
+click on a column's order control (numbers by value) and filter as a name is typed; printed, every
+row of every table is on paper. A client named ``<script>alert(1)</script>``
 must show as text and never fire a dialog. Chromium missing is a failure, not a skip.
 """
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from helpers.book.load import load_book
+from helpers.book.settings import Settings
+from helpers.decide.contract import client_metrics
 from tests.browser import launch_chromium
 from tests.test_report import DEMO, HAND_QUARTER, SCRIPT_NAME, render, write_hand_book
 
@@ -61,13 +66,19 @@ def open_report(browser, html: Path):
     return page, seen
 
 
+def outside_the_file(requests: list[str], html: Path) -> list[str]:
+    """Requests for anything but the page itself; ``blob:`` URLs are the page's own bytes (the
+    embedded DataTables bundle, decoded in the page and imported as a module)."""
+    return [r for r in requests if r != html.as_uri() and not r.startswith("blob:null/")]
+
+
 @pytest.mark.parametrize("book", ["demo", "hand"])
 def test_report_opens_offline_with_every_figure_drawn(browser, pages, book, tmp_path):
     html = pages[book]
     page, seen = open_report(browser, html)
     try:
         assert seen["errors"] == []
-        assert seen["requests"] == [html.as_uri()]
+        assert outside_the_file(seen["requests"], html) == []
         images = page.eval_on_selector_all(
             "img",
             "els => els.map(e => [e.complete, e.naturalWidth, e.naturalHeight,"
@@ -91,7 +102,99 @@ def test_script_named_client_shows_as_text_and_fires_nothing(browser, pages):
     page, seen = open_report(browser, pages["hand"])
     try:
         assert seen["dialogs"] == []
-        assert page.locator("script").count() == 0
+        assert page.locator("script:not([data-pumpkin])").count() == 0  # only the tables' own
         assert page.get_by_text(SCRIPT_NAME, exact=True).count() >= 1
     finally:
         page.close()
+
+
+def table_with(page, header: str):
+    """The DataTable whose header has a column called ``header``."""
+    return page.locator("table.dataTable", has=page.locator("th", has_text=header))
+
+
+def column_orders(table, index: int) -> list[float]:
+    """The raw values (``data-order``) of column ``index`` in the rows shown, top to bottom."""
+    return table.locator(f"tbody tr td:nth-child({index + 1})").evaluate_all(
+        "tds => tds.map(td => td.dataset.order === '' ? null : Number(td.dataset.order))"
+    )
+
+
+def test_tables_sort_by_value_and_search_by_name_offline(browser, pages):
+    html = pages["demo"]
+    metrics = client_metrics(load_book(DEMO), load_book(DEMO).complete_quarters()[-1], Settings())
+    page, seen = open_report(browser, html)
+    try:
+        page.wait_for_function("() => document.querySelectorAll('table.dataTable').length >= 3")
+        headers = ("reasons", "actions", "days late (mean)")  # prune list, fix list, all clients
+        assert all(table_with(page, h).count() >= 1 for h in headers)
+        clients = table_with(page, "days late (mean)")
+        assert clients.count() == 1
+        active = metrics[metrics["active"]]
+        assert clients.locator("tbody tr").count() == len(active)
+
+        titles = clients.locator("thead th").all_inner_texts()
+        revenue = next(i for i, t in enumerate(titles) if "revenue (TTM)" in t)
+        control = clients.locator("thead th").nth(revenue).locator(".dt-column-order")
+        control.click()  # ascending
+        shown = column_orders(clients, revenue)
+        assert shown == sorted(shown) and shown[0] == pytest.approx(active["revenue_ttm"].min())
+        control.click()  # descending: $1.2M above $950k, as numbers, not as text
+        shown = column_orders(clients, revenue)
+        assert shown == sorted(shown, reverse=True)
+        top = active.sort_values("revenue_ttm").iloc[-1]
+        assert clients.locator("tbody tr").first.locator("td").first.inner_text() == top["name"]
+
+        late = next(i for i, t in enumerate(titles) if "invoices paid late" in t)
+        clients.locator("thead th").nth(late).locator(".dt-column-order").click()
+        shares = column_orders(clients, late)
+        assert shares == sorted(shares) and shares[-1] <= 1.0  # a percentage, by its fraction
+
+        name = str(active.sort_values("revenue_ttm").iloc[len(active) // 2]["name"])
+        search = clients.locator("xpath=ancestor::div[contains(@class,'dt-container')]").locator(
+            "input[type=search]"
+        )
+        search.fill(name)
+        page.wait_for_timeout(200)
+        found = clients.locator("tbody tr td:first-child").all_inner_texts()
+        assert name in found and len(found) < len(active)
+        assert all(name.lower() in row.lower() for row in found)
+
+        assert seen["errors"] == []
+        assert outside_the_file(seen["requests"], html) == []
+    finally:
+        page.close()
+
+
+def test_report_size_stays_small(pages):
+    assert pages["demo"].stat().st_size <= 2_500_000  # bytes, with the DataTables bundle
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text with every run of white space made one space (cells wrap names) and
+    ligatures undone (Chromium sets "ff" in "Saffron" as one glyph, U+FB00)."""
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def test_printed_report_has_every_client_of_every_list(pages, tmp_path):
+    """``pumpkin report --pdf`` prints with this function: headless Debian chromium."""
+    from helpers.report.pdf import print_pdf
+
+    html = shutil.copy(pages["demo"], tmp_path / "2025Q4.html")
+    printed = print_pdf(html)
+    assert printed == tmp_path / "2025Q4.pdf" and printed.read_bytes().startswith(b"%PDF-")
+    words = pdf_text(printed)
+    metrics = client_metrics(load_book(DEMO), load_book(DEMO).complete_quarters()[-1], Settings())
+    prune = metrics.loc[metrics["prune"], "name"]
+    assert len(prune) >= 5
+    missing = [n for n in prune if " ".join(str(n).split()) not in words]
+    assert missing == []
+    # the client table is printed whole too: every active client, not a first page of them
+    active = metrics.loc[metrics["active"], "name"]
+    assert [n for n in active if " ".join(str(n).split()) not in words] == []
+    assert "Search:" not in words and "rows (of" not in words  # the controls stay on screen

@@ -25,6 +25,7 @@ VALUE_SECTIONS = (
     "Whale curve",
     "Prune list",
     "Fix list",
+    "All clients",
     "Realisation",
     "Payment behaviour",
     "Movement between segments",

@@ -330,6 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace client names with stable pseudonyms (Client 017)",
     )
     p.add_argument("--keep-notebooks", action="store_true", help="keep the executed notebooks")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each report to <quarter>.pdf beside it (needs Debian's chromium)",
+    )
     p.add_argument("--timeout", type=int, default=600, help="cell timeout in seconds (600)")
     p.set_defaults(func=cmd_report)
 

@@ -169,12 +169,15 @@ def table_html(
     currency: str = "USD",
     empty: str = "None.",
     labels: Mapping[str, str] | None = None,
+    sortable: bool = False,
 ) -> str:
     """An HTML table with every cell and header escaped, numbers formatted and right-aligned.
 
     ``formats`` maps a column to ``money``, ``pct``, ``int`` or ``num1``; ``labels`` renames
     headers. Reasons joined with " | " become line breaks, inserted after escaping so they
-    cannot smuggle markup.
+    cannot smuggle markup. ``sortable`` marks the table for the report's sort and search
+    (class ``pumpkin-sortable``, see :mod:`helpers.report.sortable`) and gives each number cell
+    its raw value in ``data-order``, so ``$1.2M`` sorts above ``$950k`` and blanks sort last.
     """
     if frame.empty:
         return f'<p class="note">{defang(html.escape(empty))}</p>'
@@ -197,17 +200,27 @@ def table_html(
         frame[c].map(kinds[formats[c]]) if c in formats else frame[c].map(_cell_text)
         for c in frame.columns
     ]
+    order = {c: _order_values(frame[c]) for c in frame.columns if sortable and c in numeric}
     rows = []
-    for values in zip(*columns, strict=True):
+    for i, values in enumerate(zip(*columns, strict=True)):
         cells = "".join(
-            f"<td{cls(c)}>{defang(html.escape(str(v))).replace(' | ', '<br>')}</td>"
+            f"<td{cls(c)}{order[c][i] if c in order else ''}>"
+            f"{defang(html.escape(str(v))).replace(' | ', '<br>')}</td>"
             for c, v in zip(frame.columns, values, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
+    table_class = "pumpkin-table pumpkin-sortable" if sortable else "pumpkin-table"
     return (
-        f'<div class="table-wrap"><table class="pumpkin-table"><thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table class="{table_class}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def _order_values(column: pd.Series) -> list[str]:
+    """`` data-order="…"`` attributes: the raw number (repr, so nothing is rounded away), or an
+    empty order for a blank, which sorts below every number."""
+    values = pd.to_numeric(column, errors="coerce").astype("float64")
+    return [' data-order=""' if np.isnan(v) else f' data-order="{v!r}"' for v in values]
 
 
 def show(html_text: str):
@@ -511,6 +524,48 @@ def prune_list(metrics: pd.DataFrame) -> pd.DataFrame:
             }
         )
     )
+
+
+def client_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Every active client (revenue or hours in the TTM window) with its segment, actions in
+    words, revenue, margin, rate and lateness, largest revenue first: the report's full table."""
+    active = metrics["active"] if "active" in metrics.columns else metrics["revenue_ttm"].ne(0)
+    return (
+        metrics[active.astype(bool)]
+        .sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
+        .assign(actions=lambda d: d["actions"].map(action_labels))[
+            [
+                "name",
+                "segment",
+                "actions",
+                "revenue_ttm",
+                "margin_ttm",
+                "effective_rate_ttm",
+                "days_late_avg",
+                "late_share",
+            ]
+        ]
+        .rename(
+            columns={
+                "name": "client",
+                "revenue_ttm": "revenue (TTM)",
+                "margin_ttm": "margin (TTM)",
+                "effective_rate_ttm": "revenue / hour",
+                "days_late_avg": "days late (mean)",
+                "late_share": "invoices paid late",
+            }
+        )
+    )
+
+
+#: The formats of :func:`client_table`'s columns for :func:`table_html`.
+CLIENT_TABLE_FORMATS: Mapping[str, str] = {
+    "revenue (TTM)": "money",
+    "margin (TTM)": "money",
+    "revenue / hour": "money",
+    "days late (mean)": "num1",
+    "invoices paid late": "pct",
+}
 
 
 def fix_list(metrics: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,8 @@ in a pool of threads, each driving its own kernel. Each quarter gives
 * ``<quarter>.html``: self-contained (figures inline, no script, font or stylesheet fetched from
   anywhere; the file is refused if it contains ``http://`` or ``https://``), code and parameter
   cells removed, a table of contents built from the notebook's headings, a print stylesheet;
+  tables marked sortable sort and search with the DataTables bundle embedded once
+  (:mod:`helpers.report.sortable`), and print every row;
 * ``<quarter>-actions.xlsx``: the action list and the data-quality ledger (formulas neutralised);
 * ``index.html``: every rendered quarter in the folder with its headline figures.
 
@@ -276,6 +278,8 @@ def notebook_html(
     nb, *, title: str, headline: Mapping[str, Any] | None = None, subtitle: str = ""
 ) -> str:
     """The executed notebook as one self-contained HTML page (code and parameter cells removed)."""
+    from helpers.report.sortable import has_sortable_table, sortable_tables_html
+
     nb = _prepared_for_html(nb)
     nb.metadata["title"] = title
     resources = {
@@ -283,6 +287,8 @@ def notebook_html(
             "toc": table_of_contents(nb),
             "headline": json.dumps(dict(headline or {}), sort_keys=True),
             "subtitle": subtitle,
+            # sort and search for tables marked sortable: DataTables, embedded once per page
+            "scripts": sortable_tables_html() if has_sortable_table(nb) else "",
         }
     }
     with _EXPORT_LOCK:
@@ -701,6 +707,10 @@ def run_report(args: argparse.Namespace) -> int:
     if message := revenue_warning(book):
         print(f"pumpkin report: {message}", file=sys.stderr)
     quarters = quarters_to_render(args, book)
+    if getattr(args, "pdf", False):
+        from helpers.report.pdf import require_chromium
+
+        require_chromium()  # before any kernel: say it now, not after the renders
     run = render_reports(
         quarters,
         book=book,
@@ -716,6 +726,12 @@ def run_report(args: argparse.Namespace) -> int:
     for done in run.rendered:
         kept = f", {_shown(done.notebook)}" if done.notebook else ""
         print(f"{done.quarter}: wrote {_shown(done.html)} and {_shown(done.xlsx)}{kept}")
+    if getattr(args, "pdf", False) and run.rendered:
+        from helpers.report.pdf import print_pdfs
+
+        pages = [done.html for done in run.rendered]
+        for done, pdf in zip(run.rendered, print_pdfs(pages, jobs=args.jobs or 1), strict=True):
+            print(f"{done.quarter}: printed {_shown(pdf)}")
     if run.index:
         print(f"index: {_shown(run.index)}")
     sys.stdout.flush()
