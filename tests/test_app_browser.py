@@ -68,6 +68,8 @@ def test_voila_command_binds_where_asked_and_uses_the_offline_template(tmp_path)
     assert "--Voila.ip=127.0.0.1" in command and "--port=8866" in command
     assert "--template=pumpkin" in command and "--no-browser" in command
     assert not [a for a in command if "token" in a]
+    shared = voila_command(tmp_path / "explorer.ipynb", host="0.0.0.0", port=8877, token="t0k")
+    assert "--Voila.ip=0.0.0.0" in shared and "--Voila.token=t0k" in shared
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.7")
 
@@ -130,6 +132,7 @@ def test_app_shows_no_code_moves_the_patch_and_fetches_nothing_outside(app, tmp_
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
             page.on("request", lambda r: requests.append(r.url))
             page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
             page.goto(url)
             summary = page.locator(".pumpkin-summary")
             summary.wait_for(timeout=180_000)

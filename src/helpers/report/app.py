@@ -24,6 +24,7 @@ import ipaddress
 import os
 import secrets
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -82,6 +83,13 @@ def prepare_notebook(
     source = Path(notebook or NOTEBOOKS / APPS[app])
     if not source.exists():
         raise PumpkinError(f"notebook {source} not found")
+    declared = set(papermill.inspect_notebook(str(source)))
+    unknown = sorted(k for k, v in parameters.items() if k not in declared and v not in ("", None))
+    if unknown:
+        raise PumpkinError(
+            f"the {app} takes no {', '.join(unknown)} (it reads settings.toml beside the book)"
+        )
+    parameters = {k: v for k, v in parameters.items() if k in declared}
     out = Path(out_dir) / f"{app}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     nb = papermill.execute_notebook(
@@ -109,6 +117,9 @@ def voila_command(notebook: Path, *, host: str, port: int, token: str | None = N
         f"--template={VOILA_TEMPLATE}",
         "--theme=light",
         "--VoilaConfiguration.show_tracebacks=False",
+        # jupytext's JupyterLab extension fails to load in Voila's page (an error in the console);
+        # the widgets do not need it
+        "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext",
     ]  # fmt: skip
     if token:
         command.append(f"--Voila.token={token}")
@@ -173,7 +184,8 @@ def run_app(args: argparse.Namespace) -> int:
     parameters = app_parameters(data_dir=args.data, quarter=quarter, settings_file=args.settings)
     notebook = prepare_notebook(args.notebook, app_folder(args.port), parameters)
     token = None if is_loopback(args.host) else secrets.token_urlsafe(16)
-    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    shown_host = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
+    shown_host = f"[{shown_host}]" if ":" in shown_host else shown_host
     url = f"http://{shown_host}:{args.port}/" + (f"?token={token}" if token else "")
     print(f"pumpkin app: the {args.notebook} on {args.data} ({quarter}) at {url}", flush=True)
     if token:
