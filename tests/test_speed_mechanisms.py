@@ -89,3 +89,18 @@ def test_offboarding_plans_from_the_cut_book_are_the_plans_from_the_whole_book(m
     whole = offboarding.offboarding_sheet(metrics, book, settings=settings)
     pd.testing.assert_frame_equal(cut, whole)
     assert offboarding.clients_only(None, ["x"]) is None
+
+
+def test_the_explorer_png_is_a_lossless_png():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from helpers.widgets.explorer import _png
+
+    pixels = np.random.default_rng(5).integers(0, 256, (37, 53, 4), dtype=np.uint8)
+    image = Image.open(io.BytesIO(_png(pixels)))
+    image.load()  # checks every chunk's CRC and the zlib stream
+    assert image.format == "PNG" and image.mode == "RGBA" and image.size == (53, 37)
+    assert np.array_equal(np.asarray(image), pixels)

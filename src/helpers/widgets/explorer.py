@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import html
-import io
+import struct
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,7 +20,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from helpers.audit.rules import classify, no_revenue_book
 from helpers.audit.scores import thresholds
@@ -508,10 +508,28 @@ def _over(layer: tuple | None, pixels: np.ndarray) -> np.ndarray:
 
 
 def _png(rgba) -> bytes:
-    """RGBA pixels as PNG bytes (fast compression: the image only travels to the browser)."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(rgba)).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    """RGBA pixels as PNG bytes, written directly: no row filter and zlib's fastest level (the
+    image only travels to the browser). Half the time of PIL's encoder, which tries a filter per
+    row, and smaller on a chart's flat colours."""
+    pixels = np.asarray(rgba, dtype=np.uint8)
+    height, width = pixels.shape[:2]
+    rows = np.empty((height, 1 + width * 4), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type None
+    rows[:, 1:] = pixels.reshape(height, width * 4)
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
 def _weight_sliders(weights: Mapping[str, float], style: dict) -> dict[str, widgets.FloatSlider]:
