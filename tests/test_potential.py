@@ -12,19 +12,21 @@ from scipy.special import hyp2f1
 from helpers.book.load import load_book
 from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
+from helpers.forecast.estimate import POTENTIAL_COLUMNS, client_potential
+from helpers.forecast.forecasters import METHODS
+from helpers.forecast.history import book_history, inputs_at
 from helpers.forecast.potential import (
     BGNBD,
     BGNBD_OWN_MEAN,
     NO_HISTORY,
-    POTENTIAL_COLUMNS,
     RUN_RATE,
     calibration,
-    client_potential,
     expected_purchases,
     expected_purchases_new,
     expected_value,
     fit_bgnbd,
     fit_gamma_gamma,
+    fit_potential,
     p_alive,
     summarise_purchases,
 )
@@ -38,6 +40,11 @@ needs_cdnow = pytest.mark.skipif(
 
 def close(value: float, published: float, tolerance: float = 0.005) -> bool:
     return abs(value / published - 1) <= tolerance
+
+
+def fitted(book, quarter: str, **options):
+    """The BG/NBD and Gamma-Gamma fit of the book at the quarter's end (what bgnbd+gg uses)."""
+    return fit_potential(inputs_at(book_history(book), quarter).summary, **options)
 
 
 # ----------------------------------------------------------------------------- CDNOW
@@ -301,15 +308,16 @@ def reliable_book(tmp_path_factory):
 
 
 def test_reliable_book_uses_the_models_and_combines_them_by_hand(reliable_book):
-    out = client_potential(reliable_book, "2025Q4", Settings())
+    out = client_potential(reliable_book, "2025Q4", Settings(), method=BGNBD)
     assert list(out.columns) == list(POTENTIAL_COLUMNS)
     assert len(out) == len(reliable_book.clients)
-    assert out.attrs["potential_reason"] == ""
+    fit = fitted(reliable_book, "2025Q4")
+    assert fit.reason == ""
     new = out.set_index("client_id").loc["new"]
     assert new["potential_method"] == NO_HISTORY and new["expected_revenue_next_4q"] == 0
     modelled = out[out["potential_method"] == BGNBD]
     assert len(modelled) == 60
-    params = out.attrs["potential_params"]
+    params = {"bgnbd": fit.bgnbd, "gamma_gamma": fit.gamma_gamma}
     purchases = expected_purchases(
         params["bgnbd"], 52, modelled["frequency"], modelled["recency"], modelled["T"]
     )
@@ -401,11 +409,13 @@ def heavy_tailed_invoices(n_clients=80, seed=10):
 def test_gamma_gamma_q_below_one_keeps_bgnbd_and_values_clients_at_their_own_mean(tmp_path):
     invoices = heavy_tailed_invoices()
     assert not invoices.duplicated(["client_id", "issue_date"]).any()  # one purchase per row
-    out = client_potential(load_book(write_book(tmp_path, invoices)), "2025Q4", Settings())
-    params = out.attrs["potential_params"]
+    book = load_book(write_book(tmp_path, invoices))
+    out = client_potential(book, "2025Q4", Settings(), method=BGNBD)
+    fit = fitted(book, "2025Q4")
+    params = {"bgnbd": fit.bgnbd, "gamma_gamma": fit.gamma_gamma}
     p, q, v = (params["gamma_gamma"][k] for k in "pqv")
     assert q <= 1
-    assert "q = " in out.attrs["potential_reason"] and "own mean" in out.attrs["potential_reason"]
+    assert "q = " in fit.reason and "own mean" in fit.reason
     repeat = out[(out["frequency"] > 0) & (out["monetary"] > 0)]
     with pytest.raises(PumpkinError, match="q = "):  # the public fit keeps its contract
         fit_gamma_gamma(repeat["frequency"], repeat["monetary"])
@@ -437,10 +447,11 @@ def test_one_client_falls_back_to_the_run_rate(tmp_path):
             "amount": [1000.0, 2000.0, 1500.0],
         }
     )
-    out = client_potential(load_book(write_book(tmp_path, invoices)), "2025Q4", Settings())
+    book = load_book(write_book(tmp_path, invoices))
+    out = client_potential(book, "2025Q4", Settings(), method=BGNBD)
     row = out.iloc[0]
-    assert row["potential_method"] == RUN_RATE
-    assert "1 client" in out.attrs["potential_reason"]
+    assert row["potential_method"] == RUN_RATE  # BG/NBD cannot run on one client
+    assert "1 client" in fitted(book, "2025Q4").reason
     T, recency = 333 / 7, 181 / 7  # 2025-02-01 -> 12-31, 02-01 -> 08-01
     assert row["frequency"] == 2 and row["T"] == pytest.approx(T)
     assert row["expected_revenue_next_4q"] == pytest.approx(run_rate_by_hand(4500.0, T, recency))
@@ -457,9 +468,10 @@ def test_no_repeat_purchases_falls_back_to_the_run_rate(tmp_path):
             "amount": 100.0 + np.arange(30),
         }
     )
-    out = client_potential(load_book(write_book(tmp_path, invoices)), "2025Q4", Settings())
+    book = load_book(write_book(tmp_path, invoices))
+    out = client_potential(book, "2025Q4", Settings(), method=BGNBD)
     assert (out["potential_method"] == RUN_RATE).all()
-    assert "repeat" in out.attrs["potential_reason"]
+    assert "repeat" in fitted(book, "2025Q4").reason
     assert (out["frequency"] == 0).all()
     first = out.iloc[0]
     T = (pd.Timestamp("2025-12-31") - days[0]).days / 7
@@ -488,9 +500,9 @@ def test_all_purchases_on_one_day_fall_back_and_count_one_purchase(tmp_path):
 
 
 def test_small_book_can_opt_into_the_models_but_not_below_their_needs(reliable_book):
-    strict = client_potential(reliable_book, "2025Q4", Settings(), min_clients=1000)
+    strict = client_potential(reliable_book, "2025Q4", Settings(), min_clients=1000, method=BGNBD)
     assert (strict["potential_method"].isin([RUN_RATE, NO_HISTORY])).all()
-    assert "need 1000" in strict.attrs["potential_reason"]
+    assert "need 1000" in fitted(reliable_book, "2025Q4", min_clients=1000).reason
 
 
 # ----------------------------------------------------------------------------- the figure
@@ -604,13 +616,13 @@ def test_demo_book_is_forecast_for_every_client(demo_book):
     assert len(out) == len(book.clients) and out["client_id"].is_unique
     assert out["expected_revenue_next_4q"].notna().all()
     assert (out["expected_revenue_next_4q"] >= 0).all()
-    assert set(out["potential_method"]) <= {BGNBD, BGNBD_OWN_MEAN, RUN_RATE, NO_HISTORY}
+    assert set(out["potential_method"]) <= {*METHODS, BGNBD_OWN_MEAN, NO_HISTORY}
 
 
 def test_demo_book_keeps_bgnbd_when_gamma_gamma_cannot_value_everyone(demo_book):
-    out = client_potential(demo_book, "2025Q4", Settings())
+    out = client_potential(demo_book, "2025Q4", Settings(), method=BGNBD)
     # client mean values span ~$30 to ~$22k: Gamma-Gamma q <= 1, BG/NBD still fits
-    assert out.attrs["potential_params"]["gamma_gamma"]["q"] <= 1
+    assert fitted(demo_book, "2025Q4").gamma_gamma["q"] <= 1
     active = out[out["T"] - out["recency"] < 52]  # a purchase in the last four quarters
     modelled = active["potential_method"].isin([BGNBD, BGNBD_OWN_MEAN])
     assert modelled.mean() >= 0.5, active["potential_method"].value_counts()

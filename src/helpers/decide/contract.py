@@ -1,7 +1,8 @@
 """The metric contract of a quarter: the measures, the forecast, the scores and the rules together.
 
 ``raw_metrics`` measures the book (:mod:`helpers.audit.measures`), adds each client's future
-potential (:mod:`helpers.forecast.potential`) and the percentile ranks the scores weight
+potential (:func:`helpers.forecast.estimate.client_potential`: the method its backtest chose, with
+an 80% band) and the percentile ranks the scores weight
 (:mod:`helpers.audit.scores`); ``client_metrics`` then classifies (:func:`helpers.audit.rules.classify`:
 scores, segment, actions and reasons) and takes the partners' decisions into account
 (:func:`helpers.decide.journal.with_journal`). This module sits at the decide stage because it needs every
@@ -10,7 +11,7 @@ stage above it; nothing above it imports it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -28,7 +29,10 @@ from helpers.book.quarters import parse_quarter
 from helpers.book.settings import Settings
 from helpers.decide.journal import with_journal
 from helpers.errors import PumpkinError
-from helpers.forecast.potential import RUN_RATE, client_potential, run_rate_potential
+from helpers.forecast.backtest import Backtest
+from helpers.forecast.estimate import client_potential
+from helpers.forecast.history import BookHistory, book_history
+from helpers.forecast.potential import RUN_RATE, run_rate_potential
 
 
 def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
@@ -41,6 +45,8 @@ def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
     )
     return merged.assign(
         expected_revenue_next_4q=merged["expected_revenue_next_4q"].fillna(0.0).astype(float),
+        expected_revenue_next_4q_low=merged["expected_revenue_next_4q_low"].astype(float),
+        expected_revenue_next_4q_high=merged["expected_revenue_next_4q_high"].astype(float),
         potential_method=merged["potential_method"].fillna("none"),
     )
 
@@ -67,8 +73,16 @@ def _time_valued_potential(raw: pd.DataFrame, settings: Settings) -> pd.DataFram
     return raw.assign(**changes)
 
 
-def _raw(prep, book, quarter: str, settings: Settings) -> pd.DataFrame:
-    estimate = client_potential(book, quarter, settings)
+def _raw(
+    prep,
+    book,
+    quarter: str,
+    settings: Settings,
+    *,
+    history: BookHistory | None = None,
+    checked: Backtest | None = None,
+) -> pd.DataFrame:
+    estimate = client_potential(book, quarter, settings, history=history, checked=checked)
     raw = _with_potential(measure(prep, quarter, settings), estimate)
     raw = rate_ranks(_time_valued_potential(raw, settings))
     measured = [c for c in CONTRACT_COLUMNS if c in raw.columns]
@@ -89,18 +103,31 @@ def client_metrics(book, quarter: str, settings: Settings | None = None) -> pd.D
 
 
 def metrics_for_quarters(
-    book, quarters: Sequence[str], settings: Settings | None = None
+    book,
+    quarters: Sequence[str],
+    settings: Settings | None = None,
+    *,
+    backtests: Mapping[str, Backtest] | None = None,
 ) -> pd.DataFrame:
     """``client_metrics`` for several quarters, long (one row per client per quarter).
 
-    The book is turned into arrays once and reused for every quarter.
+    The book is turned into arrays once and reused for every quarter. ``backtests``: the
+    potential's backtest of some of the quarters when the caller already has them
+    (:func:`helpers.forecast.backtest.backtest`; the others are run here).
     """
     settings = settings or Settings()
     if not quarters:
         raise PumpkinError("no quarters given")
-    prep = prepare(book, settings)
+    prep, history, known = prepare(book, settings), book_history(book), backtests or {}
     frames = [
-        with_journal(classify(_raw(prep, book, q, settings), settings), book, q, settings)
+        with_journal(
+            classify(
+                _raw(prep, book, q, settings, history=history, checked=known.get(q)), settings
+            ),
+            book,
+            q,
+            settings,
+        )
         for q in quarters
     ]
     return pd.concat(frames, ignore_index=True)
@@ -112,15 +139,23 @@ def recent_quarters(book, quarter: str, n: int) -> list[str]:
     return [q for q in wanted if q in book.quarters()]
 
 
-def quarter_and_history(book, quarter: str, settings: Settings | None = None, *, n: int = 2):
+def quarter_and_history(
+    book,
+    quarter: str,
+    settings: Settings | None = None,
+    *,
+    n: int = 2,
+    backtests: Mapping[str, Backtest] | None = None,
+):
     """Metrics of ``quarter`` and of up to ``n - 1`` quarters before it, in one pass over the
-    book.
+    book (``backtests`` as in :func:`metrics_for_quarters`).
 
     Returns ``(history, current, previous)``: the long frame of every quarter (what the
     movement plot and the scorecard take), the quarter's rows, and the previous quarter's rows
     (empty when the book starts with ``quarter``).
     """
-    history = metrics_for_quarters(book, recent_quarters(book, quarter, n) or [quarter], settings)
+    wanted = recent_quarters(book, quarter, n) or [quarter]
+    history = metrics_for_quarters(book, wanted, settings, backtests=backtests)
     earlier = str(parse_quarter(quarter) - 1)
     return (
         history,
