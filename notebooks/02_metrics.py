@@ -41,9 +41,9 @@ import pandas as pd
 from helpers import plots
 from helpers.audit.measures import segment_counts
 from helpers.book.load import load_book
-from helpers.book.quarters import shift_quarter
 from helpers.book.rejects import rejects_line
 from helpers.decide.contract import quarter_and_history
+from helpers.forecast.backtest import backtest
 from helpers.plots.payment import lateness_by_size
 from helpers.present.text import coverage_note
 
@@ -53,8 +53,12 @@ quarter = book.check_quarter(params["quarter"])  # any quarter with activity in 
 if line := rejects_line(book.rejects, see="notebook 01 or `pumpkin validate` for the ledger"):
     print(line)
 currency = book.base_currency
-# this quarter and the ones before it, in one pass (the movement chart and scorecard use them)
-history, metrics, _ = quarter_and_history(book, quarter, settings, n=history_quarters)
+# the potential's backtest (which forecast method to trust), then this quarter and the ones
+# before it in one pass (the movement chart and scorecard use them)
+checked = backtest(book, quarter)
+history, metrics, _ = quarter_and_history(
+    book, quarter, settings, n=history_quarters, backtests={quarter: checked}
+)
 print(f"{len(metrics)} clients in {quarter}; base currency {currency}")
 if note := coverage_note(book, quarter=quarter):
     print(note)
@@ -155,16 +159,30 @@ ax = plots.plot_scorecard(history, client_id=biggest, currency=currency)
 metrics.loc[metrics["client_id"] == biggest, ["name", "segment", "actions", "reasons"]]
 
 # %% [markdown]
-# ## Future potential: does the model predict well?
-# The potential model is fitted on the book up to a past quarter and compared with what happened
-# next (a holdout check).
+# ## Future potential: which forecast to trust, and how far
+# Every forecast method is fitted on the book up to four quarters before this one and compared
+# with what the clients were invoiced since (a backtest): error = how far off, as a share of the
+# revenue; bias = which way. The method with the lowest error gives `expected_revenue_next_4q`, and
+# its misses give each client's 80% band (`expected_revenue_next_4q_low` / `_high`).
 
 # %%
-from helpers.forecast.potential import calibration
-
-holdout_start = shift_quarter(quarter, -4)
-check = calibration(book, holdout_start, settings)
-check
+print(checked.reason)
+checked.methods
 
 # %%
-ax = plots.plot_calibration(check, measure="revenue", currency=currency)
+if checked.ran:
+    ax = plots.plot_forecast_check(
+        checked.per_client, method=checked.chosen, band=checked.band, currency=currency
+    )
+
+# %%
+metrics[
+    [
+        "name",
+        "revenue_ttm",
+        "expected_revenue_next_4q",
+        "expected_revenue_next_4q_low",
+        "expected_revenue_next_4q_high",
+        "potential_method",
+    ]
+].sort_values("expected_revenue_next_4q", ascending=False).head(10)

@@ -41,6 +41,7 @@ from helpers.book.load import load_book
 from helpers.book.quarters import parse_quarter, shift_quarter
 from helpers.book.rejects import rejects_line
 from helpers.book.settings import settings_for_book
+from helpers.plots.calibration import plot_forecast_check
 from helpers.plots.movement import plot_segment_movement
 from helpers.plots.patch import plot_patch
 from helpers.plots.payment import plot_aging, plot_payment_behaviour
@@ -51,7 +52,7 @@ from helpers.plots.whale import plot_whale_curve
 from helpers.present import text
 from helpers.present.anonymise import anonymise_book
 from helpers.report.params import check_parameters
-from helpers.report.shared import quarter_metrics
+from helpers.report.shared import quarter_backtest, quarter_metrics
 
 check_parameters(globals(), notebook="quarterly_report")  # papermill does not cast types
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -68,7 +69,11 @@ book = anonymise_book(book) if anonymise else book
 currency = settings.base_currency
 previous = shift_quarter(quarter, -1)
 run = {"data_dir": data_dir, "settings_file": settings_file, "anonymise": anonymise}
-both, metrics, before = quarter_metrics(book, quarter, settings, shared_dir=shared_dir, run=run)
+# the potential's method, chosen on the book's last year (shared by the run, else computed here)
+checked = quarter_backtest(book, quarter, shared_dir=shared_dir, run=run)
+both, metrics, before = quarter_metrics(
+    book, quarter, settings, shared_dir=shared_dir, run=run, backtests={quarter: checked}
+)
 has_previous = not before.empty
 value_cut, headache_cut = thresholds(metrics, settings)
 table = text.table_html
@@ -289,9 +294,27 @@ else:
 
 # %% [markdown] tags=["needs-revenue"]
 # ## Future potential
+#
+# Each forecast method was fitted on the book up to four quarters ago and compared with what the
+# clients were invoiced since: error is how far off it was (share of the revenue), bias which way.
+# The one with the lowest error is used; the dots below are that method's forecasts per client.
 
 # %% tags=["needs-revenue"]
 display(Markdown(text.potential_markdown(metrics, currency=currency)))
+display(Markdown(text.backtest_markdown(checked, metrics, currency=currency)))
+display(
+    text.show(
+        table(
+            text.backtest_table(checked),
+            formats={"error": "pct", "bias": "pct", "clients": "int"},
+        )
+    )
+)
+if checked.ran:
+    plot_forecast_check(
+        checked.per_client, method=checked.chosen, band=checked.band, currency=currency
+    )
+    plt.show()
 text.show(
     table(
         text.potential_table(metrics),
@@ -299,6 +322,8 @@ text.show(
         formats={
             "revenue (TTM)": "money",
             "expected next 4 quarters": "money",
+            "low (80% band)": "money",
+            "high (80% band)": "money",
             "next / this year": "pct",
             "headroom": "money",
         },

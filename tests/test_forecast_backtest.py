@@ -253,3 +253,58 @@ def test_sbg_earns_nothing_it_cannot_fit_and_runs_when_clients_leave(tmp_path):
     assert row["skipped"] == "" and np.isfinite(row["error"])
     steady = backtest(write_book(tmp_path / "steady", retainers(30)[0]), QUARTER)
     assert "have left" in steady.methods.set_index("method").loc[SBG, "skipped"]
+
+
+# ----------------------------------------------------------------------------- shown to people
+
+
+@pytest.fixture(scope="module")
+def project_book(tmp_path_factory):
+    return write_book(tmp_path_factory.mktemp("projects"), projects())
+
+
+def test_report_text_names_the_method_its_errors_and_the_band(project_book, tmp_path):
+    from helpers.decide.contract import client_metrics
+    from helpers.present import text
+
+    checked = backtest(project_book, QUARTER)
+    metrics = client_metrics(project_book, QUARTER, Settings())
+    table = text.backtest_table(checked)
+    assert table["used"].tolist().count("used") == 1
+    used = table[table["used"] == "used"].iloc[0]
+    assert used["method"] == "BG/NBD P(alive) x own revenue rate"
+    assert used["error"] == pytest.approx(checked.methods["error"].min())
+    paragraph = text.backtest_markdown(checked, metrics, currency="USD")
+    assert "lowest error" in paragraph and "80% band" in paragraph
+    assert "low (80% band)" in text.potential_table(metrics).columns
+    young = backtest(write_book(tmp_path, projects(12)), "2023Q4")
+    assert "no band" in text.backtest_markdown(young, metrics, currency="USD")
+
+
+def test_forecast_check_plot_draws_one_dot_per_client_and_the_band(project_book):
+    from helpers.plots.calibration import plot_forecast_check
+
+    checked = backtest(project_book, QUARTER)
+    data = checked.per_client
+    ax = plot_forecast_check(data, method=checked.chosen, band=checked.band)
+    chosen = data[(data["method"] == checked.chosen) & (data["forecast"] > 0)]
+    assert sum(len(c.get_offsets()) for c in ax.collections) == len(chosen)
+    assert ax.get_xscale() == "log" and "off by" in ax.get_title(loc="left")
+    assert len(ax.lines) == 2 + int(checked.band[0] > 0)  # diagonal, band high (and low)
+    with pytest.raises(PumpkinError, match="several methods"):
+        plot_forecast_check(data)
+
+
+def test_explorer_card_line_gives_the_band_or_says_there_is_none():
+    from helpers.widgets.explorer import potential_line
+
+    row = pd.Series(
+        {
+            "expected_revenue_next_4q": 48_000.0,
+            "expected_revenue_next_4q_low": 41_000.0,
+            "expected_revenue_next_4q_high": 72_000.0,
+            "potential_method": RUN_RATE,
+        }
+    )
+    assert "80% band $41k to $72k" in potential_line(row)
+    assert "no band" in potential_line(row.replace(41_000.0, np.nan))

@@ -3,7 +3,7 @@
 One module per figure; colours, labels and money formats come from :mod:`helpers.plots.style`.
 """
 
-from helpers.plots.calibration import plot_calibration
+from helpers.plots.calibration import plot_calibration, plot_forecast_check
 from helpers.plots.movement import plot_segment_movement
 from helpers.plots.patch import plot_patch
 from helpers.plots.payment import plot_aging, plot_payment_behaviour
@@ -36,6 +36,7 @@ __all__ = [
     "house_style",
     "plot_aging",
     "plot_calibration",
+    "plot_forecast_check",
     "plot_margin_waterfall",
     "plot_patch",
     "plot_payment_behaviour",

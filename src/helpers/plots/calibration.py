@@ -1,8 +1,11 @@
 """Forecast check: predicted vs actual business in the quarters after a past quarter.
 
-Draws :func:`helpers.forecast.potential.calibration` (``by="quarter"``): bars for what the cohort actually
-bought, a line for what the forecast fitted at the start of the holdout said. When the line
-tracks the bars, the consultant can trust ``expected_revenue_next_4q``.
+:func:`plot_calibration` draws :func:`helpers.forecast.potential.calibration` (``by="quarter"``):
+bars for what the cohort actually bought, a line for what the forecast fitted at the start of the
+holdout said. :func:`plot_forecast_check` draws the backtest per client
+(:attr:`helpers.forecast.backtest.Backtest.per_client`): each client's forecast against what it
+was then invoiced, with the diagonal (a perfect forecast) and the 80% band. When the dots hug the
+diagonal, the consultant can trust ``expected_revenue_next_4q``.
 """
 
 from __future__ import annotations
@@ -15,12 +18,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from helpers.errors import PumpkinError
+from helpers.forecast.forecasters import METHOD_WORDS
 from helpers.plots._common import new_axes, require_columns
 from helpers.plots.style import GREY, INK, OKABE_ITO, currency_formatter, finding_title, house_style
 
 MEASURES = ("purchases", "revenue")
-METHOD_WORDS = {"bgnbd+gg": "BG/NBD + Gamma-Gamma", "bgnbd+own-mean": "BG/NBD x own mean value",
-                "run-rate": "run-rate fallback"}  # fmt: skip
 
 
 def calibration_title(data: pd.DataFrame, measure: str = "purchases") -> str:
@@ -79,6 +81,86 @@ def _draw(data: pd.DataFrame, *, ax: Axes, measure: str, currency: str, title: s
     subtitle = f"method: {METHOD_WORDS.get(method, method)}" if method else None
     finding_title(ax, title or calibration_title(data, measure), subtitle=subtitle)
     if "method" in data.columns and (data["method"] == "run-rate").any():
-        ax.text(1.0, 1.01, "models unreliable on this book", transform=ax.transAxes, ha="right",
+        ax.text(1.0, 1.01, "the probability models were not used", transform=ax.transAxes, ha="right",
                 va="bottom", fontsize=8, color=GREY)  # fmt: skip
+    return ax
+
+
+def forecast_check_title(data: pd.DataFrame) -> str:
+    """'Forecasts were off by 18% of what the clients were invoiced (11% too low on balance)'."""
+    actual = float(data["actual"].sum())
+    if actual <= 0:
+        return "Nothing was invoiced in the year after the fit"
+    error = float((data["forecast"] - data["actual"]).abs().sum()) / actual
+    bias = float((data["forecast"] - data["actual"]).sum()) / actual
+    side = "high" if bias >= 0 else "low"
+    return (
+        f"Forecasts were off by {error:.0%} of what the clients were invoiced "
+        f"({abs(bias):.0%} too {side} on balance)"
+    )
+
+
+def plot_forecast_check(
+    data: pd.DataFrame,
+    *,
+    method: str | None = None,
+    band: tuple[float, float] | None = None,
+    ax: Axes | None = None,
+    currency: str = "USD",
+    title: str | None = None,
+) -> Axes:
+    """Each client's forecast (across) against what it was invoiced in the year after (up), log
+    scales; ``data`` = ``client_id, method, forecast, actual`` (the backtest's ``per_client``),
+    ``method`` picks one method's rows (else there must be one), ``band`` = (low, high)
+    multipliers drawn as dashed lines. Clients invoiced nothing are drawn as open circles on the
+    floor of the axis; clients forecast nothing are left out (said in the subtitle)."""
+    require_columns(data, ("forecast", "actual"), figure="plot_forecast_check")
+    if method is not None:
+        require_columns(data, ("method",), figure="plot_forecast_check")
+        data = data[data["method"] == method]
+    elif "method" in data.columns and data["method"].nunique() > 1:
+        raise PumpkinError("plot_forecast_check: the data holds several methods; pass method=")
+    if data.empty:
+        raise PumpkinError("plot_forecast_check: no client to draw (no backtest on this book?)")
+    method = method or (str(data["method"].iloc[0]) if "method" in data.columns else None)
+    with house_style():
+        ax = new_axes(ax, figsize=(6.5, 5.5))
+        return _draw_check(data, ax=ax, method=method, band=band, currency=currency, title=title)
+
+
+def _draw_check(data, *, ax, method, band, currency, title) -> Axes:
+    shown = data[data["forecast"] > 0]
+    left_out = len(data) - len(shown)
+    values = shown[["forecast", "actual"]].to_numpy(float)
+    positive = values[values > 0]
+    floor = float(positive.min()) / 2 if positive.size else 1.0
+    top = float(positive.max()) * 2 if positive.size else 10.0
+    invoiced = shown["actual"] > 0
+    ax.scatter(shown.loc[invoiced, "forecast"], shown.loc[invoiced, "actual"], s=22,
+               color=OKABE_ITO["blue"], alpha=0.75, label="client")  # fmt: skip
+    if (~invoiced).any():
+        ax.scatter(shown.loc[~invoiced, "forecast"], np.full((~invoiced).sum(), floor), s=26,
+                   facecolors="none", edgecolors=OKABE_ITO["vermillion"],
+                   label="invoiced nothing after the fit")  # fmt: skip
+    line = np.array([floor, top])
+    ax.plot(line, line, color=INK, linewidth=1, label="forecast = actual")
+    if band is not None and np.all(np.isfinite(band)):
+        low, high = band
+        for factor, label in ((low, "80% band"), (high, None)):
+            if factor > 0:
+                ax.plot(line, line * factor, color=GREY, linestyle="--", linewidth=1, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(floor, top)
+    ax.set_ylim(floor * 0.8, top)
+    ax.xaxis.set_major_formatter(currency_formatter(currency))
+    ax.yaxis.set_major_formatter(currency_formatter(currency))
+    ax.set_xlabel("forecast of the next four quarters, made at the fit")
+    ax.set_ylabel("invoiced in those four quarters")
+    ax.legend(loc="upper left", fontsize=8)
+    parts = [f"method: {METHOD_WORDS.get(method, method)}"] if method else []
+    parts.append(f"{len(shown)} clients")
+    if left_out:
+        parts.append(f"{left_out} forecast at nothing not drawn")
+    finding_title(ax, title or forecast_check_title(data), subtitle="; ".join(parts))
     return ax

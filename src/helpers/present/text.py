@@ -28,6 +28,8 @@ from helpers.book.quarters import (
 )
 from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.book.settings import Settings
+from helpers.forecast.backtest import Backtest
+from helpers.forecast.forecasters import METHOD_WORDS
 from helpers.plots.style import ACTION_LABELS, SEGMENT_LABELS, format_money
 
 SEGMENTS = ("prize", "tangled", "seedling", "weed")
@@ -73,9 +75,15 @@ DEFINITIONS: Mapping[str, str] = {
     "is 0",
     "alignment_score": "mean of alignment, transparency, respect and fit over all assessments "
     "dated in the TTM window (all assessors); empty when none",
-    "expected_revenue_next_4q": "expected revenue over the next four quarters: BG/NBD expected "
-    "purchases x Gamma-Gamma (or the client's own mean) value per purchase when the book supports "
-    "a fit, else the run rate; potential_method says which",
+    "expected_revenue_next_4q": "expected revenue over the next four quarters by the method that "
+    "forecast the book's last year best (a backtest: each method fitted on the book up to four "
+    "quarters before as_of and compared with what the clients were then invoiced): the run-rate "
+    "with a damped trend, BG/NBD P(alive) x the client's own revenue rate, BG/NBD x Gamma-Gamma, "
+    "or a shifted-beta-geometric retention x the run-rate; the run-rate when the book is too "
+    "young for a backtest; potential_method says which",
+    "expected_revenue_next_4q_low / _high": "an 80% band: the point x the 10th and 90th "
+    "percentile of actual / forecast in the backtest of the method used; empty without a "
+    "backtest",
     "rate_rank / rate_percentile": "position on revenue per hour among clients with hours (1 = "
     "best; percentile 100 = best)",
     "value_score / headache_score": "weighted mean of percentile ranks within the book (0-100)",
@@ -661,6 +669,9 @@ def moved_clients(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame
     )
 
 
+BAND_COLUMNS = ("expected_revenue_next_4q_low", "expected_revenue_next_4q_high")
+
+
 def potential_table(metrics: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
     """The clients with the most expected revenue next year, against this year's."""
     return (
@@ -677,6 +688,7 @@ def potential_table(metrics: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
                 "revenue_ttm",
                 "expected_revenue_next_4q",
                 "ratio",
+                *[c for c in BAND_COLUMNS if c in metrics.columns],
                 "potential_method",
                 *(["headroom"] if "headroom" in metrics.columns else []),
             ]
@@ -686,6 +698,8 @@ def potential_table(metrics: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
                 "name": "client",
                 "revenue_ttm": "revenue (TTM)",
                 "expected_revenue_next_4q": "expected next 4 quarters",
+                "expected_revenue_next_4q_low": "low (80% band)",
+                "expected_revenue_next_4q_high": "high (80% band)",
                 "ratio": "next / this year",
                 "potential_method": "method",
             }
@@ -706,6 +720,48 @@ def potential_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
         f"quarters, against {money(current)} over the last four{change}. "
         f"Method: {method_text} clients. Headroom (the size wallet minus TTM revenue) is an "
         f"assumption from the settings, not a measurement."
+    )
+
+
+def backtest_table(checked: Backtest) -> pd.DataFrame:
+    """One row per forecast method: how far off it was on the book's last year (the backtest),
+    which one is used, and why a method did not run."""
+    t = checked.methods
+    bands = [
+        f"{lo:.2f}x to {hi:.2f}x" if np.isfinite(lo) and np.isfinite(hi) else ""
+        for lo, hi in zip(t["band_low"], t["band_high"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "method": t["method"].map(lambda m: METHOD_WORDS.get(m, m)),
+            "used": np.where(t["method"] == checked.chosen, "used", ""),
+            "error": t["error"],
+            "bias": t["bias"],
+            "clients": t["clients"],
+            "80% band": bands,
+            "not run because": t["skipped"],
+        }
+    )
+
+
+def backtest_markdown(checked: Backtest, metrics: pd.DataFrame, *, currency: str = "USD") -> str:
+    """The method used and why, and what the band means, in a short paragraph."""
+    money = _md_money(currency)
+    method = md_text(METHOD_WORDS.get(checked.chosen, checked.chosen))
+    text = f"**Method: {method}.** {md_text(checked.reason)}"
+    low, high = checked.band
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return text + (
+            " There is no band around the forecasts: without a backtest there are no past "
+            "misses to size one from, so no client is nurtured on its potential alone."
+        )
+    total_low = float(metrics["expected_revenue_next_4q_low"].sum())
+    total_high = float(metrics["expected_revenue_next_4q_high"].sum())
+    return text + (
+        f" A client forecast at {money(100_000)} can be expected between {money(100_000 * low)}"
+        f" and {money(100_000 * high)} four times in five, if next year misses as the backtest's "
+        f"year did (the 80% band); over all clients, {money(total_low)} to {money(total_high)}. "
+        "Nurturing a client on its potential takes the low end of its band."
     )
 
 
@@ -830,8 +886,8 @@ with the fx table).{source_text}
   days past due was eventually paid (seed 003: late by policy, not unwilling).
 - Reassign owner: the owner's rating {s.reassign_gap:g} below the others', who rate at least
   {s.reassign_min_others:g}.
-- Nurture: growth of at least {s.nurture_growth:.0%} or expected revenue at least
-  {s.nurture_potential_ratio:g} x this year's.
+- Nurture: growth of at least {s.nurture_growth:.0%} or expected revenue (the low end of its
+  80% band) at least {s.nurture_potential_ratio:g} x this year's.
 - Cost of an hour when a person has no cost rate: {money(s.default_cost_rate)}.
   Future revenue discounted at {s.discount_rate:.0%} a year.
 """

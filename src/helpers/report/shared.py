@@ -19,14 +19,18 @@ import pickle
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from helpers.book.quarters import parse_quarter
 
-# helpers.decide.contract is imported where it is used: it brings in the potential model's scipy,
-# which a kernel given the shared metrics never needs (about 0.3 s of its start).
+if TYPE_CHECKING:
+    from helpers.forecast.backtest import Backtest
+
+# helpers.decide.contract and helpers.forecast.backtest are imported where they are used: they bring
+# in the potential model's scipy, which a kernel given the shared metrics never needs (about 0.3 s
+# of its start).
 
 _MANIFEST = "run.json"
 
@@ -60,20 +64,28 @@ def _store(path: Path, value: object) -> None:
     os.replace(tmp, path)  # a reader never sees half a file
 
 
+def _backtest_path(folder: Path, quarter: str) -> Path:
+    return folder / f"backtest-{quarter}.pkl"
+
+
 def _history_path(folder: Path, quarter: str) -> Path:
     return folder / f"history-{quarter}.json"
 
 
 def share_quarter(book, quarter: str, settings, folder: Path) -> None:
     """Compute what ``quarter``'s report needs that another quarter's report also needs (its
-    metrics, and the previous quarter's), each quarter once per run."""
+    metrics, and the previous quarter's, each with the potential's backtest), each quarter once
+    per run."""
     from helpers.decide.contract import metrics_for_quarters, recent_quarters
+    from helpers.forecast.backtest import backtest
 
     wanted = recent_quarters(book, quarter, 2) or [quarter]
     for each in wanted:
-        path = _path(folder, each)
-        if not path.exists():
-            _store(path, metrics_for_quarters(book, [each], settings))
+        path, checked_path = _path(folder, each), _backtest_path(folder, each)
+        if not path.exists() or not checked_path.exists():
+            checked = backtest(book, each)
+            _store(checked_path, checked)
+            _store(path, metrics_for_quarters(book, [each], settings, backtests={each: checked}))
     _history_path(folder, quarter).write_text(json.dumps(wanted), encoding="utf-8")
 
 
@@ -96,10 +108,12 @@ def quarter_metrics(
     *,
     shared_dir: str = "",
     run: Mapping[str, Any] | None = None,
+    backtests: Mapping[str, Backtest] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """What :func:`helpers.decide.contract.quarter_and_history` returns (history, the quarter,
     the quarter before), read from the run's ``shared_dir`` when it holds them for ``run`` (the
-    notebook's data_dir, settings_file and anonymise), else computed here."""
+    notebook's data_dir, settings_file and anonymise), else computed here (with ``backtests``,
+    the potential's backtests the caller already has)."""
     folder = _shared(shared_dir, run or {})
     try:
         wanted = json.loads(_history_path(folder, quarter).read_text(encoding="utf-8"))
@@ -109,7 +123,7 @@ def quarter_metrics(
     if not paths or not all(p.exists() for p in paths):
         from helpers.decide.contract import quarter_and_history
 
-        return quarter_and_history(book, quarter, settings)
+        return quarter_and_history(book, quarter, settings, backtests=backtests)
     frames = []
     for path in paths:
         with open(path, "rb") as handle:
@@ -121,3 +135,18 @@ def quarter_metrics(
         history[history["quarter"] == quarter].reset_index(drop=True),
         history[history["quarter"] == earlier].reset_index(drop=True),
     )
+
+
+def quarter_backtest(
+    book, quarter: str, *, shared_dir: str = "", run: Mapping[str, Any] | None = None
+) -> Backtest:
+    """The potential's backtest of ``quarter`` (:func:`helpers.forecast.backtest.backtest`), read
+    from the run's ``shared_dir`` like :func:`quarter_metrics`, else computed here."""
+    folder = _shared(shared_dir, run or {})
+    path = _backtest_path(folder, quarter) if folder is not None else None
+    if path is None or not path.exists():
+        from helpers.forecast.backtest import backtest
+
+        return backtest(book, quarter)
+    with open(path, "rb") as handle:
+        return pickle.load(handle)

@@ -436,6 +436,7 @@ class PatchExplorer:
             f"<b>{html.escape(str(first['name']))}</b>: "
             f"{html.escape(_segment_text(first['segment']))}; "
             f"actions {html.escape(str(first['actions']))}<ul>{reasons}</ul>"
+            f"{html.escape(potential_line(first, currency=self.currency))}"
         )
         history = self.history()
         figure = Figure(figsize=(10.5, 5.5), layout="constrained", dpi=self._dpi)
@@ -505,6 +506,22 @@ def _over(layer: tuple | None, pixels: np.ndarray) -> np.ndarray:
     )
     out[rows, cols, 3] = np.maximum(under[:, 3], alpha[:, 0]).astype(np.uint8)
     return out
+
+
+def potential_line(row: pd.Series, *, currency: str = "USD") -> str:
+    """'Expected next four quarters: $48k (80% band $41k to $72k; run-rate).' for a client card;
+    the band is left out when the book had no backtest to size it."""
+    if "expected_revenue_next_4q" not in row.index:
+        return ""
+    point = format_money(float(row["expected_revenue_next_4q"]), currency)
+    low, high = (row.get(f"expected_revenue_next_4q_{end}") for end in ("low", "high"))
+    known = low is not None and high is not None and np.isfinite([low, high]).all()
+    band = (
+        f"80% band {format_money(float(low), currency)} to {format_money(float(high), currency)}"
+        if known
+        else "no band: too little history to check the forecast"
+    )
+    return f"Expected next four quarters: {point} ({band}; {row.get('potential_method', '')})."
 
 
 def _png(rgba) -> bytes:
