@@ -87,7 +87,7 @@ def _draw(data: pd.DataFrame, *, ax: Axes, measure: str, currency: str, title: s
 
 
 def forecast_check_title(data: pd.DataFrame) -> str:
-    """'Forecasts were off by 18% of what the clients were invoiced (11% too low on balance)'."""
+    """'Forecasts were off by 18% of the revenue, 11% too low on balance'."""
     actual = float(data["actual"].sum())
     if actual <= 0:
         return "Nothing was invoiced in the year after the fit"
@@ -95,8 +95,7 @@ def forecast_check_title(data: pd.DataFrame) -> str:
     bias = float((data["forecast"] - data["actual"]).sum()) / actual
     side = "high" if bias >= 0 else "low"
     return (
-        f"Forecasts were off by {error:.0%} of what the clients were invoiced "
-        f"({abs(bias):.0%} too {side} on balance)"
+        f"Forecasts were off by {error:.0%} of the revenue, {abs(bias):.0%} too {side} on balance"
     )
 
 
