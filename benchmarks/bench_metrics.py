@@ -255,7 +255,9 @@ def breakdown(book: Path, out: Path) -> None:
     from helpers.book.load import load_book
     from helpers.book.settings import Settings
     from helpers.decide import contract
-    from helpers.forecast.potential import client_potential
+    from helpers.forecast.backtest import backtest
+    from helpers.forecast.estimate import client_potential
+    from helpers.forecast.history import book_history
     from helpers.present.tables import write_table
 
     stages = {"imports": time.perf_counter() - start}
@@ -271,8 +273,12 @@ def breakdown(book: Path, out: Path) -> None:
     prep = timed("prepare arrays (client codes)", metrics.prepare, loaded, settings)
     raw = timed("raw_metrics incl. potential", contract._raw, prep, loaded, QUARTER, settings)
     timed("  of which client_potential", client_potential, loaded, QUARTER, settings)
+    history = timed("    of which the book's invoice history", book_history, loaded)
+    checked = timed("    of which the backtest", backtest, loaded, QUARTER, history=history)
     table = timed("classify (scores, segments, actions)", classify, raw, settings)
     timed("write CSV", write_table, table, out / "breakdown.csv")
+    print(f"the potential's backtest at {QUARTER}: {checked.reason}")
+    print(checked.methods.drop(columns="skipped").to_string(index=False))
     print("breakdown of pumpkin metrics (in one process):")
     for name, seconds in stages.items():
         print(f"  {name:40s} {seconds:6.2f} s")
