@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from helpers.book.load import load_book
+from helpers.book.quarters import ttm_window
 from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
 from helpers.forecast.backtest import METHOD_COLUMNS, backtest, weighted_quantiles
@@ -308,3 +309,25 @@ def test_explorer_card_line_gives_the_band_or_says_there_is_none():
     )
     assert "80% band $41k to $72k" in potential_line(row)
     assert "no band" in potential_line(row.replace(41_000.0, np.nan))
+
+
+def test_history_cut_gives_the_same_summary_as_summarise_purchases(tmp_path):
+    from helpers.forecast.potential import summarise_purchases
+
+    invoices = pd.concat([projects(30, seed=9), retainers(10, seed=9)[0]])
+    credit = pd.DataFrame(
+        {"client_id": ["p000", "c001"], "issue_date": ["2024-05-02", "2023-03-15"]}
+    ).assign(amount=[-400.0, -50_000.0])  # a credit note alone, and one that nets a day negative
+    book = write_book(tmp_path, pd.concat([invoices, credit], ignore_index=True))
+    for quarter in ("2024Q2", QUARTER):
+        cut = inputs_at(book_history(book), quarter).summary.set_index("client_id")
+        end = pd.Period(quarter, freq="Q").end_time.normalize()
+        expected = summarise_purchases(
+            book.invoices, customer="client_id", date="issue_date", value="amount_base", as_of=end
+        ).set_index("client_id")
+        assert cut.index.equals(expected.index)
+        for column in ("frequency", "recency", "T", "monetary", "credit_dates"):
+            assert np.allclose(cut[column], expected[column], equal_nan=True), column
+        window = book.invoices[ttm_window(quarter).contains(book.invoices["issue_date"])]
+        ttm = window.groupby("client_id")["amount_base"].sum().reindex(cut.index).fillna(0.0)
+        assert np.allclose(cut["revenue_ttm"], ttm)

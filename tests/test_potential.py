@@ -454,8 +454,10 @@ def test_one_client_falls_back_to_the_run_rate(tmp_path):
     assert "1 client" in fitted(book, "2025Q4").reason
     T, recency = 333 / 7, 181 / 7  # 2025-02-01 -> 12-31, 02-01 -> 08-01
     assert row["frequency"] == 2 and row["T"] == pytest.approx(T)
-    assert row["expected_revenue_next_4q"] == pytest.approx(run_rate_by_hand(4500.0, T, recency))
-    assert row["expected_purchases_4q"] == pytest.approx(run_rate_by_hand(3.0, T, recency))
+    # the run-rate marks a client down only for the silence beyond its usual interval (13 weeks)
+    lapsed = recency + recency / 2  # as if the last purchase were one usual interval later
+    assert row["expected_revenue_next_4q"] == pytest.approx(run_rate_by_hand(4500.0, T, lapsed))
+    assert row["expected_purchases_4q"] == pytest.approx(run_rate_by_hand(3.0, T, lapsed))
     assert np.isnan(row["p_alive"])
 
 

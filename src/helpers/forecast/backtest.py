@@ -180,7 +180,7 @@ def backtest(
         fit = fit_potential(inputs.summary, min_clients=min_clients, min_repeaters=min_repeaters)
     rows, per_client = [], []
     for name in methods:
-        result = FORECASTERS[name](inputs, fit=fit)
+        result = FORECASTERS[name](inputs, fit=fit, split=False)
         if result.skipped:
             rows.append((name, np.nan, np.nan, 0, np.nan, np.nan, result.skipped))
             continue

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 
 from helpers.book.load import Book
-from helpers.book.quarters import parse_quarter, ttm_window
+from helpers.book.quarters import parse_quarter
 from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
 from helpers.forecast.backtest import Backtest, backtest
 from helpers.forecast.forecasters import FORECASTERS, NEEDS_FIT
 from helpers.forecast.history import BookHistory, book_history, inputs_at
 from helpers.forecast.potential import (
+    BGNBD,
     MIN_CLIENTS,
     MIN_REPEATERS,
     NO_HISTORY,
@@ -89,7 +90,12 @@ def client_potential(
     method = method or checked.chosen
     fit = None
     if method in NEEDS_FIT:
-        fit = fit_potential(summary, min_clients=min_clients, min_repeaters=min_repeaters)
+        fit = fit_potential(
+            summary,
+            min_clients=min_clients,
+            min_repeaters=min_repeaters,
+            gamma_gamma=method == BGNBD,
+        )
     result = FORECASTERS[method](inputs, fit=fit)
     if result.skipped:  # chosen on the past, cannot run now (e.g. BG/NBD no longer reliable)
         result = FORECASTERS[RUN_RATE](inputs, fit=None)
@@ -103,16 +109,11 @@ def client_potential(
         potential_method=result.labels,
     )
     wallet = {k: float(v) for k, v in settings.size_wallet.items()}
-    window = ttm_window(quarter)
-    revenue_ttm = (
-        book.invoices[window.contains(book.invoices["issue_date"])]
-        .groupby("client_id")["amount_base"]
-        .sum()
-    )
+    revenue_ttm = summary.set_index("client_id")["revenue_ttm"]
     no_purchase = {"expected_revenue_next_4q": 0.0, "expected_purchases_4q": 0.0}
     no_purchase |= {"potential_method": NO_HISTORY, "frequency": 0.0, "recency": 0.0, "T": 0.0}
     out = book.clients[["client_id", "size"]].merge(per_client, on="client_id", how="left")
-    bought = out["client_id"].isin(per_client["client_id"])
+    bought = out["expected_revenue_next_4q"].notna()
     out = out.fillna(no_purchase)
     out.loc[~bought, [LOW, HIGH]] = 0.0 if checked.ran else np.nan
     return out.assign(

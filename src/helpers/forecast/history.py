@@ -17,26 +17,23 @@ import pandas as pd
 
 from helpers.book.load import Book
 from helpers.book.quarters import as_of as quarter_end
-from helpers.book.quarters import parse_quarter
-from helpers.forecast.potential import (
-    _coded_invoices,
-    _daily_by_code,
-    _summarise_daily,
-    _window_totals,
-)
+from helpers.book.quarters import parse_quarter, ttm_window
+from helpers.forecast.potential import _coded_invoices, _daily_by_code
 
 
 @dataclass(frozen=True)
 class BookHistory:
     """The invoices of one book, coded once.
 
-    ``ids``: client ids by code (sorted); ``coded``/``daily``: invoices and daily purchases on
-    codes; ``revenue``: net revenue per code (rows) and quarter (columns, ``first`` onwards).
+    ``ids``: client ids by code (sorted); ``client``/``day``/``value``: the daily purchases (one
+    per client and day, credit notes netted; sorted by client, then day; days since 1970);
+    ``revenue``: net revenue per code (rows) and quarter (columns, ``first`` onwards).
     """
 
     ids: pd.Index
-    coded: pd.DataFrame
-    daily: pd.DataFrame
+    client: np.ndarray
+    day: np.ndarray
+    value: np.ndarray
     revenue: np.ndarray
     first: pd.Period | None
 
@@ -60,22 +57,19 @@ def book_history(book: Book) -> BookHistory:
     """Code the book's invoices once (see the module docstring)."""
     coded, ids = _coded_invoices(book)
     daily = _daily_by_code(coded)
-    dates = coded["issue_date"]
-    if dates.notna().sum() == 0:
-        return BookHistory(ids, coded, daily, np.zeros((len(ids), 0)), None)
+    client = daily["client"].to_numpy().astype(np.int64)
+    day = daily["issue_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    value = daily["amount_base"].to_numpy(float)
+    if len(day) == 0:
+        return BookHistory(ids, client, day, value, np.zeros((len(ids), 0)), None)
+    dates = pd.DatetimeIndex(daily["issue_date"])
     # a quarterly Period's ordinal: (year - 1970) x 4 + quarter - 1
-    ordinal = ((dates.dt.year - 1970) * 4 + (dates.dt.month - 1) // 3).to_numpy(float)
-    first = pd.Period(ordinal=int(np.nanmin(ordinal)), freq="Q")
-    offset = ordinal - first.ordinal
-    n_quarters = int(np.nanmax(offset)) + 1
-    known = np.isfinite(offset)
-    revenue = np.zeros((len(ids), n_quarters))
-    np.add.at(
-        revenue,
-        (coded["client"].to_numpy()[known], offset[known].astype(int)),
-        coded["amount_base"].to_numpy(float)[known],
-    )
-    return BookHistory(ids, coded, daily, revenue, first)
+    ordinal = ((dates.year - 1970) * 4 + (dates.month - 1) // 3).to_numpy(np.int64)
+    first = pd.Period(ordinal=int(ordinal.min()), freq="Q")
+    n_quarters = int(ordinal.max() - first.ordinal) + 1
+    cell = client * n_quarters + (ordinal - first.ordinal)
+    revenue = np.bincount(cell, weights=value, minlength=len(ids) * n_quarters)
+    return BookHistory(ids, client, day, value, revenue.reshape(len(ids), n_quarters), first)
 
 
 def quarter_columns(history: BookHistory, quarter: str) -> int:
@@ -85,34 +79,62 @@ def quarter_columns(history: BookHistory, quarter: str) -> int:
     return max(0, parse_quarter(quarter).ordinal - history.first.ordinal + 1)
 
 
+def _days(timestamp: pd.Timestamp) -> int:
+    return int(np.datetime64(timestamp.normalize(), "D").astype(np.int64))
+
+
 def inputs_at(history: BookHistory, quarter: str) -> Inputs:
-    """The history cut at the last day of ``quarter`` (see :class:`Inputs`)."""
-    end = quarter_end(quarter)
-    summary = _summarise_daily(
-        history.daily,
-        customer="client",
-        date="issue_date",
-        value="amount_base",
-        as_of=end,
-        unit=pd.Timedelta(1, unit="W"),
-    )
-    daily = history.daily
-    positive = daily[(daily["issue_date"] <= end) & (daily["amount_base"] > 0)]
-    mean_value = positive.groupby("client")["amount_base"].mean()
-    totals = _window_totals(history.coded, daily, quarter)
-    client = summary["client"]
-    summary = summary.assign(
-        client_id=history.ids.take(client.to_numpy()),
-        revenue_ttm=client.map(totals["revenue_ttm"]).fillna(0.0).astype(float),
-        purchases_ttm=client.map(totals["purchases_ttm"]).fillna(0.0).astype(float),
-        mean_value=client.map(mean_value).astype(float),
-    )
-    columns = ["client_id", "client", *summary.columns.drop(["client", "client_id"])]
-    summary = summary[columns].reset_index(drop=True)
+    """The history cut at the last day of ``quarter`` (see :class:`Inputs`).
+
+    The same figures as :func:`helpers.forecast.potential.summarise_purchases` of the book's
+    invoices (weeks; a day with a net credit is no purchase), computed on the coded arrays.
+    """
+    end = _days(quarter_end(quarter))
+    ttm_start = _days(ttm_window(quarter).start)
+    seen = history.day <= end
+    client, day, value = history.client[seen], history.day[seen], history.value[seen]
+    bought = value >= 0
+    b_client = client[bought]  # sorted: the groups are runs
+    start = np.flatnonzero(np.r_[True, b_client[1:] != b_client[:-1]]) if len(b_client) else []
+    start = np.asarray(start, dtype=np.int64)
+    codes = b_client[start]
+    counts = np.diff(np.r_[start, len(b_client)])
+    b_day, b_value = day[bought], value[bought]
+    group = np.repeat(np.arange(len(codes)), counts)
+    later = np.ones(len(b_day), dtype=bool)
+    later[start] = False  # one purchase per day: every purchase after the first is a repeat
+    repeat = later & (b_value > 0)
+    repeat_n = np.bincount(group[repeat], minlength=len(codes))
+    repeat_sum = np.bincount(group[repeat], weights=b_value[repeat], minlength=len(codes))
+    positive = b_value > 0
+    positive_n = np.bincount(group[positive], minlength=len(codes))
+    positive_sum = np.bincount(group[positive], weights=b_value[positive], minlength=len(codes))
+    in_ttm = b_day >= ttm_start
+    purchases_ttm = np.bincount(group[in_ttm], minlength=len(codes)).astype(float)
+    n_ids = len(history.ids)
+    ttm = day >= ttm_start
+    revenue_ttm = np.bincount(client[ttm], weights=value[ttm], minlength=n_ids)[codes]
+    credit_dates = np.bincount(client[~bought], minlength=n_ids)[codes]
+    first, last = b_day[start], b_day[start + counts - 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        summary = pd.DataFrame(
+            {
+                "client_id": history.ids.take(codes),
+                "client": codes,
+                "frequency": (counts - 1).astype(float),
+                "recency": (last - first) / 7.0,
+                "T": (end - first) / 7.0,
+                "monetary": np.where(repeat_n > 0, repeat_sum / repeat_n, np.nan),
+                "credit_dates": credit_dates.astype(int),
+                "revenue_ttm": revenue_ttm,
+                "purchases_ttm": purchases_ttm,
+                "mean_value": np.where(positive_n > 0, positive_sum / positive_n, np.nan),
+            }
+        )
     n = quarter_columns(history, quarter)
     quarterly = np.zeros((len(summary), n))
     kept = min(n, history.revenue.shape[1])
-    quarterly[:, :kept] = history.revenue[client.to_numpy(), :kept]
+    quarterly[:, :kept] = history.revenue[codes, :kept]
     return Inputs(quarter, summary, quarterly)
 
 

@@ -450,9 +450,16 @@ class PotentialFit:
 
 
 def fit_potential(
-    summary: pd.DataFrame, *, min_clients: int = MIN_CLIENTS, min_repeaters: int = MIN_REPEATERS
+    summary: pd.DataFrame,
+    *,
+    min_clients: int = MIN_CLIENTS,
+    min_repeaters: int = MIN_REPEATERS,
+    gamma_gamma: bool = True,
 ) -> PotentialFit:
     """Fit BG/NBD and Gamma-Gamma on a purchase summary and judge whether to trust each.
+
+    ``gamma_gamma=False`` fits BG/NBD alone (a method that does not value purchases saves the
+    second fit; ``gamma_gamma_reliable`` is then False and ``reason`` says nothing of it).
 
     BG/NBD is unreliable (the run-rate fallback is used for everyone) when there are fewer than
     ``min_clients`` clients or ``min_repeaters`` repeat purchasers, its optimiser does not
@@ -474,6 +481,8 @@ def fit_potential(
     bg, ok, why = _fit_bgnbd(*(usable[c].to_numpy(float) for c in ("frequency", "recency", "T")))
     if not ok:
         return unreliable(f"BG/NBD: {why}", bg)
+    if not gamma_gamma:
+        return PotentialFit(bg, None, True, "", n, n_repeat)
     gg, ok, why = _fit_gamma_gamma(
         repeat["frequency"].to_numpy(float), repeat["monetary"].to_numpy(float)
     )

@@ -82,12 +82,14 @@ def fit_sbg(periods, left) -> tuple[dict[str, float], bool, str]:
     >>> ok, params["alpha"] > 0
     (True, True)
     """
-    n = np.asarray(periods, dtype=float)
-    gone = np.asarray(left, dtype=bool)
+    # few distinct (periods, left) pairs: the likelihood is evaluated once per pair, weighted
+    pairs = np.column_stack([np.asarray(periods, dtype=float), np.asarray(left, dtype=float)])
+    unique, weight = np.unique(pairs, axis=0, return_counts=True)
+    n, gone = unique[:, 0], unique[:, 1].astype(bool)
 
     def negloglik(log_params):
         alpha, beta = np.exp(log_params)
-        return -sbg_loglik(alpha, beta, n, gone).sum()
+        return -(weight * sbg_loglik(alpha, beta, n, gone)).sum()
 
     (alpha, beta), ok, why = _fit(negloglik, 2)
     return {"alpha": float(alpha), "beta": float(beta)}, ok, why
