@@ -331,3 +331,34 @@ def test_history_cut_gives_the_same_summary_as_summarise_purchases(tmp_path):
         window = book.invoices[ttm_window(quarter).contains(book.invoices["issue_date"])]
         ttm = window.groupby("client_id")["amount_base"].sum().reindex(cut.index).fillna(0.0)
         assert np.allclose(cut["revenue_ttm"], ttm)
+
+
+def test_nurture_on_potential_needs_the_low_end_of_the_band():
+    from helpers.audit.rules import classify
+    from helpers.decide.contract import raw_metrics
+
+    settings = Settings()
+    demo = load_book(Path(__file__).resolve().parents[1] / "data" / "sample")
+    raw = raw_metrics(demo, QUARTER, settings)
+    assert {LOW, HIGH} <= set(raw.columns)
+    low_value = classify(raw, settings)
+    candidates = low_value[
+        low_value["segment"].isin(["seedling", "weed"])
+        & (low_value["revenue_ttm"] > 0)
+        & ~low_value["actions"].str.contains("NURTURE|PRUNE|COLLECT")
+    ].sort_values("value_score")
+    client = candidates["client_id"].iloc[0]
+    at = raw["client_id"] == client
+    ttm = float(raw.loc[at, "revenue_ttm"].iloc[0])
+    point_high = raw.copy()
+    point_high.loc[at, ["expected_revenue_next_4q", HIGH]] = 3 * ttm  # point clears 1.25x
+    point_high.loc[at, LOW] = 0.5 * ttm  # the low end does not
+    row = classify(point_high, settings).set_index("client_id").loc[client]
+    assert "NURTURE" not in row["actions"]
+    point_high.loc[at, LOW] = 1.5 * ttm
+    row = classify(point_high, settings).set_index("client_id").loc[client]
+    assert "NURTURE" in row["actions"] and "low end" in row["reasons"]
+    without_band = point_high.drop(columns=[LOW, HIGH])
+    without_band.loc[at, "expected_revenue_next_4q"] = 3 * ttm
+    row = classify(without_band, settings).set_index("client_id").loc[client]
+    assert "NURTURE" in row["actions"]  # a contract without the band reads the point

@@ -27,7 +27,9 @@ Every rule is a vectorised mask over the classified frame; thresholds come from 
   size). A large late payer gets no action, only a note in its reasons: their finance department's policy (seed 003 section 3).
 - ``NURTURE``: low value (``seedling`` or ``weed``) but ``growth_ttm`` >= ``nurture_growth`` (only
   when the book's history covers the prior window: ``prior_covered``) or expected revenue next year
-  >= ``nurture_potential_ratio`` x the TTM revenue (seed 003).
+  >= ``nurture_potential_ratio`` x the TTM revenue (seed 003); the low end of the forecast's 80%
+  band (``expected_revenue_next_4q_low``) when the contract has it, so an unsure forecast protects
+  no one.
 - ``GROW``: ``prize`` clients. ``KEEP``: none of the above.
 
 Clients with no activity in the TTM window (no hours, no invoices) only get the money and abuse
@@ -180,10 +182,16 @@ def rule_masks(scored: pd.DataFrame, settings: Settings) -> dict[str, np.ndarray
             & ((rate < f["cost_rate_ttm"]) | (rate < s.reprice_rate_ratio * f["book_median_rate"]))
         )
         late = (f["days_late_avg"] >= s.late_days) & (f["late_share"] >= s.late_share)
+        # the potential must clear the ratio at the low end of its 80% band when there is one
+        expected = (
+            _col(scored, "expected_revenue_next_4q_low")
+            if "expected_revenue_next_4q_low" in scored
+            else f["expected_revenue_next_4q"]
+        )
         potential_ratio = np.where(
             f["revenue_ttm"] > 0,
-            f["expected_revenue_next_4q"] / f["revenue_ttm"],
-            np.where(f["expected_revenue_next_4q"] > 0, np.inf, np.nan),
+            expected / f["revenue_ttm"],
+            np.where(expected > 0, np.inf, np.nan),
         )
         nurture = (
             active
@@ -466,9 +474,15 @@ def _reason_builders(
             + _percent_text(column(idx, "growth_ttm"))
             + " on the prior four quarters"
         )
+        low = "expected_revenue_next_4q_low" in frame
         expects = (
             "expected revenue next year of "
-            + money(idx, "expected_revenue_next_4q")
+            + (
+                "at least " + money(idx, "expected_revenue_next_4q_low") + " (the low end of "
+                "its forecast's 80% band)"
+                if low
+                else money(idx, "expected_revenue_next_4q")
+            )
             + " against "
             + money(idx, "revenue_ttm")
             + " in the last four quarters"
