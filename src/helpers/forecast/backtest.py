@@ -92,7 +92,7 @@ def weighted_quantiles(values, weights, quantiles) -> np.ndarray:
     """Quantiles of ``values`` with ``weights`` (midpoint interpolation of the weighted CDF).
 
     >>> weighted_quantiles([0.0, 1.0, 2.0], [1, 1, 2], [0.5]).round(3).tolist()
-    [1.25]
+    [1.333]
     """
     v, w = np.asarray(values, float), np.asarray(weights, float)
     order = np.argsort(v, kind="stable")
