@@ -362,3 +362,15 @@ def test_nurture_on_potential_needs_the_low_end_of_the_band():
     without_band.loc[at, "expected_revenue_next_4q"] = 3 * ttm
     row = classify(without_band, settings).set_index("client_id").loc[client]
     assert "NURTURE" in row["actions"]  # a contract without the band reads the point
+
+
+def test_a_big_book_is_backtested_on_one_client_in_k(tmp_path, monkeypatch):
+    import helpers.forecast.backtest as module
+
+    book = write_book(tmp_path, projects())
+    monkeypatch.setattr(module, "SAMPLE_CLIENTS", 20)  # 60 clients > 2 x 20: one in 3
+    checked = module.backtest(book, QUARTER)
+    assert checked.every == 3 and "one in 3" in checked.reason
+    ran = checked.methods[checked.methods["skipped"] == ""]
+    assert (ran["clients"] == 20).all()
+    assert checked.per_client.groupby("method").size().eq(20).all()
