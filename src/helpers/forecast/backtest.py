@@ -12,8 +12,8 @@ quarter; nothing after it is read). Per method:
 On a book of more than 4,000 clients known at the cut the backtest runs on every k-th client
 (:data:`SAMPLE_CLIENTS`; :attr:`Backtest.every` says which k, 1 = every client).
 
-The method with the lowest error is chosen (a tie goes to the simpler method, in
-:data:`~helpers.forecast.forecasters.METHODS` order). Too little history for a backtest (fewer than
+The method with the lowest error is chosen (errors equal to a tenth of a percentage point are a
+tie, which goes to the simpler method, in :data:`~helpers.forecast.forecasters.METHODS` order). Too little history for a backtest (fewer than
 :data:`MIN_FIT_QUARTERS` quarters before the cut, or fewer than :data:`MIN_BACKTEST_CLIENTS`
 clients invoiced after it) means the run-rate, and :attr:`Backtest.reason` says why.
 
@@ -213,7 +213,8 @@ def backtest(
         )
     table = pd.DataFrame(rows, columns=list(METHOD_COLUMNS))
     ran = table[table["skipped"] == ""]
-    best = ran.loc[ran["error"].idxmin()]  # idxmin takes the first of equals: METHODS order
+    # errors equal to 0.1 point are a tie, and idxmin takes the first: the simpler method
+    best = ran.loc[ran["error"].round(3).idxmin()]
     chosen = str(best["method"])
     sampled = f" (one in {every} of the clients known at {cut})" if every > 1 else ""
     reason = (
