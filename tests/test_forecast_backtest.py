@@ -374,3 +374,24 @@ def test_a_big_book_is_backtested_on_one_client_in_k(tmp_path, monkeypatch):
     ran = checked.methods[checked.methods["skipped"] == ""]
     assert (ran["clients"] == 20).all()
     assert checked.per_client.groupby("method").size().eq(20).all()
+
+
+def test_a_report_run_computes_each_backtest_once_and_the_notebook_reads_it(tmp_path):
+    from helpers.report import shared
+
+    folder_book = tmp_path / "book"
+    book = write_book(folder_book, retainers(12, seed=7)[0])
+    run = {"data_dir": str(folder_book), "settings_file": "", "anonymise": False}
+    folder = shared.new_run_folder(run)
+    shared.share_quarter(book, QUARTER, Settings(), folder)
+    stored = shared.quarter_backtest(book, QUARTER, shared_dir=str(folder), run=run)
+    fresh = backtest(book, QUARTER)
+    assert stored.chosen == fresh.chosen and stored.reason == fresh.reason
+    pd.testing.assert_frame_equal(stored.methods, fresh.methods)
+    _history, metrics, _before = shared.quarter_metrics(
+        book, QUARTER, Settings(), shared_dir=str(folder), run=run
+    )
+    assert {LOW, HIGH} <= set(metrics.columns)
+    # by hand (no run folder): computed from the parameters alone
+    alone = shared.quarter_backtest(book, QUARTER)
+    pd.testing.assert_frame_equal(alone.methods, fresh.methods)
