@@ -395,3 +395,15 @@ def test_a_report_run_computes_each_backtest_once_and_the_notebook_reads_it(tmp_
     # by hand (no run folder): computed from the parameters alone
     alone = shared.quarter_backtest(book, QUARTER)
     pd.testing.assert_frame_equal(alone.methods, fresh.methods)
+
+
+def test_reading_a_shared_backtest_needs_no_model_code():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, helpers.forecast.choice, helpers.present.text, helpers.plots.calibration, "
+        "helpers.report.shared; print('scipy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

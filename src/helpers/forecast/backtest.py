@@ -26,14 +26,13 @@ report says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
 from helpers.book.load import Book
 from helpers.book.quarters import parse_quarter, shift_quarter
-from helpers.forecast.forecasters import FORECASTERS, METHODS, NEEDS_FIT, QUARTERS
+from helpers.forecast.choice import METHOD_COLUMNS, METHODS, Backtest
+from helpers.forecast.forecasters import FORECASTERS, NEEDS_FIT, QUARTERS
 from helpers.forecast.history import (
     BookHistory,
     Inputs,
@@ -54,48 +53,6 @@ MIN_BACKTEST_CLIENTS = 5
 SAMPLE_CLIENTS = 2000
 #: The band: these quantiles of actual / forecast (an 80% band).
 BAND_QUANTILES = (0.10, 0.90)
-#: Columns of :attr:`Backtest.methods`.
-METHOD_COLUMNS = ("method", "error", "bias", "clients", "band_low", "band_high", "skipped")
-
-
-@dataclass(frozen=True)
-class Backtest:
-    """The backtest of one book at one audited quarter (see the module docstring).
-
-    ``methods``: one row per method (``method, error, bias, clients, band_low, band_high,
-    skipped``; ``skipped`` is why a method did not run, "" when it did; the figures are NaN when
-    it did not; ``band_low``/``band_high`` multiply a point forecast into its 80% band).
-    ``chosen``: the method used for the audited quarter; ``reason``: why, in a sentence.
-    ``per_client``:
-    ``client_id, method, forecast, actual`` for every method that ran (the calibration plot).
-    ``fitted_at``: the cut (four quarters before ``quarter``), None without a backtest.
-    ``every``: the backtest ran on every ``every``-th client known at the cut (1 = all).
-    """
-
-    quarter: str
-    fitted_at: str | None
-    chosen: str
-    reason: str
-    methods: pd.DataFrame = field(repr=False)
-    per_client: pd.DataFrame = field(repr=False)
-    every: int = 1
-
-    @property
-    def ran(self) -> bool:
-        """Whether there was a backtest (else the run-rate was used for lack of history)."""
-        return self.fitted_at is not None
-
-    def band_for(self, method: str) -> tuple[float, float]:
-        """(low, high) multipliers of ``method``'s point forecast; NaN when it did not run."""
-        row = self.methods[self.methods["method"] == method]
-        if row.empty:
-            return (np.nan, np.nan)
-        return (float(row["band_low"].iloc[0]), float(row["band_high"].iloc[0]))
-
-    @property
-    def band(self) -> tuple[float, float]:
-        """The chosen method's band (NaN without a backtest)."""
-        return self.band_for(self.chosen)
 
 
 def weighted_quantiles(values, weights, quantiles) -> np.ndarray:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from helpers.forecast.choice import BGNBD_OWN_RATE, METHOD_WORDS, METHODS, SBG  # noqa: F401
 from helpers.forecast.history import Inputs
 from helpers.forecast.potential import (
     BGNBD,
@@ -48,18 +49,6 @@ from helpers.forecast.retention import (
     still_billed,
 )
 
-BGNBD_OWN_RATE, SBG = "bgnbd+own-rate", "sbg+run-rate"
-#: The methods in the order a tie in the backtest is settled (the simplest first).
-METHODS = (RUN_RATE, BGNBD_OWN_RATE, BGNBD, SBG)
-#: Each method (and per-client fallback) in words, for tables and figures.
-METHOD_WORDS = {
-    RUN_RATE: "run-rate with damped trend",
-    BGNBD_OWN_RATE: "BG/NBD P(alive) x own revenue rate",
-    BGNBD: "BG/NBD x Gamma-Gamma",
-    SBG: "retention (shifted-beta-geometric) x run-rate",
-    "bgnbd+own-mean": "BG/NBD x own mean purchase",
-    "no-history": "no purchase yet",
-}
 #: The share of last year's change (this year's four quarters against the four before) carried
 #: into next year: 0 = no trend, 1 = the full change again.
 TREND_DAMPING = 0.5

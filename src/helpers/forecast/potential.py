@@ -44,6 +44,7 @@ from helpers.book.quarters import as_of as quarter_end
 from helpers.book.quarters import parse_quarter, shift_quarter, ttm_window
 from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
+from helpers.forecast.choice import BGNBD, BGNBD_OWN_MEAN, NO_HISTORY, RUN_RATE  # noqa: F401
 
 #: Weeks in the forecast horizon (four quarters).
 HORIZON_WEEKS = 52.0
@@ -55,8 +56,6 @@ RUN_RATE_MIN_WEEKS = 13.0
 MIN_CLIENTS = 20
 MIN_REPEATERS = 10
 
-BGNBD, BGNBD_OWN_MEAN = "bgnbd+gg", "bgnbd+own-mean"
-RUN_RATE, NO_HISTORY = "run-rate", "no-history"
 POTENTIAL_COLUMNS = (
     "client_id",
     "expected_revenue_next_4q",

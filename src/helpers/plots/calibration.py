@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from helpers.errors import PumpkinError
-from helpers.forecast.forecasters import METHOD_WORDS
+from helpers.forecast.choice import METHOD_WORDS
 from helpers.plots._common import new_axes, require_columns
 from helpers.plots.style import GREY, INK, OKABE_ITO, currency_formatter, finding_title, house_style
 

@@ -28,8 +28,7 @@ from helpers.book.quarters import (
 )
 from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.book.settings import Settings
-from helpers.forecast.backtest import Backtest
-from helpers.forecast.forecasters import METHOD_WORDS
+from helpers.forecast.choice import METHOD_WORDS, Backtest
 from helpers.plots.style import ACTION_LABELS, SEGMENT_LABELS, format_money
 
 SEGMENTS = ("prize", "tangled", "seedling", "weed")

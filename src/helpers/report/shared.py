@@ -19,18 +19,16 @@ import pickle
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from helpers.book.quarters import parse_quarter
-
-if TYPE_CHECKING:
-    from helpers.forecast.backtest import Backtest
+from helpers.forecast.choice import Backtest
 
 # helpers.decide.contract and helpers.forecast.backtest are imported where they are used: they bring
 # in the potential model's scipy, which a kernel given the shared metrics never needs (about 0.3 s
-# of its start).
+# of its start); a shared Backtest unpickles with helpers.forecast.choice alone.
 
 _MANIFEST = "run.json"
 
