@@ -55,14 +55,19 @@ def _looks_like_parameter(name: str, value: Any) -> bool:
     )
 
 
-def _quarter(value: str) -> str | None:
-    from helpers.book.quarters import parse_quarter
-
+def _refusal(check: Callable[[Any], object], value: Any) -> str | None:
+    """The message of the :class:`PumpkinError` ``check(value)`` raises, or None."""
     try:
-        parse_quarter(value)
+        check(value)
     except PumpkinError as exc:
         return str(exc)
     return None
+
+
+def _quarter(value: str) -> str | None:
+    from helpers.book.quarters import parse_quarter
+
+    return _refusal(parse_quarter, value)
 
 
 def _existing(value: str) -> str | None:
@@ -89,11 +94,7 @@ def _settings_file(value: str) -> str | None:
     missing = _optional_file(value)
     if missing or not value:
         return missing
-    try:
-        load_settings(value)
-    except PumpkinError as exc:
-        return str(exc)
-    return None
+    return _refusal(load_settings, value)
 
 
 def _one_of(*choices: str) -> Callable[[Any], str | None]:
@@ -124,11 +125,7 @@ def _beside_settings(data_dir: str) -> str | None:
     """The settings.toml beside a book (used when no settings file is given), checked."""
     from helpers.book.settings import settings_for_book
 
-    try:
-        settings_for_book(data_dir)
-    except PumpkinError as exc:
-        return str(exc)
-    return None
+    return _refusal(settings_for_book, data_dir)
 
 
 #: Value checks for the parameter names the notebooks share (run after the type checks).
