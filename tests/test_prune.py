@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -298,17 +297,14 @@ def test_screen_prospect_cli_reports_a_bad_book_as_an_error(tmp_path):
         )
         == 2
     )
-    args = argparse.Namespace(
-        data=str(tmp_path / "missing"),
-        quarter="2025Q4",
-        industry="retail",
-        size="small",
-        settings=None,
-    )
-    from helpers.decide.prospects import run_screen_prospect
+    from helpers.cli import build_parser, cmd_screen_prospect
 
+    args = build_parser().parse_args(
+        ["screen-prospect", "--data", str(tmp_path / "missing"), "--quarter", "2025Q4"]
+        + ["--industry", "retail", "--size", "small"]
+    )
     with pytest.raises(PumpkinError):
-        run_screen_prospect(args)
+        cmd_screen_prospect(args)
 
 
 # ----------------------------------------------------------------------------- planner widget

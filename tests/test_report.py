@@ -449,14 +449,16 @@ def test_anonymise_book_replaces_names_ids_notes_and_ledger_values(tmp_path):
 def test_quarters_to_render_checks_the_book(tmp_path):
     import argparse
 
+    from helpers.cli import quarters_to_render
+
     book = load_book(write_hand_book(tmp_path / "book"))
     args = argparse.Namespace(
         data=str(tmp_path), quarter=None, all=False, first="2024Q2", last="2024Q3"
     )
-    assert report.quarters_to_render(args, book) == ["2024Q2", "2024Q3"]
+    assert quarters_to_render(args, book) == ["2024Q2", "2024Q3"]
     args.first, args.last = "2030Q1", "2030Q2"
     with pytest.raises(report.PumpkinError, match="no activity"):
-        report.quarters_to_render(args, book)
+        quarters_to_render(args, book)
     args.first, args.last = None, "2024Q3"
     with pytest.raises(report.PumpkinError, match="--to needs --from"):
-        report.quarters_to_render(args, book)
+        quarters_to_render(args, book)

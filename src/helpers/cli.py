@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from helpers import __version__
 from helpers.errors import PumpkinError
@@ -147,22 +148,182 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from helpers.report.render import run_report
+def report_settings_file(args: argparse.Namespace) -> Path | None:
+    """The settings file a report reads: ``--settings``, else ``settings.toml`` in ``--data``."""
+    if args.settings:
+        return Path(args.settings)
+    candidate = Path(args.data) / "settings.toml"
+    return candidate if Path(args.data).is_dir() and candidate.exists() else None
 
-    return run_report(args)
+
+def quarters_to_render(args: argparse.Namespace, book) -> list[str]:
+    """The quarters asked for by ``--quarter``, ``--all`` or ``--from/--to``, checked against the book."""
+    from helpers.book.quarters import parse_quarter, quarter_range
+
+    available = book.quarters()
+    complete = book.complete_quarters()
+    if getattr(args, "last", None) and not getattr(args, "first", None):
+        raise PumpkinError("--to needs --from (or use --quarter or --all)")
+    if args.quarter:
+        quarters = [str(parse_quarter(args.quarter))]
+    elif args.all:
+        quarters = complete
+    else:
+        last = args.last or (complete[-1] if complete else args.first)
+        quarters = quarter_range(args.first, last)
+        if not quarters:
+            raise PumpkinError(f"--from {args.first} is after --to {last}")
+    if not quarters:
+        raise PumpkinError(f"{args.data}: the book has no complete quarter to report on")
+    unknown = [q for q in quarters if q not in available]
+    if unknown:
+        span = f"{available[0]} to {available[-1]}" if available else "none"
+        raise PumpkinError(
+            f"no activity in the book for {', '.join(unknown)} (quarters with data: {span})"
+        )
+    return quarters
+
+
+def _shown(path: Path) -> Path:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``pumpkin report``: render the quarters asked for; exit 1 if any failed."""
+    from helpers.book.load import REJECTS_FILE, load_book, revenue_warning
+    from helpers.book.settings import load_settings
+    from helpers.report.render import render_reports
+
+    settings_file = report_settings_file(args)
+    settings = load_settings(settings_file)  # a bad settings file fails here, before any kernel
+    if args.date_format and args.date_format != settings.date_format:
+        raise PumpkinError(
+            "pumpkin report reads the date format from the settings (so the notebook reads the "
+            f'book the same way): add date_format = "{args.date_format}" to the settings file'
+        )
+    book = load_book(args.data, settings=settings, strict=args.strict)
+    book.check_usable()
+    if message := revenue_warning(book):
+        print(f"pumpkin report: {message}", file=sys.stderr)
+    quarters = quarters_to_render(args, book)
+    if args.pdf:
+        from helpers.report.pdf import require_chromium
+
+        require_chromium()  # before any kernel: say it now, not after the renders
+    run = render_reports(
+        quarters,
+        book=book,
+        data_dir=args.data,
+        out_dir=args.out,
+        jobs=args.jobs,
+        progress=sys.stderr.isatty(),
+        settings_file=settings_file,
+        anonymise=args.anonymise,
+        keep_notebooks=args.keep_notebooks,
+        timeout=args.timeout,
+    )
+    for done in run.rendered:
+        kept = f", {_shown(done.notebook)}" if done.notebook else ""
+        print(f"{done.quarter}: wrote {_shown(done.html)} and {_shown(done.xlsx)}{kept}")
+    if args.pdf and run.rendered:
+        from helpers.report.pdf import print_pdfs
+
+        pages = [done.html for done in run.rendered]
+        for done, pdf in zip(run.rendered, print_pdfs(pages, jobs=args.jobs or 1), strict=True):
+            print(f"{done.quarter}: printed {_shown(pdf)}")
+    if run.index:
+        print(f"index: {_shown(run.index)}")
+    sys.stdout.flush()
+    # one line on stderr; the ledger beside the reports only when some were written
+    ledger = Path(args.out) / REJECTS_FILE if run.rendered else None
+    report_rejects(book, args, ledger=ledger)
+    for failure in run.failures:
+        print(f"pumpkin report: error: {failure}", file=sys.stderr)
+    return 1 if run.failures else 0
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from helpers.report.app import run_app
+    """``pumpkin app``: prepare the notebook, say where it is served, then become Voilà.
 
-    return run_app(args)
+    The process is replaced by Voilà (``os.execve``): Ctrl-C and a terminating signal reach the
+    server directly and stop it with its kernels.
+    """
+    import importlib.util
+    import os
+    import secrets
+    import socket
+
+    from helpers.report.app import (
+        app_folder,
+        app_parameters,
+        app_quarter,
+        is_loopback,
+        prepare_notebook,
+        voila_command,
+        voila_environment,
+    )
+
+    if args.port < 1 or args.port > 65535:
+        raise PumpkinError(f"--port {args.port}: a port is between 1 and 65535")
+    if importlib.util.find_spec("voila") is None:
+        raise PumpkinError(
+            "Voilà is not installed in this environment: `make app` installs it "
+            "(pip install -r requirements.txt)"
+        )
+    quarter = app_quarter(args.data, args.quarter, settings_file=args.settings)
+    parameters = app_parameters(data_dir=args.data, quarter=quarter, settings_file=args.settings)
+    notebook = prepare_notebook(args.notebook, app_folder(args.port), parameters)
+    token = None if is_loopback(args.host) else secrets.token_urlsafe(16)
+    shown_host = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
+    shown_host = f"[{shown_host}]" if ":" in shown_host else shown_host
+    url = f"http://{shown_host}:{args.port}/" + (f"?token={token}" if token else "")
+    print(f"pumpkin app: the {args.notebook} on {args.data} ({quarter}) at {url}", flush=True)
+    if token:
+        print(
+            f"pumpkin app: listening on {args.host}, not only this machine: whoever opens the "
+            "address above runs the kit's code here and can save settings; Ctrl-C stops it",
+            flush=True,
+        )
+    else:
+        print("pumpkin app: only this machine can open it; Ctrl-C stops it", flush=True)
+    command = voila_command(notebook, host=args.host, port=args.port, token=token)
+    os.execve(sys.executable, command, voila_environment())
+    return 0  # not reached
 
 
 def cmd_screen_prospect(args: argparse.Namespace) -> int:
-    from helpers.decide.prospects import run_screen_prospect
+    """``pumpkin screen-prospect``: the answer, its reasons, and how look-alikes turned out."""
+    from helpers.decide.contract import client_metrics
+    from helpers.decide.prospects import ProspectAnswers, check_prospect, screen_prospect
 
-    return run_screen_prospect(args)
+    hours, fees = args.expected_hours, args.expected_fees
+    check_prospect(args.industry, args.size, hours, fees)
+    answers = ProspectAnswers(  # the seed's questions (absent options: not asked)
+        value_proposition=args.value_proposition or "",
+        service=args.service or "",
+        role=args.role or "",
+        people=args.people or "",
+        cant_or_wont=args.cant_or_wont or "",
+    )
+    settings = _settings(args)
+    book = _book(args, settings)
+    report_rejects(book, args)  # one line on stderr when rows were rejected
+    quarter = book.check_quarter(args.quarter)
+    metrics = client_metrics(book, quarter, settings)
+    report_coverage(book, quarter, args)
+    screen = screen_prospect(
+        metrics,
+        industry=args.industry,
+        size=args.size,
+        expected_hours=hours,
+        expected_fees=fees,
+        settings=settings,
+        events=book.events,
+        answers=answers,
+    )
+    print(screen.report())
+    return 0
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -186,9 +347,28 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_plans(args: argparse.Namespace) -> int:
-    from helpers.report.plans import run_plans
+    """``pumpkin plans --data DIR --quarter Q --out DIR``."""
+    from helpers.decide.offboarding import ANSWERS_FILE
+    from helpers.report.plans import quarter_plans, summary_line, write_offboarding
 
-    return run_plans(args)
+    out = Path(args.out)
+    if args.answers and not Path(args.answers).is_file():
+        raise PumpkinError(f"--answers: no file {args.answers}")
+    settings = _settings(args)
+    book = _book(args, settings)
+    report_rejects(book, args)  # one line on stderr when rows were rejected
+    quarter = book.check_quarter(args.quarter)
+    report_coverage(book, quarter, args)
+    plans = quarter_plans(
+        book,
+        quarter,
+        settings=settings,
+        start_date=args.start_date,
+        answers_file=args.answers or out / ANSWERS_FILE,
+    )
+    written = write_offboarding(plans, out)
+    print(summary_line(written, quarter=quarter, out=out))
+    return 0
 
 
 # ----------------------------------------------------------------------------- parser

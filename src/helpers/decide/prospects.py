@@ -13,8 +13,6 @@ declined whatever the figures.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from types import MappingProxyType
@@ -482,51 +480,3 @@ def _figure_doubts(figures, flags, money) -> list[str]:
             f"({money(figures['prune_line_rate'])})"
         )
     return doubts
-
-
-def answers_from_args(args: argparse.Namespace) -> ProspectAnswers:
-    """The seed's answers from the CLI options (absent options: not asked)."""
-    return ProspectAnswers(
-        value_proposition=getattr(args, "value_proposition", None) or "",
-        service=getattr(args, "service", None) or "",
-        role=getattr(args, "role", None) or "",
-        people=getattr(args, "people", None) or "",
-        cant_or_wont=getattr(args, "cant_or_wont", None) or "",
-    )
-
-
-def run_screen_prospect(args: argparse.Namespace) -> int:
-    """``pumpkin screen-prospect``: the answer, its reasons, and how look-alikes turned out."""
-    from helpers.book.load import load_book
-    from helpers.book.quarters import ending_note
-    from helpers.book.rejects import tell_rejects
-    from helpers.book.settings import settings_for_book
-    from helpers.decide.contract import client_metrics
-
-    hours, fees = getattr(args, "expected_hours", None), getattr(args, "expected_fees", None)
-    check_prospect(args.industry, args.size, hours, fees)
-    answers = answers_from_args(args)
-    settings = settings_for_book(args.data, getattr(args, "settings", None))
-    book = load_book(
-        args.data,
-        settings=settings,
-        strict=getattr(args, "strict", False),
-        date_format=getattr(args, "date_format", None),
-    )
-    tell_rejects(book.rejects, data=args.data)  # one line on stderr when rows were rejected
-    quarter = book.check_quarter(args.quarter)
-    metrics = client_metrics(book, quarter, settings)
-    if note := ending_note(book.last_activity(), quarter):
-        print(f"pumpkin screen-prospect: {note}", file=sys.stderr)
-    screen = screen_prospect(
-        metrics,
-        industry=args.industry,
-        size=args.size,
-        expected_hours=hours,
-        expected_fees=fees,
-        settings=settings,
-        events=book.events,
-        answers=answers,
-    )
-    print(screen.report())
-    return 0

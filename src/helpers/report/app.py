@@ -18,13 +18,9 @@ How it is served:
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import ipaddress
 import os
-import secrets
 import shutil
-import socket
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -144,17 +140,17 @@ def app_folder(port: int) -> Path:
     return folder
 
 
-def _quarter(args: argparse.Namespace) -> str:
-    """``--quarter``, checked against the book, or the book's last complete quarter."""
+def app_quarter(data: str | Path, quarter: str | None, *, settings_file=None) -> str:
+    """``quarter``, checked against the book in ``data``, or the book's last complete quarter."""
     from helpers.book.load import load_book
     from helpers.book.quarters import parse_quarter
     from helpers.book.settings import settings_for_book
 
-    settings = settings_for_book(args.data, args.settings)
-    book = load_book(args.data, settings=settings)  # a bad book fails here, in one line
+    settings = settings_for_book(data, settings_file)
+    book = load_book(data, settings=settings)  # a bad book fails here, in one line
     available = book.quarters()
-    if args.quarter:
-        quarter = str(parse_quarter(args.quarter))
+    if quarter:
+        quarter = str(parse_quarter(quarter))
         if quarter not in available:
             span = f"{available[0]} to {available[-1]}" if available else "none"
             raise PumpkinError(
@@ -163,39 +159,5 @@ def _quarter(args: argparse.Namespace) -> str:
         return quarter
     complete = book.complete_quarters()
     if not complete:
-        raise PumpkinError(f"{args.data}: the book has no complete quarter to show")
+        raise PumpkinError(f"{data}: the book has no complete quarter to show")
     return complete[-1]
-
-
-def run_app(args: argparse.Namespace) -> int:
-    """``pumpkin app``: prepare the notebook, say where it is served, then become Voilà.
-
-    The process is replaced by Voilà (``os.execve``): Ctrl-C and a terminating signal reach the
-    server directly and stop it with its kernels.
-    """
-    if args.port < 1 or args.port > 65535:
-        raise PumpkinError(f"--port {args.port}: a port is between 1 and 65535")
-    if importlib.util.find_spec("voila") is None:
-        raise PumpkinError(
-            "Voilà is not installed in this environment: `make app` installs it "
-            "(pip install -r requirements.txt)"
-        )
-    quarter = _quarter(args)
-    parameters = app_parameters(data_dir=args.data, quarter=quarter, settings_file=args.settings)
-    notebook = prepare_notebook(args.notebook, app_folder(args.port), parameters)
-    token = None if is_loopback(args.host) else secrets.token_urlsafe(16)
-    shown_host = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
-    shown_host = f"[{shown_host}]" if ":" in shown_host else shown_host
-    url = f"http://{shown_host}:{args.port}/" + (f"?token={token}" if token else "")
-    print(f"pumpkin app: the {args.notebook} on {args.data} ({quarter}) at {url}", flush=True)
-    if token:
-        print(
-            f"pumpkin app: listening on {args.host}, not only this machine: whoever opens the "
-            "address above runs the kit's code here and can save settings; Ctrl-C stops it",
-            flush=True,
-        )
-    else:
-        print("pumpkin app: only this machine can open it; Ctrl-C stops it", flush=True)
-    command = voila_command(notebook, host=args.host, port=args.port, token=token)
-    os.execve(sys.executable, command, voila_environment())
-    return 0  # not reached

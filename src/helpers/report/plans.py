@@ -9,8 +9,6 @@ from ``cant_or_wont.csv`` in the output folder (or ``--answers``), where noteboo
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +16,6 @@ import pandas as pd
 
 from helpers.book.settings import Settings
 from helpers.decide.offboarding import (
-    ANSWERS_FILE,
     Plan,
     business_day,
     default_start_date,
@@ -88,41 +85,6 @@ def quarter_plans(
     return offboarding_plans(
         metrics, start_date=start_date, book=book, settings=settings, answers=answers
     )
-
-
-def run_plans(args: argparse.Namespace) -> int:
-    """``pumpkin plans --data DIR --quarter Q --out DIR``."""
-    from helpers.book.load import load_book
-    from helpers.book.quarters import ending_note
-    from helpers.book.rejects import tell_rejects
-    from helpers.book.settings import settings_for_book
-
-    out = Path(args.out)
-    answers_file = getattr(args, "answers", None)
-    if answers_file and not Path(answers_file).is_file():
-        raise PumpkinError(f"--answers: no file {answers_file}")
-    answers_file = answers_file or out / ANSWERS_FILE
-    settings = settings_for_book(args.data, getattr(args, "settings", None))
-    book = load_book(
-        args.data,
-        settings=settings,
-        strict=getattr(args, "strict", False),
-        date_format=getattr(args, "date_format", None),
-    )
-    tell_rejects(book.rejects, data=args.data)  # one line on stderr when rows were rejected
-    quarter = book.check_quarter(args.quarter)
-    if note := ending_note(book.last_activity(), quarter):
-        print(f"pumpkin plans: {note}", file=sys.stderr)
-    plans = quarter_plans(
-        book,
-        quarter,
-        settings=settings,
-        start_date=getattr(args, "start_date", None),
-        answers_file=answers_file,
-    )
-    written = write_offboarding(plans, out)
-    print(summary_line(written, quarter=quarter, out=out))
-    return 0
 
 
 def summary_line(written: PlansWritten, *, quarter: str, out: Path) -> str:

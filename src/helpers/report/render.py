@@ -18,7 +18,6 @@ name and renamed, so a failing render leaves the previous report as it was.
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import os
@@ -644,100 +643,3 @@ def write_index(out_dir: str | Path) -> Path:
     rows = [{**read_headline(p), "quarter": p.stem} for p in pages]
     page = assert_self_contained(index_html(rows), where="index.html")
     return write_text_atomic(out_dir / "index.html", page)
-
-
-# ----------------------------------------------------------------------------- CLI
-
-
-def _settings_file(args: argparse.Namespace) -> Path | None:
-    if args.settings:
-        return Path(args.settings)
-    candidate = Path(args.data) / "settings.toml"
-    return candidate if Path(args.data).is_dir() and candidate.exists() else None
-
-
-def quarters_to_render(args: argparse.Namespace, book) -> list[str]:
-    """The quarters asked for by ``--quarter``, ``--all`` or ``--from/--to``, checked against the book."""
-    from helpers.book.quarters import parse_quarter, quarter_range
-
-    available = book.quarters()
-    complete = book.complete_quarters()
-    if getattr(args, "last", None) and not getattr(args, "first", None):
-        raise PumpkinError("--to needs --from (or use --quarter or --all)")
-    if args.quarter:
-        quarters = [str(parse_quarter(args.quarter))]
-    elif args.all:
-        quarters = complete
-    else:
-        last = args.last or (complete[-1] if complete else args.first)
-        quarters = quarter_range(args.first, last)
-        if not quarters:
-            raise PumpkinError(f"--from {args.first} is after --to {last}")
-    if not quarters:
-        raise PumpkinError(f"{args.data}: the book has no complete quarter to report on")
-    unknown = [q for q in quarters if q not in available]
-    if unknown:
-        span = f"{available[0]} to {available[-1]}" if available else "none"
-        raise PumpkinError(
-            f"no activity in the book for {', '.join(unknown)} (quarters with data: {span})"
-        )
-    return quarters
-
-
-def _shown(path: Path) -> Path:
-    """A path as the user would type it: relative to the current folder when inside it."""
-    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-
-
-def run_report(args: argparse.Namespace) -> int:
-    """``pumpkin report``: render the quarters asked for; exit 1 if any failed."""
-    from helpers.book.load import REJECTS_FILE, load_book, revenue_warning
-    from helpers.book.rejects import tell_rejects
-    from helpers.book.settings import load_settings
-
-    settings_file = _settings_file(args)
-    settings = load_settings(settings_file)  # a bad settings file fails here, before any kernel
-    if args.date_format and args.date_format != settings.date_format:
-        raise PumpkinError(
-            "pumpkin report reads the date format from the settings (so the notebook reads the "
-            f'book the same way): add date_format = "{args.date_format}" to the settings file'
-        )
-    book = load_book(args.data, settings=settings, strict=args.strict)
-    book.check_usable()
-    if message := revenue_warning(book):
-        print(f"pumpkin report: {message}", file=sys.stderr)
-    quarters = quarters_to_render(args, book)
-    if getattr(args, "pdf", False):
-        from helpers.report.pdf import require_chromium
-
-        require_chromium()  # before any kernel: say it now, not after the renders
-    run = render_reports(
-        quarters,
-        book=book,
-        data_dir=args.data,
-        out_dir=args.out,
-        jobs=args.jobs,
-        progress=sys.stderr.isatty(),
-        settings_file=settings_file,
-        anonymise=args.anonymise,
-        keep_notebooks=args.keep_notebooks,
-        timeout=args.timeout,
-    )
-    for done in run.rendered:
-        kept = f", {_shown(done.notebook)}" if done.notebook else ""
-        print(f"{done.quarter}: wrote {_shown(done.html)} and {_shown(done.xlsx)}{kept}")
-    if getattr(args, "pdf", False) and run.rendered:
-        from helpers.report.pdf import print_pdfs
-
-        pages = [done.html for done in run.rendered]
-        for done, pdf in zip(run.rendered, print_pdfs(pages, jobs=args.jobs or 1), strict=True):
-            print(f"{done.quarter}: printed {_shown(pdf)}")
-    if run.index:
-        print(f"index: {_shown(run.index)}")
-    sys.stdout.flush()
-    # one line on stderr; the ledger beside the reports only when some were written
-    ledger = Path(args.out) / REJECTS_FILE if run.rendered else None
-    tell_rejects(book.rejects, ledger=ledger, data=args.data)
-    for failure in run.failures:
-        print(f"pumpkin report: error: {failure}", file=sys.stderr)
-    return 1 if run.failures else 0
