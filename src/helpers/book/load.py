@@ -191,31 +191,58 @@ def _csv_header(path: Path) -> list[str]:
     return [h.strip() for h in header]
 
 
-def _arrow_csv(path: Path, header: list[str], *, threads: bool):
+def read_text_csv(
+    source,
+    *,
+    names: list[str],
+    skip_rows: int,
+    threads: bool,
+    delimiter: str = ",",
+    newlines: bool = True,
+    include: list[str] | None = None,
+    block_size: int | None = None,
+) -> tuple[pa.Table, list[tuple[int | None, str, int, int]]]:
+    """A CSV (a path or a file object) read by Arrow with every column as text (blanks as "",
+    never null), and the rows with a wrong field count (number, text, expected, actual fields),
+    which are skipped. Arrow numbers rows only when read single-threaded (``threads=False``).
+    The canonical loader and the export reader both read CSV with it; ``pa.ArrowInvalid`` is
+    left to the caller to say in its own words."""
     bad_rows: list[tuple[int | None, str, int, int]] = []
 
     def skip(row: pacsv.InvalidRow) -> str:
         bad_rows.append((row.number, row.text, row.expected_columns, row.actual_columns))
         return "skip"
 
+    read = {"column_names": names, "skip_rows": skip_rows, "use_threads": threads}
+    convert = {
+        "column_types": dict.fromkeys(names, pa.string()),
+        "strings_can_be_null": False,
+        "quoted_strings_can_be_null": False,
+    }
+    if block_size:
+        read["block_size"] = block_size
+    if include is not None:
+        convert["include_columns"] = include
+    table = pacsv.read_csv(
+        source,
+        read_options=pacsv.ReadOptions(**read),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=newlines, invalid_row_handler=skip
+        ),
+        convert_options=pacsv.ConvertOptions(**convert),
+    )
+    return table, bad_rows
+
+
+def _arrow_csv(path: Path, header: list[str], *, threads: bool):
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=threads),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=skip, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        return read_text_csv(path, names=header, skip_rows=1, threads=threads)
     except pa.ArrowInvalid as exc:
         if "utf8" in str(exc).lower():
             raise BookError(
                 "not UTF-8 text: save the file as UTF-8 (CSV UTF-8)", file=path
             ) from None
         raise BookError(f"cannot be read as CSV ({exc})", file=path) from None
-    return table, bad_rows
 
 
 def read_csv_text(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:

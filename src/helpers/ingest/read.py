@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
+from helpers.book.load import read_text_csv
 from helpers.errors import BookError
 
 HEAD_BYTES = 256 * 1024
@@ -157,27 +157,16 @@ def _read_body(
     include: list[str] | None,
     newlines: bool,
 ):
-    bad: list[tuple[int | None, str, int, int]] = []
-
-    def skip_row(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number, row.text, row.expected_columns, row.actual_columns))
-        return "skip"
-
     try:
-        table = pacsv.read_csv(
+        return read_text_csv(
             path if data is None else io.BytesIO(data),  # a path is read in parallel
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=skip, use_threads=threads, block_size=4 << 20
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=newlines, invalid_row_handler=skip_row
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                include_columns=include or names,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+            names=names,
+            skip_rows=skip,
+            threads=threads,
+            delimiter=delimiter,
+            newlines=newlines,
+            include=include or names,
+            block_size=4 << 20,
         )
     except pa.ArrowInvalid as exc:
         message = str(exc)
@@ -188,7 +177,6 @@ def _read_body(
             "short inside a quoted field?",
             file=path,
         ) from None
-    return table, bad
 
 
 def _encode(column: pa.ChunkedArray, *, numeric: bool) -> pa.ChunkedArray:
