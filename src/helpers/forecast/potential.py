@@ -56,19 +56,6 @@ RUN_RATE_MIN_WEEKS = 13.0
 MIN_CLIENTS = 20
 MIN_REPEATERS = 10
 
-POTENTIAL_COLUMNS = (
-    "client_id",
-    "expected_revenue_next_4q",
-    "potential_method",
-    "p_alive",
-    "expected_purchases_4q",
-    "frequency",
-    "recency",
-    "T",
-    "monetary",
-    "headroom",
-    "size_wallet",
-)
 
 _QUADRATURE_NODES = 64  # Gauss-Legendre nodes of the expected-purchases fallback
 _LOG_BOUND = 12.0  # parameters live in [e^-12, e^12]; closer than _AT_BOUND to an edge = "at bound"
