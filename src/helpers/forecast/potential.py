@@ -717,7 +717,7 @@ def calibration(
                 "actual_revenue": actual_r.sum(axis=1),
             }
         )
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "quarter": following,
             "weeks_ahead": weeks,
@@ -729,8 +729,6 @@ def calibration(
             "method": _main_method(forecast.method),
         }
     )
-    out.attrs["potential_reason"] = fit.reason
-    return out
 
 
 def _main_method(methods: np.ndarray) -> str:
