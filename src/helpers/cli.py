@@ -15,6 +15,35 @@ from helpers import __version__
 from helpers.errors import PumpkinError
 
 EXIT_USAGE = 2
+#: ``pumpkin screen-prospect``'s options for seed 000's questions: (ProspectAnswers field, the
+#: option's two answers, the question).
+SEED_QUESTIONS = (
+    (
+        "value_proposition",
+        ("understood", "not-understood"),
+        "do they understand what we offer, or make requests that show they do not?",
+    ),
+    (
+        "service",
+        ("wanted", "not-wanted"),
+        "is the service they want one we want to provide (strategy, not ability)?",
+    ),
+    (
+        "role",
+        ("clear", "blurred"),
+        "do they keep the roles clear, or want to sell to us as well?",
+    ),
+    (
+        "people",
+        ("respectful", "mistreated"),
+        "how did they treat our people while still a prospect? (mistreated: decline)",
+    ),
+    (
+        "cant_or_wont",
+        ("cant", "wont"),
+        "if we lean to no: work we can't do well enough yet, or work we won't do?",
+    ),
+)
 
 
 def _settings(args: argparse.Namespace):
@@ -299,13 +328,8 @@ def cmd_screen_prospect(args: argparse.Namespace) -> int:
 
     hours, fees = args.expected_hours, args.expected_fees
     check_prospect(args.industry, args.size, hours, fees)
-    answers = ProspectAnswers(  # the seed's questions (absent options: not asked)
-        value_proposition=args.value_proposition or "",
-        service=args.service or "",
-        role=args.role or "",
-        people=args.people or "",
-        cant_or_wont=args.cant_or_wont or "",
-    )
+    # the seed's questions (absent options: not asked)
+    answers = ProspectAnswers(**{dest: getattr(args, dest) or "" for dest, _, _ in SEED_QUESTIONS})
     settings = _settings(args)
     book = _book(args, settings)
     report_rejects(book, args)  # one line on stderr when rows were rejected
@@ -559,31 +583,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expected-hours", type=float, help="hours per year we expect to spend")
     p.add_argument("--expected-fees", type=float, help="fees per year we expect to invoice")
     seed = p.add_argument_group("the seed's questions (seed 000; leave one out when not asked yet)")
-    seed.add_argument(
-        "--value-proposition",
-        choices=("understood", "not-understood"),
-        help="do they understand what we offer, or make requests that show they do not?",
-    )
-    seed.add_argument(
-        "--service",
-        choices=("wanted", "not-wanted"),
-        help="is the service they want one we want to provide (strategy, not ability)?",
-    )
-    seed.add_argument(
-        "--role",
-        choices=("clear", "blurred"),
-        help="do they keep the roles clear, or want to sell to us as well?",
-    )
-    seed.add_argument(
-        "--people",
-        choices=("respectful", "mistreated"),
-        help="how did they treat our people while still a prospect? (mistreated: decline)",
-    )
-    seed.add_argument(
-        "--cant-or-wont",
-        choices=("cant", "wont"),
-        help="if we lean to no: work we can't do well enough yet, or work we won't do?",
-    )
+    for dest, choices, question in SEED_QUESTIONS:
+        seed.add_argument("--" + dest.replace("_", "-"), choices=choices, help=question)
     p.set_defaults(func=cmd_screen_prospect)
 
     p = sub.add_parser(
