@@ -65,6 +65,7 @@ from helpers.book.schema import (
 )
 from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
+from helpers.present.format import money_with_code
 
 DECISIONS_FILE = "decisions.csv"
 VERDICTS = ("worked", "not yet", "did not work", "too early")
@@ -558,7 +559,7 @@ def _plain(text: object) -> str:
 
 
 def _money(x: float, currency: str) -> str:
-    return f"{x:,.0f} {currency}" if np.isfinite(x) else "no data"
+    return money_with_code(x, currency, missing="no data")
 
 
 def _kept_reason(row: dict, decision: dict, currency: str) -> str:

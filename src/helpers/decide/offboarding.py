@@ -39,7 +39,7 @@ import pandas as pd
 from helpers.book.quarters import as_of, ttm_window
 from helpers.book.settings import Settings
 from helpers.errors import BookError, PumpkinError
-from helpers.present.format import currency_symbol
+from helpers.present.format import exact_money
 
 REFERRAL = "[referral: another provider who may serve them better]"
 OTHER_LEAD = "[a colleague the client gets on with]"
@@ -554,16 +554,6 @@ class Plan:
 
 
 # ----------------------------------------------------------------------------- building a plan
-
-
-def exact_money(x: float, currency: str = "USD") -> str:
-    """Money to the unit, as on an invoice: $12,000 (plans quote amounts exactly).
-
-    >>> exact_money(-1234.5)
-    '-$1,234'
-    """
-    sign = "-" if x < 0 else ""
-    return f"{sign}{currency_symbol(currency)}{abs(x):,.0f}"
 
 
 def notice_for(row: pd.Series | Mapping, *, book=None, settings: Settings) -> tuple[int, str]:

@@ -43,6 +43,28 @@ def format_money(x: float, currency: str = "USD", *, decimals: int | None = None
     return f"{sign}{symbol}{value:,.{places}f}"
 
 
+def exact_money(x: float, currency: str = "USD") -> str:
+    """Money to the unit, as on an invoice: $12,000 (plans and letters quote amounts exactly).
+
+    >>> exact_money(-1234.5)
+    '-$1,234'
+    """
+    sign = "-" if x < 0 else ""
+    return f"{sign}{currency_symbol(currency)}{abs(x):,.0f}"
+
+
+def money_with_code(x: float, currency: str, *, missing: str | None = None) -> str:
+    """Money to the unit followed by the currency code, as the reasons say it: 12,000 USD.
+    ``missing`` is said instead of a value that is not a finite number, when given.
+
+    >>> money_with_code(12000.4, "EUR"), money_with_code(float("nan"), "EUR", missing="no data")
+    ('12,000 EUR', 'no data')
+    """
+    if missing is not None and not math.isfinite(x):
+        return missing
+    return f"{x:,.0f} {currency}"
+
+
 def format_count(n: float) -> str:
     """Whole numbers with thousands separators: 2,310."""
     return f"{round(n):,}"
