@@ -28,6 +28,7 @@ strict: bool = False  # True: refuse a canonical book at the first bad row
 clients_file: str = ""  # exports only: CSV mapping client names to ids, sizes, owners
 payments_file: str = ""  # exports only: CSV of invoice numbers and payment dates
 date_order: str = ""  # exports only: "dmy" or "mdy" when dates are ambiguous
+jobs_as_clients: bool = False  # exports only: QuickBooks Customer:Job, each job a client
 
 # %%
 from helpers.book.load import write_book
@@ -49,6 +50,7 @@ book = open_book(
     clients=clients_file or None,
     payments=payments_file or None,
     date_order=date_order or None,
+    jobs_as_clients=jobs_as_clients,
 )
 if line := rejects_line(book.rejects, see="the rejects ledger below"):
     print(line)
@@ -72,6 +74,17 @@ book.rejects.groupby(["table", "reason"]).size().rename("rows").reset_index() if
 
 # %%
 book.rejects.head(20)
+
+# %% [markdown]
+# ## Notes on rows used
+# What the import assumed about rows that are in the book (written to `notes.csv`, never to the
+# rejects ledger): a paid invoice without a paid date gets its due date, a blank due date is the
+# issue date, a date order was inferred, a QuickBooks job is kept as a project, ...
+
+# %%
+book.notes.groupby(["table", "column", "reason"]).size().rename("rows").reset_index() if len(
+    book.notes
+) else "no notes: nothing was assumed about the rows used"
 
 # %% [markdown]
 # ## Save the canonical book

@@ -382,6 +382,20 @@ display(text.show(table(text.rejects_by_reason(book.rejects), empty="No rejected
 text.show(table(book.rejects.head(25), empty="The rejects ledger is empty."))
 
 # %% [markdown]
+# What the importer assumed about rows it *used* (its `notes.csv`: a paid invoice without a paid
+# date, a blank due date, a date order inferred, a QuickBooks job kept as a project, ...). These
+# rows are in the book; the figures above count them.
+
+# %%
+text.show(
+    table(
+        text.rejects_by_reason(book.notes),
+        empty="No notes: the importer assumed nothing about the rows it used, or the book "
+        "was not imported from tool exports.",
+    )
+)
+
+# %% [markdown]
 # ## Methodology
 
 # %%

@@ -129,9 +129,11 @@ def test_xero_one_invoice_per_number_paid_without_date_and_draft():
         "INV-0002": ("birch-consulting", "2025-01-15", "2025-02-14", 480.0, ""),
         "INV-0003": ("acme-widgets", "2025-02-03", "2025-03-05", 300.0, "2025-03-05"),
     }
-    kept = book.rejects[book.rejects["table"] == "invoices (kept)"]
+    # a used row's assumption is a note, not a reject
+    kept = book.notes[book.notes["column"] == "paid_date"]
     assert kept["value"].tolist() == ["INV-0001", "INV-0003"]
     assert kept["reason"].str.contains("lateness cannot be measured").all()
+    assert not book.rejects["reason"].str.contains("paid date").any()
     draft = book.rejects[book.rejects["table"] == "invoices"]
     assert draft[["row", "column"]].values.tolist() == [[6, "Status"]]
     assert "not issued" in draft["reason"].iloc[0]
@@ -141,7 +143,7 @@ def test_xero_one_invoice_per_number_paid_without_date_and_draft():
 def test_xero_with_payments_file_gives_paid_date():
     book = imp("xero_invoices.csv", payments=FIXTURES / "xero_payments.csv")
     assert invoices(book)["INV-0003"][-1] == "2025-03-14"
-    kept = book.rejects[book.rejects["table"] == "invoices (kept)"]
+    kept = book.notes[book.notes["column"] == "paid_date"]
     assert kept["value"].tolist() == ["INV-0001"]
 
 
@@ -263,7 +265,11 @@ def test_canonical_workbook_merges_with_exports(tmp_path):
     write_workbook(
         {"clients": clients, "time_entries": time, "invoices": inv}, tmp_path / "book.xlsx"
     )
-    book = import_exports([tmp_path / "book.xlsx", FIXTURES / "toggl_usd.csv"])
+    from helpers.ingest import read_import, summary
+
+    imported = read_import([tmp_path / "book.xlsx", FIXTURES / "toggl_usd.csv"])
+    book = imported.merged.book
+    assert "money: file 100.00 = book 100.00 + ledger 0.00 (reconciled)" in summary(imported)
     # the workbook's id and fields win; Toggl's 'Acme Widgets, Ltd.' joins it by name
     acme = book.clients.set_index("client_id").loc["acme"]
     assert (acme["name"], acme["size"], acme["owner"]) == ("Acme Widgets Limited", "large", "Kim")
@@ -345,7 +351,9 @@ def test_summary_reconciles_book_file_and_ledger(tmp_path, capsys):
     assert run_import([FIXTURES], out=tmp_path / "out") == 0
     printed = capsys.readouterr().out
     assert "DOES NOT RECONCILE" not in printed
-    assert printed.count("(reconciled)") == len(list(FIXTURES.glob("*.csv"))) - 1  # payments
+    files = len(list(FIXTURES.glob("*.csv"))) - 1  # not the payments file
+    quickbooks = len(list(FIXTURES.glob("quickbooks*.csv")))  # money and open balance
+    assert printed.count("(reconciled)") == files + quickbooks
     assert "harvest_current.csv: harvest (current +Hours Rounded +Approved?)" in printed
     assert "rows read 5, used 4, rejected 1, duplicates dropped 0" in printed
 
@@ -373,7 +381,15 @@ def test_xero_credit_note_is_a_negative_amount(tmp_path):
         ("quickbooks_invoice_list.csv", "quickbooks", "Invoice List"),
         ("quickbooks_invoice_list_older.csv", "quickbooks", "Invoice List (older header)"),
         ("quickbooks_ar_aging.csv", "quickbooks", "A/R Aging Detail"),
+        ("quickbooks_ar_aging_2026.csv", "quickbooks", "A/R Aging Detail"),
+        (
+            "quickbooks_invoice_list_2026.csv",
+            "quickbooks",
+            "Invoice List +Location full name",
+        ),
         ("freshbooks_invoices.csv", "freshbooks", "invoice details +Date Paid"),
+        ("freshbooks_reused_numbers.csv", "freshbooks", "invoice details +Date Paid"),
+        ("xero_reused_numbers.csv", "xero", "sales invoices +Status +Currency"),
         ("xero_payments.csv", "payments", "InvoiceNumber + PaymentDate"),
     ],
 )

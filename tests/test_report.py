@@ -56,6 +56,9 @@ HAND_CLIENTS = {  # client_id: (name, size, owner, monthly invoice, monthly hour
 SECRET_NOTE = "Zanzibar board member shouted at Quokka staff"
 
 
+HAND_NOTE = "paid, no paid date in the export: due date used"
+
+
 def write_hand_book(folder: Path) -> Path:
     """A small book: six clients billed monthly through 2024, two rows that must be rejected."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,6 +123,10 @@ def write_hand_book(folder: Path) -> Path:
         [("2024-07-01", "c4", "RESCOPE", "alice", "Quokka Sons agreed to fewer rush jobs", "")],
         columns=["date", "client_id", "action", "decided_by", "note", "until"],
     ).to_csv(folder / "decisions.csv", index=False)
+    pd.DataFrame(  # what an import assumed about rows it used (shown under Data quality)
+        [("invoices", "qb.csv", 7, "paid_date", "c1-01", HAND_NOTE)],
+        columns=["table", "source_file", "row", "column", "value", "reason"],
+    ).to_csv(folder / "notes.csv", index=False)
     return folder
 
 
@@ -249,6 +256,7 @@ def test_hand_book_totals_counts_and_ledger(hand_report, hand_book):
     assert body_rows(section(page, "Prune list", "Fix list")) == headline["prune"]
     quality = section(page, "Data quality", "Methodology")
     assert "hours" in quality and "client_id (not in clients)" in quality
+    assert HAND_NOTE in quality  # the import's notes.csv, apart from the rejects
     sheets = pd.read_excel(hand_report.xlsx, sheet_name=None)
     assert {"actions", "data quality", "reconciliation"} <= set(sheets)
     assert len(sheets["data quality"]) == 2

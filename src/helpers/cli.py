@@ -174,6 +174,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         payments=args.payments,
         strict=args.strict,
         bill_rates=args.bill_rates,
+        jobs_as_clients=args.jobs_as_clients,
     )
 
 
@@ -479,7 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="import time-tracking and invoicing exports",
         description="Detect each export by its header (Harvest, Toggl, Clockify, "
         "Xero, QuickBooks, FreshBooks, Excel), convert and merge them "
-        "into a canonical book plus its rejects ledger.",
+        "into a canonical book plus its rejects ledger (rows left out) and notes.csv "
+        "(what was assumed about rows used).",
     )
     p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="export files or folders")
     p.add_argument("--out", required=True, metavar="DIR", help="where to write the book")
@@ -499,6 +501,12 @@ def build_parser() -> argparse.ArgumentParser:
         "the exports give no amount for",
     )
     p.add_argument("--strict", action="store_true", help="any rejected row is an error")
+    p.add_argument(
+        "--jobs-as-clients",
+        action="store_true",
+        help="QuickBooks Customer:Job: each job is a client (default: the parent customer is "
+        "the client and the job a project note in notes.csv)",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser(

@@ -32,6 +32,8 @@ REJECTS_FILE = "rejects.csv"
 #: Optional columns left out of a written table when no row has a value (older books stay as
 #: they were: a time export without amounts writes no ``billable_amount`` column).
 BLANK_OPTIONAL = ("billable_amount",)
+#: Assumptions an import made about rows it used (same columns as the rejects ledger).
+NOTES_FILE = "notes.csv"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Book:
 
     ``invoices`` carries ``amount_base``, the amount in the base currency. ``rows_read`` counts
     the data rows read per table, so ``accepted + rejected == rows_read`` can always be checked.
+    ``notes`` (the ledger's columns) lists what an import assumed about rows it *used* (a paid
+    date taken from the due date, a guessed date order, ...): never rows left out.
     """
 
     clients: pd.DataFrame
@@ -55,6 +59,7 @@ class Book:
     base_currency: str = "USD"
     #: The partners' decisions journal (optional table; empty when the book has none).
     decisions: pd.DataFrame = field(default_factory=lambda: _empty_table(TABLES["decisions"]))
+    notes: pd.DataFrame = field(default_factory=empty_ledger)
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -521,6 +526,7 @@ def load_book(
         rows_read=MappingProxyType(rows_read),
         source=str(path),
         base_currency=settings.base_currency,
+        notes=read_notes(path),
     )
     if key is not None:
         _store_book(key, book)
@@ -539,6 +545,8 @@ def _cache_key(path: Path, settings: Settings, date_format: str | None) -> str |
         files = {"workbook": path}
     else:
         files = {name: _find_table_file(path, name) for name in LOAD_ORDER}
+        notes = path / NOTES_FILE  # an import's notes are part of the book too
+        files["notes"] = notes if notes.is_file() else None
     return book_cache.book_key(files, base_currency=settings.base_currency, date_format=date_format)
 
 
@@ -571,6 +579,23 @@ def _cached_book(key: str, path: Path) -> Book | None:
     )
 
 
+def read_notes(path: Path) -> pd.DataFrame:
+    """The import's ``notes.csv`` beside a book folder (empty when there is none)."""
+    file = path / NOTES_FILE if path.is_dir() else None
+    if file is None or not file.is_file():
+        return empty_ledger()
+    try:
+        notes = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise BookError(f"cannot be read as the import's notes ({exc})", file=file) from None
+    missing = [c for c in empty_ledger().columns if c not in notes.columns]
+    if missing:
+        raise BookError(f"the import's notes need the column(s) {', '.join(missing)}", file=file)
+    notes = notes[list(empty_ledger().columns)]
+    rows = pd.to_numeric(notes["row"], errors="coerce").fillna(0).astype("int64")
+    return notes.assign(row=rows)
+
+
 def write_book(book: Book, out: str | Path) -> Path:
     """Write the book as canonical CSVs plus ``rejects.csv`` into ``out`` (created if needed)."""
     out = Path(out)
@@ -588,4 +613,8 @@ def write_book(book: Book, out: str | Path) -> Path:
             continue
         frame.to_csv(out / f"{name}.csv", index=False, date_format="%Y-%m-%d")
     book.rejects.to_csv(out / REJECTS_FILE, index=False)
+    if len(book.notes):
+        book.notes.to_csv(out / NOTES_FILE, index=False)
+    elif (out / NOTES_FILE).is_file():  # a previous import's notes would describe other rows
+        (out / NOTES_FILE).unlink()
     return out

@@ -6,10 +6,15 @@ its header, converted by its module, and the parts are merged into one validated
 :class:`helpers.book.load.Book` whose rejects ledger names the original file and row of every row
 left out.
 
-Decisions: rows without a client go to the ledger (no placeholder client); a paid invoice
-without a paid date gets its due date (lateness unknown, noted in ``rejects.csv`` under
-``invoices (kept)``) unless ``--payments`` gives one; files that are not UTF-8 are read as
-Windows-1252, what Excel writes for "CSV", and the summary says so.
+Every data row of a file ends in the book or in the ledger (``rejects.csv``: the rows left
+out, each with its file, row and reason), never both and never neither. What the import
+assumed about a row it used (a paid invoice without a paid date gets its due date unless
+``--payments`` gives one; a blank due date is the issue date; a date order inferred; a job kept
+as a project) is a note in ``notes.csv`` (same columns), not a reject. Money reconciles per file:
+the file (every data row's money before anything is dropped) = book + ledger, and an export's
+own TOTAL line is checked against the rows. Rows without a client go to the ledger (no
+placeholder client); files that are not UTF-8 are read as Windows-1252, what Excel writes for
+"CSV", and the summary says so.
 """
 
 from __future__ import annotations
@@ -23,14 +28,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.book.load import REJECTS_FILE, Book, refuse_rejects, revenue_warning, write_book
+from helpers.book.load import (
+    NOTES_FILE,
+    REJECTS_FILE,
+    Book,
+    refuse_rejects,
+    revenue_warning,
+    write_book,
+)
 from helpers.book.rejects import tell_rejects
-from helpers.book.schema import LOAD_ORDER
 from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.errors import BookError
 from helpers.ingest import detect, excel, payments
 from helpers.ingest.clients import read_mapping
-from helpers.ingest.merge import KEPT, Merged, merge_parts
+from helpers.ingest.merge import Merged, invoice_part, merge_parts
 from helpers.ingest.part import Part
 from helpers.ingest.rates import read_bill_rates, with_bill_rates
 from helpers.ingest.read import (
@@ -39,12 +50,13 @@ from helpers.ingest.read import (
     RawFile,
     as_utf8,
     decode_head,
+    head_records,
     locate_header,
     read_csv_export,
 )
 from helpers.ingest.source import ExportFormat, ReadsSomeColumns
 
-__all__ = ["import_exports", "run_import"]
+__all__ = ["import_exports", "read_import", "reconciliation", "row_fates", "run_import"]
 
 SUFFIXES = (".csv", ".tsv", ".xlsx")  # in folders; a file named explicitly may be any
 
@@ -99,6 +111,7 @@ class Sniffed:
     names: list[str]
     source: ExportFormat
     variant: str
+    preamble: tuple[str, ...] = ()
 
 
 def sniff_csv(path: Path) -> Sniffed:
@@ -111,7 +124,9 @@ def sniff_csv(path: Path) -> Sniffed:
     delimiter, index, lines, names, hit = locate_header(path, head, detect.match)
     if hit is None:
         raise detect.unknown_header(path, names)
-    return Sniffed(path, encoding, delimiter, index, lines, names, *hit)
+    above = head_records(head)[delimiter][:index]
+    preamble = tuple(" ".join(c.strip() for c in cells if c.strip()) for _, cells in above)
+    return Sniffed(path, encoding, delimiter, index, lines, names, *hit, preamble=preamble)
 
 
 def read_csv_file(sniffed: Sniffed, *, detail: bool = True) -> tuple[RawFile, object, str]:
@@ -147,7 +162,7 @@ def _read_csv_body(sniffed: Sniffed, encoding: str, *, detail: bool):
         include=sniffed.source.columns_used(sniffed.names, detail=detail) if selective else None,
         numeric=sniffed.source.columns_numeric(sniffed.names) if selective else (),
     )
-    return raw, sniffed.source, sniffed.variant
+    return replace(raw, preamble=sniffed.preamble), sniffed.source, sniffed.variant
 
 
 def read_exports(files: list[Path], *, settings: Settings | None):
@@ -208,16 +223,28 @@ def _base_currency(parts: list[Part], settings: Settings | None) -> tuple[str, s
     return main, f"base currency {main} (the exports' main currency)"
 
 
-def _import(paths, *, clients, date_order, payments_path, settings, bill_rates=None) -> Imported:
+def _import(
+    paths,
+    *,
+    clients,
+    date_order,
+    payments_path,
+    settings,
+    bill_rates=None,
+    jobs_as_clients=False,
+) -> Imported:
     files = export_files(paths)
     found, books, notes = read_exports(files, settings=settings)
     raws = [raw for raw, source, _ in found if source is payments]
     parts = [
-        source.convert(raw, variant, date_order=date_order)
+        source.convert(raw, variant, date_order=date_order, jobs_as_clients=jobs_as_clients)
+        if source.TABLE == "invoices"
+        else source.convert(raw, variant, date_order=date_order)
         for raw, source, variant in found
         if source is not payments
     ]
     parts += [part for name, book in books for part in excel.book_parts(name, book)]
+    parts = [invoice_part(p) if p.table == "invoices" else p for p in parts]  # rows -> invoices
     if not parts and not books:
         raise BookError(
             "no time or invoice export among the files (only payments files)",
@@ -250,15 +277,41 @@ def import_exports(
     payments: str | Path | None = None,
     settings: Settings | None = None,
     bill_rates: str | Path | None = None,
+    jobs_as_clients: bool = False,
 ) -> Book:
     """Read exports (files or folders), detect each by its header, merge into a validated Book.
 
     ``clients`` is a CSV mapping (name, client_id, size, owner, industry); ``date_order``
     (``dmy``/``mdy``) settles ambiguous dates; ``payments`` is a CSV of invoice numbers and
     payment dates; ``bill_rates`` a CSV of hourly rates (client and/or person, rate) that values
-    billable hours without an amount (:mod:`helpers.ingest.rates`). The book's ledger lists every
-    row left out with its original file and row.
+    billable hours without an amount (:mod:`helpers.ingest.rates`); ``jobs_as_clients`` keeps
+    QuickBooks' ``Customer:Job`` as one client per job (default: the parent customer is the
+    client, the job a ``project`` note). The book's ledger lists every row left out with its
+    original file and row; ``book.notes`` what was assumed about rows used.
     """
+    return read_import(
+        paths,
+        clients=clients,
+        date_order=date_order,
+        payments=payments,
+        settings=settings,
+        bill_rates=bill_rates,
+        jobs_as_clients=jobs_as_clients,
+    ).merged.book
+
+
+def read_import(
+    paths: Iterable[str | Path],
+    *,
+    clients: str | Path | None = None,
+    date_order: str | None = None,
+    payments: str | Path | None = None,
+    settings: Settings | None = None,
+    bill_rates: str | Path | None = None,
+    jobs_as_clients: bool = False,
+) -> Imported:
+    """:func:`import_exports` keeping each file's part: for :func:`summary`,
+    :func:`reconciliation` and :func:`row_fates`."""
     return _import(
         paths,
         clients=clients,
@@ -266,7 +319,8 @@ def import_exports(
         payments_path=payments,
         settings=settings,
         bill_rates=bill_rates,
-    ).merged.book
+        jobs_as_clients=jobs_as_clients,
+    )
 
 
 def open_book(
@@ -277,6 +331,7 @@ def open_book(
     clients: str | Path | None = None,
     date_order: str | None = None,
     payments: str | Path | None = None,
+    jobs_as_clients: bool = False,
 ) -> Book:
     """A canonical book (an .xlsx workbook or a folder with ``clients.csv``) loaded as it is, or
     a folder of tool exports imported: what a consultant points the first notebook at."""
@@ -286,61 +341,136 @@ def open_book(
     if source.suffix.lower() == ".xlsx" or (source / "clients.csv").exists():
         return load_book(source, settings=settings, strict=strict)
     return import_exports(
-        [source], clients=clients, date_order=date_order, payments=payments, settings=settings
+        [source],
+        clients=clients,
+        date_order=date_order,
+        payments=payments,
+        settings=settings,
+        jobs_as_clients=jobs_as_clients,
+    )
+
+
+def reconciliation(imported: Imported) -> pd.DataFrame:
+    """Per file and measure (hours, money, open balance): the file's figure (every data row's,
+    before anything is dropped), the book's and the ledger's, whether file = book + ledger, and
+    the file's own total line when it has one."""
+    ledger, used, rows = imported.merged.ledger, imported.merged.used, []
+    public = ledger.loc[ledger["_part"] >= 0]
+    for i, part in enumerate(imported.parts):
+        mine = public.loc[public["_part"] == i]
+        got = used.loc[i]
+        base = {"file": part.file, "format": part.format, "variant": part.variant}
+        if part.table == "time_entries":
+            in_file = part.frame["_hours"].sum() + part.ledger["_hours"].sum()
+            rows.append(
+                {
+                    **base,
+                    "measure": "hours",
+                    "in_file": in_file,
+                    "in_book": got["hours"],
+                    "in_ledger": mine["_hours"].sum(),
+                }
+            )
+            continue
+        lines = part.lines
+        totals = part.extra.get("total_line", {})
+        rows.append(
+            {
+                **base,
+                "measure": "money",
+                "in_file": lines["money"].sum(),
+                "in_book": got["amount"],
+                "in_ledger": mine["_amount"].sum(),
+                "total_line": totals.get("money", np.nan),
+            }
+        )
+        if part.extra.get("has_open"):
+            used_rows = imported.merged.rows.loc[imported.merged.rows["part"].eq(i), "row"]
+            left = ~lines["row"].isin(used_rows)
+            rows.append(
+                {
+                    **base,
+                    "measure": "open balance",
+                    "in_file": lines["open"].sum(),
+                    "in_book": got["unpaid"],
+                    "in_ledger": lines.loc[left, "open"].sum(),
+                    "total_line": totals.get("open balance", np.nan),
+                }
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "file",
+            "format",
+            "variant",
+            "measure",
+            "in_file",
+            "in_book",
+            "in_ledger",
+            "total_line",
+        ],
+    )
+    scale = np.maximum(1.0, frame["in_file"].abs())
+    return frame.assign(
+        reconciled=(frame["in_file"] - frame["in_book"] - frame["in_ledger"]).abs()
+        <= 1e-6 * scale + 0.005 * frame["measure"].ne("hours"),
+        total_difference=frame["in_file"] - frame["total_line"],
+    )
+
+
+def row_fates(imported: Imported) -> pd.DataFrame:
+    """Every data row of every file: ``book`` (used) or ``ledger`` (left out), with its file and
+    row. A row listed twice, or with both fates, would be a bug: the tests check it."""
+    merged = imported.merged
+    files = np.array([p.file for p in imported.parts], dtype=object)
+    used = merged.rows.loc[merged.rows["part"] >= 0]
+    left = merged.ledger.loc[merged.ledger["_part"] >= 0]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "source_file": files[used["part"].to_numpy(dtype=int)],
+                    "row": used["row"].to_numpy(),
+                    "fate": "book",
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "source_file": files[left["_part"].to_numpy(dtype=int)],
+                    "row": left["row"].to_numpy(),
+                    "fate": "ledger",
+                }
+            ),
+        ],
+        ignore_index=True,
     )
 
 
 def summary(imported: Imported) -> str:
-    """Per file: format, variant, rows read/used/rejected/duplicates, and the totals check."""
+    """Per file: format, variant, rows read/used/left out/duplicates, the money (or hours)
+    check, the file's own TOTAL line; then the book and one line about the notes."""
     ledger, used, lines = imported.merged.ledger, imported.merged.used, []
-    public = ledger.loc[~ledger["table"].str.endswith(KEPT)]
+    checks = reconciliation(imported)
     for i, part in enumerate(imported.parts):
-        mine = public.loc[public["_part"] == i]
+        mine = ledger.loc[ledger["_part"] == i]
         dups = mine["_duplicate"].to_numpy(dtype=bool)
-        got = (
-            used.loc[i] if i in used.index else pd.Series({"rows": 0, "hours": 0.0, "amount": 0.0})
-        )
         unit = "invoice lines" if part.table == "invoices" else "rows"
         lines.append(f"{part.file}: {part.format} ({part.variant})")
         lines.append(
-            f"  {unit} read {part.rows_read}, used {int(got['rows'])}, rejected "
+            f"  {unit} read {part.rows_read}, used {int(used.loc[i, 'rows'])}, rejected "
             f"{int((~dups).sum())}, duplicates dropped {int(dups.sum())}"
             + (f", report lines skipped {part.skipped}" if part.skipped else "")
         )
         if part.table == "time_entries":
-            lines.append(
-                _check(
-                    "hours",
-                    part.frame["_hours"].sum() + part.ledger["_hours"].sum(),
-                    got["hours"],
-                    mine["_hours"].sum(),
-                )
-            )
             if np.isfinite(part.frame["_amount"]).any():
+                money = part.frame["_amount"].sum() + part.ledger["_amount"].sum()
                 lines.append(
-                    _check(
-                        "billable amount in the file (the book's billable_amount)",
-                        part.frame["_amount"].sum() + part.ledger["_amount"].sum(),
-                        None,
-                        None,
-                    )
+                    f"  billable amount in the file (the book's billable_amount): {money:,.2f}"
                 )
         else:
             lines.append(f"  invoices {part.extra.get('invoices', 0)}")
-            lines.append(
-                _check(
-                    "money",
-                    part.frame["_amount"].sum() + part.ledger["_amount"].sum(),
-                    got["amount"],
-                    mine["_amount"].sum(),
-                )
-            )
-        kept = ledger.loc[(ledger["_part"] == i) & ledger["table"].str.endswith(KEPT)]
-        if len(kept):
-            lines.append(
-                f"  {len(kept)} paid invoice(s) without a paid date: due date used, "
-                "lateness not measurable (listed in rejects.csv)"
-            )
+        for check in checks.loc[checks["file"].eq(part.file) & _same(checks, part)].itertuples():
+            lines.append(_check(check, applied=used.loc[i, "applied"]))
         lines += [f"  note: {n}" for n in part.notes]
     book = imported.merged.book
     lines.append(
@@ -349,17 +479,54 @@ def summary(imported: Imported) -> str:
         f"({book.invoices['amount'].sum():,.2f}), {len(book.people)} people with a "
         f"cost rate; {len(book.rejects)} row(s) in the rejects ledger"
     )
+    lines.append(notes_line(imported.merged.assumed))
     lines += [f"note: {n}" for n in imported.notes]
     return "\n".join(lines)
 
 
-def _check(what: str, in_file: float, in_book: float | None, in_ledger: float | None) -> str:
-    if in_book is None:
-        return f"  {what}: {in_file:,.2f}"
-    ok = abs(in_file - in_book - in_ledger) <= 1e-6 * max(1.0, abs(in_file))
-    return f"  {what}: file {in_file:,.2f} = book {in_book:,.2f} + ledger {in_ledger:,.2f}" + (
-        " (reconciled)" if ok else " (DOES NOT RECONCILE)"
+def _same(checks: pd.DataFrame, part: Part) -> pd.Series:
+    return checks["format"].eq(part.format) & checks["variant"].eq(part.variant)
+
+
+def notes_line(assumed: pd.DataFrame) -> str:
+    """One line: how many notes on used rows, by kind (most first)."""
+    if assumed.empty:
+        return "notes.csv: no assumptions made about the rows used"
+    kinds = assumed["_kind"].value_counts(sort=True)
+    listing = "; ".join(f"{n} {k}" for k, n in kinds.items())
+    return f"notes.csv: {len(assumed)} assumption(s) about rows used (not rejects): {listing}"
+
+
+def _check(check, *, applied: float) -> str:
+    what = check.measure
+    if what == "hours":
+        label = f"  hours: file {check.in_file:,.2f} = book {check.in_book:,.2f}"
+    elif what == "money" and abs(applied) >= 0.005:
+        label = (
+            f"  money: file {check.in_file:,.2f} = book {check.in_book:,.2f} (invoices "
+            f"{check.in_book - applied:,.2f}, payments and adjustments applied {applied:,.2f})"
+        )
+    elif what == "open balance":
+        label = (
+            f"  open balance: file {check.in_file:,.2f} = book unpaid at the report's date "
+            f"{check.in_book:,.2f}"
+        )
+    else:
+        label = f"  {what}: file {check.in_file:,.2f} = book {check.in_book:,.2f}"
+    text = (
+        label
+        + f" + ledger {check.in_ledger:,.2f}"
+        + (" (reconciled)" if check.reconciled else " (DOES NOT RECONCILE)")
     )
+    if pd.notna(check.total_line):
+        if abs(check.total_difference) < 0.005:
+            text += "; matches the file's TOTAL line"
+        else:
+            text += (
+                f"; the file's TOTAL line says {check.total_line:,.2f}: the rows differ by "
+                f"{check.total_difference:,.2f}"
+            )
+    return text
 
 
 def run_import(
@@ -371,9 +538,10 @@ def run_import(
     payments=None,
     strict: bool = False,
     bill_rates=None,
+    jobs_as_clients: bool = False,
 ) -> int:
-    """``pumpkin import``: write the book and rejects.csv to ``out``, print the summary (and one
-    line on stderr when the book has no revenue at all)."""
+    """``pumpkin import``: write the book, rejects.csv and notes.csv to ``out``, print the
+    summary (and one line on stderr when the book has no revenue at all)."""
     imported = _import(
         paths,
         clients=clients,
@@ -381,18 +549,20 @@ def run_import(
         payments_path=payments,
         settings=None,
         bill_rates=bill_rates,
+        jobs_as_clients=jobs_as_clients,
     )
     book = imported.merged.book
-    rejected = book.rejects.loc[book.rejects["table"].isin(LOAD_ORDER)]  # not notes on kept rows
     if strict:
-        refuse_rejects(rejected)
+        refuse_rejects(book.rejects)
     written = write_book(book, out)
+    if book.notes.empty:  # an empty notes.csv says "nothing assumed", not "not written"
+        book.notes.to_csv(written / NOTES_FILE, index=False)
     if book.base_currency != Settings().base_currency and not (written / SETTINGS_FILE).exists():
         save_settings(Settings(base_currency=book.base_currency), written / SETTINGS_FILE)
     print(summary(imported))
     print(f"wrote the book to {written}")
     sys.stdout.flush()
-    tell_rejects(rejected, see=str(written / REJECTS_FILE))  # one line on stderr
+    tell_rejects(book.rejects, see=str(written / REJECTS_FILE))  # one line on stderr
     if message := revenue_warning(book):
         print(f"pumpkin import: {message}", file=sys.stderr)
     return 0

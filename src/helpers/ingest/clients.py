@@ -1,7 +1,8 @@
 """Client identity across exports: normalised names, stable slugs, the optional mapping.
 
 Two spellings are the same client when their normalised names are equal: case, accents,
-punctuation, '&'/'and' and trailing legal suffixes (Ltd, LLC, Inc, GmbH, ...) are ignored.
+punctuation, '&'/'and', trailing legal suffixes (Ltd, LLC, Inc, GmbH, ...) and QuickBooks'
+`` (deleted)`` mark are ignored (the name shown keeps the mark).
 ``client_id`` is the slug of the normalised name, so it is stable across imports. Nothing is
 merged by similarity: names that appear in one kind of export only (time or invoices) are
 listed in the summary, and a ``clients.csv`` mapping (``name,client_id,size,owner,industry``)
@@ -10,6 +11,7 @@ can join them explicitly and supply the other fields.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -54,13 +56,16 @@ LEGAL_SUFFIXES = frozenset(
     }
 )
 MAPPING_COLUMNS = ("name", "client_id", "size", "owner", "industry")
+#: QuickBooks marks a deleted customer or job so: ignored when matching names.
+DELETED = re.compile(r"\s*\(deleted\)\s*(?=:|$)", re.IGNORECASE)
 
 
 def normalise(names: pd.Series) -> pd.Series:
     """'ACME Widgets, Ltd.' -> 'acme widgets' (the key that decides two names are one client)."""
 
     def one(name: str) -> str:
-        text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+        text = DELETED.sub("", str(name))
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
         text = text.lower().replace("&", " and ").replace("'", "").replace(".", "")
         words = "".join(c if c.isalnum() else " " for c in text).split()
         while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:

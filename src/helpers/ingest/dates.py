@@ -13,6 +13,7 @@ from helpers.errors import BookError
 
 ORDERS = ("dmy", "mdy")
 _SLASHED = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$"
+SLASHED = _SLASHED  # day, month (either order) and year of a slashed date
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
 _WORDY = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y", "%b %d %Y")
 

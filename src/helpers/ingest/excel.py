@@ -8,6 +8,7 @@ a known export is converted; the other sheets are named in the summary.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 from helpers.book.load import Book, load_book
 from helpers.ingest import detect
 from helpers.ingest.part import Part, empty_part_ledger
-from helpers.ingest.read import RawFile, clean_header, read_sheets, sheet_export
+from helpers.ingest.read import RawFile, cell_text, clean_header, read_sheets, sheet_export
 
 NAME = "excel"
 HEAD_ROWS = 40
@@ -45,7 +46,10 @@ def read_workbook(
                 )
             continue
         index, names, (source, variant) = hit
-        found.append((sheet_export(path, sheet, cells, index, names), source, variant))
+        raw = sheet_export(path, sheet, cells, index, names)
+        above = cells.iloc[:index].map(cell_text)  # a report's title, company, "As of" date
+        preamble = tuple(" ".join(v for v in row if v) for row in above.itertuples(index=False))
+        found.append((replace(raw, preamble=preamble), source, variant))
     if not found:
         raise detect.unknown_header(path, first_header or [])
     return found, None, ignored

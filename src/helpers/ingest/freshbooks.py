@@ -3,7 +3,10 @@
 Header: Client Name, Invoice #, Date Issued, Date Due, Invoice Status, Date Paid, Item Name,
 Item Description, Rate, Quantity, Discount Percentage, Line Subtotal, Tax 1 Type, Tax 1 Amount,
 Tax 2 Type, Tax 2 Amount, Line Total, Currency. The amount is the sum of ``Line Total`` (with
-tax, like Xero's ``Total``). Drafts were never owed and go to the ledger.
+tax, like Xero's ``Total``). Drafts were never owed and go to the ledger, voids too. A blank
+``Date Due`` is read as the issue date (a note). Lines of one invoice repeat its number, client,
+dates and status; the same number with other fields is another invoice (a re-used number). A
+``Total`` line (``Client Name`` "Total" without a number) is checked against the lines.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.ingest import values
-from helpers.ingest.invoicing import convert_invoices, text_columns
-from helpers.ingest.part import Part, Rejects
+from helpers.ingest.invoicing import convert_invoices, distinct, split_total_line, text_columns
+from helpers.ingest.part import Part
 from helpers.ingest.read import RawFile
 
 NAME = "freshbooks"
 TABLE = "invoices"
 REQUIRED = {"Client Name", "Invoice #", "Date Issued", "Line Total"}
+VOID_STATUSES = {"void", "voided", "deleted"}
 
 
 def detect(columns: list[str]) -> str | None:
@@ -26,7 +30,7 @@ def detect(columns: list[str]) -> str | None:
     return "invoice details" + (" +Date Paid" if "Date Paid" in columns else "")
 
 
-def convert(raw: RawFile, variant: str, *, date_order: str | None = None) -> Part:
+def convert(raw: RawFile, variant: str, *, date_order: str | None = None, **_) -> Part:
     text = text_columns(
         raw,
         {
@@ -40,26 +44,28 @@ def convert(raw: RawFile, variant: str, *, date_order: str | None = None) -> Par
             "paid_date": "Date Paid",
         },
     )
+    raw, text, total_line, skipped = split_total_line(raw, text, "line_total")
     status = text["status"].str.lower()
-    due = text["due_date"].where(text["due_date"].ne(""), text["issue_date"])
     lines = text.assign(
-        amount=values.money(text["line_total"]),
-        due_date=due,
+        amount=distinct(text["line_total"], values.money),
         paid=status.eq("paid") | text["paid_date"].ne(""),
         status_reason=np.where(status.eq("draft"), "not issued (status draft)", None),
+        void=status.isin(VOID_STATUSES),
+        void_text=text["status"],
+        status_value=text["status"],
         currency=text["currency"].str.upper(),
         _row=raw.rows,
     )
-    notes = ("blank Date Due read as the issue date",) if text["due_date"].eq("").any() else ()
     return convert_invoices(
         raw,
         lines,
-        Rejects(len(text)),
         fmt=NAME,
         variant=variant,
         date_order=date_order,
         amount_rule="sum",
-        notes=notes,
+        invoice_fields=("status",),
+        skipped=skipped,
+        total_line=total_line,
         columns={
             "invoice_id": "Invoice #",
             "client": "Client Name",
@@ -68,5 +74,6 @@ def convert(raw: RawFile, variant: str, *, date_order: str | None = None) -> Par
             "paid_date": "Date Paid",
             "amount": "Line Total",
             "status": "Invoice Status",
+            "void": "Invoice Status",
         },
     )

@@ -9,7 +9,7 @@ cheap). Every file row ends up in the book or in the ledger with its file and ro
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -22,10 +22,19 @@ from helpers.book.schema import LEDGER_COLUMNS, LOAD_ORDER, TABLES, Table
 from helpers.book.validate import RowChecks, coerce_column, empty_ledger, validate_table
 from helpers.ingest import values
 from helpers.ingest.clients import build_clients
-from helpers.ingest.part import Part, Rejects, concat_ledgers, empty_part_ledger, ledger_frame
+from helpers.ingest.invoicing import NOTE_PAID_UNKNOWN
+from helpers.ingest.part import (
+    Part,
+    Rejects,
+    concat_ledgers,
+    empty_notes,
+    empty_part_ledger,
+    ledger_frame,
+    note_frame,
+)
 
 IMPORT_SOURCE = "(import)"
-KEPT = " (kept)"  # ledger table suffix for notes on rows that stay in the book
+NOTE_REUSED = "invoice number re-used by another invoice: this one's id made unique"
 
 
 @dataclass(frozen=True)
@@ -34,12 +43,15 @@ class Merged:
 
     book: Book
     ledger: pd.DataFrame  # with _part, _hours, _amount, _duplicate
-    used: pd.DataFrame  # per part: rows, hours, amount in the book
+    used: pd.DataFrame  # per part: rows, hours, amount (and unpaid money) in the book
     notes: tuple[str, ...]
+    rows: pd.DataFrame  # every data row used: part, row (what is in the book)
+    assumed: pd.DataFrame  # the notes on used rows (the book's ``notes``) with _part, _kind
 
 
 def _tag(ledger: pd.DataFrame, part: int) -> pd.DataFrame:
-    return ledger.assign(_part=part, _duplicate=False)
+    duplicate = ledger["_duplicate"].fillna(False) if "_duplicate" in ledger else False
+    return ledger.assign(_part=part, _duplicate=duplicate)
 
 
 # ----------------------------------------------------------------------------- duplicates
@@ -114,39 +126,206 @@ def drop_repeats(parts: list[Part], key_of) -> tuple[list[pd.DataFrame], list[pd
     return frames, ledgers
 
 
-def _invoice_key(frame: pd.DataFrame, common: set[str]) -> np.ndarray:
-    return pd.util.hash_pandas_object(frame["invoice_id"], index=False).to_numpy()
+# ----------------------------------------------------------------------------- invoices
 
 
-# ----------------------------------------------------------------------------- paid dates
+def invoice_part(part: Part) -> Part:
+    """An invoice part with the group columns and ``lines`` (canonical workbooks lack them:
+    one row, one invoice)."""
+    if part.lines is not None:
+        return part
+    frame = part.frame
+    groups = np.arange(len(frame))
+    frame = frame.assign(
+        _inv=groups,
+        _base=frame["invoice_id"],
+        _suffix="",
+        _number=frame["invoice_id"],
+        _cap="",
+        _identity=pd.util.hash_pandas_object(
+            frame[["invoice_id", "client", "issue_date", "due_date", "amount", "currency"]],
+            index=False,
+        ).to_numpy(),
+    )
+    lines = pd.DataFrame(
+        {
+            "row": frame["_row"].to_numpy(dtype="int64"),
+            "money": frame["_amount"].to_numpy(dtype=float),
+            "open": np.nan,
+            "inv": groups,
+            "adjustment": False,
+        }
+    )
+    return replace(
+        part, frame=frame, lines=lines, extra={"number_column": "invoice_id", **part.extra}
+    )
+
+
+def drop_repeated_invoices(parts: list[Part]) -> tuple[list[pd.DataFrame], list[dict]]:
+    """Frames without the invoices an earlier file of the same tool already had.
+
+    An invoice is the same when its number, client, dates, amount and currency are (its open
+    balance may have moved between the two exports: the copy from the export with the latest
+    report date is kept, else the first file's). Within one file nothing is dropped here (rows
+    repeating every field were dropped by the conversion); across files the n-th copy of an
+    invoice is dropped when another file had at least n copies.
+    Returns the frames and, per part, {group: reason} of the groups dropped.
+    """
+    frames = [p.frame for p in parts]
+    dropped: list[dict] = [{} for _ in parts]
+    by_format: dict[str, list[int]] = {}
+    for i, part in enumerate(parts):
+        by_format.setdefault(part.format, []).append(i)
+    for members in by_format.values():
+        if len(members) < 2:
+            continue
+        keyed = []
+        for i in members:
+            groups = frames[i].drop_duplicates("_inv")[["_inv", "_identity", "_row"]]
+            keyed.append(
+                groups.assign(
+                    n=groups.groupby("_identity").cumcount().to_numpy(), part=i
+                ).reset_index(drop=True)
+            )
+        allgroups = pd.concat(keyed, ignore_index=True)
+        # the copy kept is the one from the export with the latest report date (its open
+        # balance knows the most), else the first file's
+        as_of = np.array([parts[i].extra.get("as_of") or "" for i in allgroups["part"]])
+        newest = allgroups.assign(_as_of=as_of).sort_values(
+            "_as_of", ascending=False, kind="stable"
+        )
+        repeat = (
+            newest.duplicated(["_identity", "n"], keep="first").reindex(allgroups.index).to_numpy()
+        )
+        firsts = allgroups.loc[~repeat].set_index(["_identity", "n"])[["part", "_row"]]
+        for i in members:
+            mine = allgroups.loc[repeat & (allgroups["part"] == i).to_numpy()]
+            if mine.empty:
+                continue
+            origin = firsts.loc[pd.MultiIndex.from_frame(mine[["_identity", "n"]])]
+            dropped[i] = {
+                int(g): f"duplicate: the same invoice as {parts[p].file} row {r} "
+                "(overlapping exports)"
+                for g, p, r in zip(mine["_inv"], origin["part"], origin["_row"], strict=True)
+            }
+            frames[i] = frames[i].loc[~frames[i]["_inv"].isin(list(dropped[i]))]
+            frames[i] = frames[i].reset_index(drop=True)
+    return frames, dropped
+
+
+def unique_ids(parts: list[Part], frames: list[pd.DataFrame]) -> tuple[list, pd.DataFrame]:
+    """Invoice ids made unique across the import: the first invoice with a number keeps it, a
+    later *different* invoice with the same number (a re-used number) gets ``N (2)``, with a
+    note. Ids of parts (``N (paid part)``) follow their invoice's."""
+    if not frames:
+        return frames, pd.DataFrame()
+    groups = pd.concat(
+        [
+            f.drop_duplicates("_inv")[["_inv", "_base", "_row"]].assign(part=k)
+            for k, f in enumerate(frames)
+        ],
+        ignore_index=True,
+    )
+    taken = set(groups["_base"])
+    nth = groups.groupby("_base", sort=False).cumcount().to_numpy()
+    later = groups.loc[nth > 0]
+    renamed = {}
+    notes = []
+    if len(later):
+        heads = groups.loc[nth == 0]
+        first = dict(
+            zip(heads["_base"], zip(heads["part"], heads["_row"], strict=True), strict=True)
+        )
+        for k, g, base, row, n in zip(
+            later["part"],
+            later["_inv"],
+            later["_base"],
+            later["_row"],
+            nth[nth > 0] + 1,
+            strict=True,
+        ):
+            while f"{base} ({n})" in taken:
+                n += 1
+            new = f"{base} ({n})"
+            taken.add(new)
+            renamed[(k, g)] = new
+            origin_part, origin_row = first[base]
+            notes.append(
+                {
+                    "table": "invoices",
+                    "source_file": parts[k].file,
+                    "row": row,
+                    "column": parts[k].extra.get("number_column", "invoice_id"),
+                    "value": new,
+                    "reason": NOTE_REUSED
+                    + f" (first at {parts[origin_part].file} row {origin_row})",
+                    "_kind": NOTE_REUSED,
+                    "_inv": g,
+                    "_part": k,
+                }
+            )
+    out = []
+    for k, frame in enumerate(frames):
+        mine = {g: new for (p, g), new in renamed.items() if p == k}
+        new_base = frame["_base"].astype(object)
+        if mine:
+            new_base = frame["_inv"].map(mine).fillna(new_base).astype(object)
+        out.append(frame.assign(invoice_id=new_base + frame["_suffix"], _base=new_base))
+    return out, pd.DataFrame(notes)
 
 
 def fill_paid_dates(
     frame: pd.DataFrame, file: str, paid: pd.DataFrame | None, table: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Paid invoices without a date: from the payments file, else the due date (with a note)."""
+    """Paid invoices without a date: from the payments file, else the due date (with a note).
+
+    A report's open balances are at a date (``_cap``): what was paid by then was paid on or
+    before it, so the due date is taken only up to that date.
+    """
     unknown = frame["_paid_unknown"].to_numpy(dtype=bool)
     if not unknown.any():
-        return frame, empty_part_ledger()
+        return frame, empty_notes()
     found = (
-        frame["invoice_id"].map(paid.set_index("invoice_id")["paid_date"])
+        frame["_base"].map(paid.set_index("invoice_id")["paid_date"])  # N (paid part) too
         if paid is not None and len(paid)
         else pd.Series(None, index=frame.index)
     )
     from_payments = unknown & found.notna().to_numpy()
     still = unknown & ~from_payments
-    filled = frame["paid_date"].mask(from_payments, found).mask(still, frame["due_date"])
-    notes = ledger_frame(
-        table=table + KEPT,
+    cap = frame["_cap"].where(frame["_cap"].ne(""), frame["due_date"])
+    due = frame["due_date"].where(frame["due_date"] <= cap, cap)
+    filled = frame["paid_date"].mask(from_payments, found).mask(still, due)
+    notes = note_frame(
+        table=table,
         file=file,
         rows=frame["_row"].to_numpy()[still],
         column="paid_date",
         value=frame["invoice_id"].to_numpy()[still],
-        reason="paid, but the export has no paid date: paid_date set to the due date, so "
-        "lateness cannot be measured for this invoice (pass --payments to give it)",
-        amount=0.0,
+        reason=NOTE_PAID_UNKNOWN
+        + " (or the report's date when that is earlier), so lateness cannot be measured for "
+        "this invoice (pass --payments to give it)",
+        kind=NOTE_PAID_UNKNOWN,
+        inv=frame["_inv"].to_numpy()[still],
     )
     return frame.assign(paid_date=filled), notes
+
+
+def _line_ledger(part: Part, left_out: dict, *, duplicate: bool = False) -> pd.DataFrame:
+    """Ledger rows for every line of the groups ``left_out`` ({group: (column, value, reason)}),
+    payments applied to them included."""
+    if not left_out:
+        return empty_part_ledger()
+    lines = part.lines.loc[part.lines["inv"].isin(list(left_out))]
+    found = [left_out[g] for g in lines["inv"]]
+    return ledger_frame(
+        table="invoices",
+        file=part.file,
+        rows=lines["row"].to_numpy(),
+        column=np.array([f[0] for f in found], dtype=object),
+        value=np.array([f[1] for f in found], dtype=object),
+        reason=np.array([f[2] for f in found], dtype=object),
+        amount=lines["money"].to_numpy(),
+    ).assign(_duplicate=duplicate)
 
 
 # ----------------------------------------------------------------------------- validation
@@ -202,8 +381,8 @@ def _concat_coded(frames: list[pd.DataFrame], columns) -> pd.DataFrame:
 
 def _time_entries(
     parts, frames, lookup, accepted_clients
-) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Typed time entries, their ledger, and the part of each accepted row."""
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """Typed time entries, their ledger, and the part and file row of each accepted row."""
     columns = [
         "date",
         "client",
@@ -224,6 +403,7 @@ def _time_entries(
             validate_table(empty, TABLES["time_entries"], source="", rows=np.zeros(0))[0],
             empty_part_ledger().assign(_part=0, _duplicate=False),
             np.zeros(0, dtype=int),
+            np.zeros(0, dtype="int64"),
         )
     part_of = np.concatenate([np.full(len(f), i) for i, f in enumerate(frames)])
     merged = _concat_coded(tagged, columns)
@@ -268,7 +448,10 @@ def _time_entries(
         ).assign(_part=part_of[~ok], _duplicate=False)
     entries = typed.loc[ok].reset_index(drop=True) if not ok.all() else typed
     entries = entries.assign(billable=entries["billable"].astype(object))
-    return entries, ledger, part_of[ok] if not ok.all() else part_of
+    file_rows = merged["_row"].to_numpy(dtype="int64")
+    if ok.all():
+        return entries, ledger, part_of, file_rows
+    return entries, ledger, part_of[ok], file_rows[ok]
 
 
 #: The time-entry columns validated per distinct value (the billable amount arrives as a number).
@@ -363,18 +546,26 @@ def merge_parts(
     books: list[tuple[str, Book]] = (),
 ) -> Merged:
     """One validated book from the parts (and canonical books) of an import."""
+    parts = [invoice_part(p) if p.table == "invoices" else p for p in parts]
     time_idx = [i for i, p in enumerate(parts) if p.table == "time_entries"]
     inv_idx = [i for i, p in enumerate(parts) if p.table == "invoices"]
     ledgers = [_tag(p.ledger, i) for i, p in enumerate(parts)]
+    assumed = [p.assumed.assign(_part=i) for i, p in enumerate(parts) if p.assumed is not None]
     time_frames, dup = drop_repeats([parts[i] for i in time_idx], _entry_key)
     ledgers += [_tag(d, i).assign(_duplicate=True) for i, d in zip(time_idx, dup, strict=True)]
-    inv_frames, dup = drop_repeats([parts[i] for i in inv_idx], _invoice_key)
-    ledgers += [_tag(d, i).assign(_duplicate=True) for i, d in zip(inv_idx, dup, strict=True)]
+    inv_frames, dropped = drop_repeated_invoices([parts[i] for i in inv_idx])
+    left_out = {
+        i: {g: ("", "", r) for g, r in d.items()} for i, d in zip(inv_idx, dropped, strict=True)
+    }
+    ledgers += [_tag(_line_ledger(parts[i], left_out[i], duplicate=True), i) for i in inv_idx]
+    inv_frames, reused = unique_ids([parts[i] for i in inv_idx], inv_frames)
+    if len(reused):
+        assumed.append(reused.assign(_part=np.asarray(inv_idx)[reused["_part"].to_numpy()]))
     filled = []
     for i, frame in zip(inv_idx, inv_frames, strict=True):
         frame, notes = fill_paid_dates(frame, parts[i].file, paid, "invoices")
         filled.append(frame)
-        ledgers.append(_tag(notes, i))
+        assumed.append(notes.assign(_part=i))
     inv_frames = filled
 
     mapping = _with_book_clients(mapping, books)
@@ -391,7 +582,7 @@ def merge_parts(
     )
     ledgers.append(client_ledger)
 
-    entries, time_ledger, time_parts = _time_entries(
+    entries, time_ledger, time_parts, time_rows = _time_entries(
         [parts[i] for i in time_idx], time_frames, lookup, set(clients["client_id"])
     )
     fx = _book_table(books, "fx")
@@ -403,10 +594,10 @@ def merge_parts(
     )
     time_parts = np.asarray(time_idx)[time_parts] if len(time_parts) else time_parts
 
-    invoices, invoice_ledger, invoice_parts = _invoices(
+    invoices, failed, invoice_parts, invoice_groups = _invoices(
         parts, inv_idx, inv_frames, lookup, clients, fx, base_currency
     )
-    ledgers.append(invoice_ledger)
+    ledgers += [_tag(_line_ledger(parts[i], g), i) for i, g in failed.items()]
     people, people_ledger = _people(parts, books)
     ledgers.append(people_ledger)
 
@@ -418,17 +609,20 @@ def merge_parts(
         _part=ledger["_part"].fillna(-1).astype(int),
         _duplicate=ledger["_duplicate"].fillna(False).astype(bool),
     )
+    rows = _rows_used(parts, inv_idx, invoice_parts, invoice_groups, time_parts, time_rows)
+    notes_used = _notes_on(pd.concat([empty_notes(), *assumed], ignore_index=True), rows)
+    invoices = with_base_amounts(invoices, fx, base_currency)
     tables = {
         "clients": clients,
         "people": people,
         "fx": fx,
         "time_entries": entries,
-        "invoices": with_base_amounts(invoices, fx, base_currency),
+        "invoices": invoices,
         "events": _book_table(books, "events"),
         "assessments": _book_table(books, "assessments"),
         "decisions": _book_table(books, "decisions"),
     }
-    public = ledger.loc[:, list(LEDGER_COLUMNS)]  # notes on kept rows too ("invoices (kept)")
+    public = ledger.loc[:, list(LEDGER_COLUMNS)]
     book_rejects = [b.rejects for _, b in books]
     rejects = pd.concat([empty_ledger(), public, *book_rejects], ignore_index=True)
     rejected = rejects.groupby("table").size()
@@ -439,69 +633,118 @@ def merge_parts(
         rows_read=MappingProxyType(rows_read),
         source=IMPORT_SOURCE,
         base_currency=base_currency,
+        notes=notes_used.loc[:, list(LEDGER_COLUMNS)].reset_index(drop=True),
     )
-    used = _used(
-        len(parts),
-        time_parts,
-        entries["hours"].to_numpy(),
-        invoice_parts,
-        invoices["amount"].to_numpy(dtype=float),
-        _invoice_lines(inv_idx, inv_frames, invoices, invoice_parts),
-    )
+    used = _used(parts, time_parts, entries["hours"].to_numpy(), invoice_parts, invoices, rows)
     book_notes = [
         f"canonical workbook {name}: {len(b.time_entries)} time entries, {len(b.invoices)} invoices"
         for name, b in books
     ]
-    return Merged(book=book, ledger=ledger, used=used, notes=(*notes, *book_notes, *money_notes))
+    return Merged(
+        book=book,
+        ledger=ledger,
+        used=used,
+        notes=(*notes, *book_notes, *money_notes),
+        rows=rows,
+        assumed=notes_used,
+    )
 
 
-def _used(n, time_parts, hours, invoice_parts, amounts, lines) -> pd.DataFrame:
-    """Per part: file rows, hours and money that made it into the book."""
+def _rows_used(parts, inv_idx, invoice_parts, invoice_groups, time_parts, time_rows):
+    """(part, row) of every data row in the book: time entries accepted, and the lines of
+    invoices accepted (payments applied to them included)."""
+    frames = [pd.DataFrame({"part": np.asarray(time_parts, dtype="int64"), "row": time_rows})]
+    accepted = pd.DataFrame({"part": invoice_parts, "inv": invoice_groups}).drop_duplicates()
+    for i in inv_idx:
+        groups = accepted.loc[accepted["part"].eq(i), "inv"].to_numpy()
+        lines = parts[i].lines
+        mine = lines.loc[lines["inv"].isin(groups), "row"].to_numpy(dtype="int64")
+        frames.append(pd.DataFrame({"part": i, "row": mine}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _notes_on(notes: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The notes about rows that are in the book (a row left out has its reason instead)."""
+    if notes.empty:
+        return notes.assign(_part=pd.Series(dtype="int64"))
+    notes = notes.assign(_part=notes["_part"].astype("int64"), row=notes["row"].astype("int64"))
+    used = pd.MultiIndex.from_frame(rows[["part", "row"]])
+    keep = pd.MultiIndex.from_frame(notes[["_part", "row"]]).isin(used)
+    return notes.loc[keep].sort_values(["_part", "row"], kind="stable").reset_index(drop=True)
+
+
+def _used(parts, time_parts, hours, invoice_parts, invoices, rows) -> pd.DataFrame:
+    """Per part: data rows in the book, their hours, money and the money still unpaid at the
+    report's date (money = the book's invoices plus payments applied to them)."""
+    n = len(parts)
     time_parts = np.asarray(time_parts, dtype=int)
     invoice_parts = np.asarray(invoice_parts, dtype=int)
+    amounts = invoices["amount"].to_numpy(dtype=float)
+    applied = np.zeros(n)
+    unpaid = np.zeros(n)
+    for i, part in enumerate(parts):
+        if part.table != "invoices":
+            continue
+        lines = part.lines
+        used_rows = rows.loc[rows["part"].eq(i), "row"]
+        adjust = lines.loc[lines["adjustment"] & lines["row"].isin(used_rows), "money"]
+        applied[i] = adjust.sum()
+        as_of = pd.Timestamp(part.extra["as_of"]) if part.extra.get("as_of") else pd.NaT
+        mine = invoices.loc[invoice_parts == i]
+        open_ = mine["paid_date"].isna() | (
+            (mine["paid_date"] > as_of) if pd.notna(as_of) else False
+        )
+        unpaid[i] = mine.loc[open_, "amount"].sum()
     return pd.DataFrame(
         {
-            "rows": np.bincount(time_parts, minlength=n)
-            + np.bincount(invoice_parts, weights=lines, minlength=n).astype(int),
+            "rows": np.bincount(rows["part"].to_numpy(dtype=int), minlength=n),
             "hours": np.bincount(time_parts, weights=hours, minlength=n),
-            "amount": np.bincount(invoice_parts, weights=amounts, minlength=n),
+            "amount": np.bincount(invoice_parts, weights=amounts, minlength=n) + applied,
+            "applied": applied,
+            "unpaid": unpaid,
         }
     )
 
 
-def _invoice_lines(inv_idx, inv_frames, invoices, invoice_parts) -> np.ndarray:
-    """Lines of the file behind each accepted invoice (1 for canonical rows)."""
-    lines = {
-        (i, r): n
-        for i, f in zip(inv_idx, inv_frames, strict=True)
-        for r, n in zip(f["invoice_id"], f["_lines"], strict=True)
-    }
-    return np.array(
-        [lines.get((p, r), 1) for p, r in zip(invoice_parts, invoices["invoice_id"], strict=True)],
-        dtype=int,
-    )
-
-
 def _invoices(parts, inv_idx, inv_frames, lookup, clients, fx, base_currency):
+    """Validated invoices; the groups failing (any of their parts) with their first reason."""
     columns = [c.name for c in TABLES["invoices"].columns]
-    if not inv_frames:
-        clean = empty_table("invoices")
-        return clean, empty_part_ledger().assign(_part=0, _duplicate=False), np.zeros(0, int)
+    if not inv_frames or not sum(len(f) for f in inv_frames):
+        return empty_table("invoices"), {}, np.zeros(0, int), np.zeros(0, int)
     merged = pd.concat(
         [f.assign(_part=i) for i, f in zip(inv_idx, inv_frames, strict=True)], ignore_index=True
     )
     text = merged.assign(client_id=_client_ids(merged["client"], lookup))[columns]
-    files = np.array([parts[i].file for i in merged["_part"]], dtype=object)
     loaded = {"clients": clients, "fx": fx}
-    clean, ledger, kept_parts = _validate_small(
+    position = np.arange(len(text))
+    clean, ledger = validate_table(
         text,
-        "invoices",
-        files=files,
-        rows=merged["_row"].to_numpy(),
-        parts=merged["_part"].to_numpy(),
+        TABLES["invoices"],
+        source="",
+        rows=position,
         extra=reference_rules("invoices", loaded, base_currency),
     )
-    return clean, ledger, kept_parts
+    failed = ledger["row"].to_numpy(dtype=int)
+    left_out: dict[int, dict] = {}
+    for where, column, value, reason in zip(
+        failed, ledger["column"], ledger["value"], ledger["reason"], strict=True
+    ):
+        part, group = int(merged["_part"].iloc[where]), int(merged["_inv"].iloc[where])
+        left_out.setdefault(part, {}).setdefault(group, (column, value, reason))
+    kept = np.setdiff1d(position, failed)
+    # a group whose other part passed is left out whole (its lines cannot be both)
+    whole = np.array(
+        [
+            int(g) not in left_out.get(int(p), {})
+            for p, g in zip(
+                merged["_part"].to_numpy()[kept], merged["_inv"].to_numpy()[kept], strict=True
+            )
+        ],
+        dtype=bool,
+    )
+    clean = clean.loc[whole].reset_index(drop=True)
+    kept = kept[whole]
+    return clean, left_out, merged["_part"].to_numpy()[kept], merged["_inv"].to_numpy()[kept]
 
 
 def _client_ids(names: pd.Series, lookup: dict[str, str]) -> pd.Series:

@@ -43,6 +43,11 @@ class Part:
     people: pd.DataFrame | None = None  # person, cost_rate, date
     skipped: int = 0  # report lines that are not entries (preamble, totals, footer)
     extra: dict = field(default_factory=dict)
+    #: invoice exports: one row per data row (row, money, open, inv = the invoice group it
+    #: went into or -1, adjustment = a payment or adjustment applied to that group)
+    lines: pd.DataFrame | None = None
+    #: what the conversion assumed about rows it used (LEDGER_COLUMNS + _kind + _inv)
+    assumed: pd.DataFrame | None = None
 
 
 def ledger_frame(
@@ -144,6 +149,32 @@ class Rejects:
             hours=pick(hours),
             amount=pick(amount),
         )
+
+
+def note_frame(*, table: str, file: str, rows, column, value, reason, kind, inv) -> pd.DataFrame:
+    """Notes on used rows: the ledger's columns, a short ``_kind`` for the summary and the
+    invoice group (``_inv``) they describe (dropped with it if the group is left out later)."""
+    rows = np.asarray(rows, dtype="int64")
+    frame = pd.DataFrame(
+        {
+            "table": table,
+            "source_file": file,
+            "row": rows,
+            "column": column,
+            "value": value,
+            "reason": reason,
+            "_kind": kind,
+            "_inv": inv,
+        },
+        index=range(len(rows)),
+    )
+    return frame.astype({"value": object, "_inv": "int64"})
+
+
+def empty_notes() -> pd.DataFrame:
+    return note_frame(
+        table="", file="", rows=[], column="", value="", reason="", kind="", inv=np.zeros(0)
+    )
 
 
 def concat_ledgers(ledgers: list[pd.DataFrame]) -> pd.DataFrame:

@@ -43,6 +43,7 @@ class RawFile:
     columns: tuple[str, ...]
     notes: tuple[str, ...] = ()
     sheet: str | None = None
+    preamble: tuple[str, ...] = ()  # the report lines above the header (title, "As of ...")
 
     @property
     def label(self) -> str:

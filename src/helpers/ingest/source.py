@@ -39,7 +39,8 @@ class Converter(ExportFormat, Protocol):
     def convert(self, raw: RawFile, variant: str, *, date_order: str | None = None) -> Part:
         """The file's rows as canonical rows plus the rows left out (with row, column and
         reason), for the ``variant`` :meth:`detect` returned. ``date_order`` (``"dmy"`` or
-        ``"mdy"``) settles dates such as 03/04/2025 when the file itself does not."""
+        ``"mdy"``) settles dates such as 03/04/2025 when the file itself does not. Invoice
+        formats also take ``jobs_as_clients`` (QuickBooks' ``Customer:Job``; others ignore it)."""
         ...
 
 

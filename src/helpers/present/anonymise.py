@@ -20,7 +20,9 @@ from helpers.book.schema import CLIENT_REFERENCES
 NOTE_WITHHELD = "(note withheld)"
 VALUE_WITHHELD = "(withheld)"
 #: Ledger columns whose rejected values may be a client's own words or name.
-_SENSITIVE_LEDGER_COLUMNS = frozenset({"", "client_id", "name", "note", "industry", "owner"})
+_SENSITIVE_LEDGER_COLUMNS = frozenset(
+    {"", "client_id", "name", "note", "industry", "owner", "project"}  # project: a job's name
+)
 
 
 def pseudonyms(clients: pd.DataFrame) -> pd.DataFrame:
@@ -78,6 +80,7 @@ def anonymise_book(book):
     changes = {
         "clients": clients,
         "rejects": _scrub_ledger(book.rejects, known),
+        "notes": _scrub_ledger(book.notes, known),  # the import's notes (job names withheld)
         "source": "(anonymised book)",
     }
     for table in CLIENT_REFERENCES:
