@@ -34,9 +34,9 @@ def test_shared_metrics_are_what_the_notebook_computes_alone(book, monkeypatch):
     calls = []
     original = contract.metrics_for_quarters
 
-    def counted(b, qs, s):
+    def counted(b, qs, s, **options):
         calls.extend(qs)
-        return original(b, qs, s)
+        return original(b, qs, s, **options)
 
     monkeypatch.setattr(contract, "metrics_for_quarters", counted)
     for q in quarters[-3:] + [first]:
