@@ -274,7 +274,7 @@ def breakdown(book: Path, out: Path) -> None:
     raw = timed("raw_metrics incl. potential", contract._raw, prep, loaded, QUARTER, settings)
     timed("  of which client_potential", client_potential, loaded, QUARTER, settings)
     history = timed("    of which the book's invoice history", book_history, loaded)
-    checked = timed("    of which the backtest", backtest, loaded, QUARTER, history=history)
+    checked = timed("    of which the backtest", lambda: backtest(loaded, QUARTER, history=history))
     table = timed("classify (scores, segments, actions)", classify, raw, settings)
     timed("write CSV", write_table, table, out / "breakdown.csv")
     print(f"the potential's backtest at {QUARTER}: {checked.reason}")
