@@ -209,7 +209,7 @@ def sql_for(book: Path, quarter: str) -> str:
 def compare(pumpkin_csv: Path, duckdb_csv: Path) -> None:
     import pandas as pd
 
-    ours = pd.read_csv(pumpkin_csv).set_index("client_id").sort_index()
+    ours = pd.read_csv(pumpkin_csv, low_memory=False).set_index("client_id").sort_index()
     theirs = pd.read_csv(duckdb_csv).set_index("client_id").sort_index()
     assert ours.index.equals(theirs.index), "the two results have different clients"
     print("largest difference per column (pumpkin vs DuckDB):")
