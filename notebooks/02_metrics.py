@@ -159,6 +159,27 @@ ax = plots.plot_scorecard(history, client_id=biggest, currency=currency)
 metrics.loc[metrics["client_id"] == biggest, ["name", "segment", "actions", "reasons"]]
 
 # %% [markdown]
+# ## Prune candidates and their reasons
+# Only the seeds' four reasons let a client go: abuse, won't pay, the seed's cut (bottom of the
+# book on revenue per hour with a thin margin and nothing to fix), and reprice or exit.
+
+# %%
+from helpers.audit.rules import PRUNE_COLUMNS, clients_who_left
+
+metrics.loc[
+    metrics["prune"], ["name", *PRUNE_COLUMNS, "effective_rate_ttm", "target_rate", "reasons"]
+]
+
+# %% [markdown]
+# ## Clients who left
+# No hours and no invoices in the last four quarters: outside the four fields. What preceded
+# their going quiet, over the four quarters to their last activity (seed 001: most clients leave
+# over service).
+
+# %%
+clients_who_left(book, metrics, settings)
+
+# %% [markdown]
 # ## Future potential: which forecast to trust, and how far
 # Every forecast method is fitted on the book up to four quarters before this one and compared
 # with what the clients were invoiced since (a backtest): error = how far off, as a share of the

@@ -110,9 +110,11 @@ def show(frame):
 # %% [markdown]
 # ## The prune candidates and why
 #
-# A client is a candidate when it abused our people, won't pay, sits in the bottom
-# `prune_percentile` % of the book on revenue per hour with nothing fixable, or is a weed with
-# no fixable cause. The reasons are the audit's own words.
+# A client is a candidate only for the seeds' four reasons: it abused our people, won't pay
+# (money more than 60 days past due), sits in the bottom `prune_percentile` % of the book on
+# revenue per hour with a margin below the target and nothing fixable (the seed's cut), or
+# costs more per hour than it pays by more than the largest price rise we ask (reprice or
+# exit: the offer comes first). "why" names the reason; the reasons are the audit's own words.
 
 # %%
 candidates = metrics[metrics["prune"]].sort_values("rate_percentile")
@@ -123,10 +125,11 @@ display(
     )
 )
 show(
-    candidates[
+    candidates.assign(why=text.prune_reason_labels(candidates))[
         [
             "client_id",
             "name",
+            "why",
             "segment",
             "revenue_ttm",
             "effective_rate_ttm",
@@ -141,7 +144,8 @@ show(
 # ## Robust or borderline?
 #
 # Each candidate is re-tested under a grid of plausible settings: the prune percentile from 5 to
-# 15 %, and each score weight at half, the same or one and a half times its setting. A robust
+# 15 %, each score weight at half, the same or one and a half times its setting, the target
+# margin 10 points either side and the largest price rise at half or one and a half. A robust
 # candidate stays a candidate in most of them; a borderline one depends on the settings.
 
 # %%

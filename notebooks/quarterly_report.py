@@ -36,6 +36,7 @@ from IPython.display import Markdown, display
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 from helpers.audit.measures import segment_counts
+from helpers.audit.rules import clients_who_left
 from helpers.audit.scores import thresholds
 from helpers.book.load import load_book
 from helpers.book.quarters import parse_quarter, shift_quarter
@@ -169,7 +170,8 @@ text.show(
 # ## Fix list
 #
 # Clients to keep, with something to fix: reprice, rescope, invoice more often, reassign the
-# owner, improve our delivery, or collect overdue money.
+# owner, improve our delivery, or collect overdue money; and weeds with no reason to let go, to
+# review with their owner.
 
 # %% tags=["needs-revenue"]
 display(text.show(table(text.fix_counts(metrics))))
@@ -291,6 +293,24 @@ if has_previous:
     )
 else:
     display(Markdown(f"{text.md_text(previous)} is before the book starts: no movement yet."))
+
+# %% [markdown]
+# ## Clients who left
+#
+# Clients with no hours and no invoices in the last four quarters, with what preceded their going
+# quiet over the four quarters to their last activity.
+
+# %%
+left = clients_who_left(book, metrics, settings)
+display(Markdown(text.left_markdown(left)))
+text.show(
+    table(
+        text.left_table(left),
+        currency=currency,
+        empty="No client has left.",
+        formats={"revenue then (TTM)": "money", "still owed (90+ days)": "money"},
+    )
+)
 
 # %% [markdown] tags=["needs-revenue"]
 # ## Future potential

@@ -227,13 +227,15 @@ def test_client_metrics_has_the_whole_contract(hand_book):
     assert list(metrics.columns[: len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
     assert metrics["expected_revenue_next_4q"].ge(0).all()
     assert metrics["potential_method"].notna().all()
-    assert metrics["value_score"].between(0, 100).all()
-    assert metrics["headache_score"].between(0, 100).all()
-    assert set(metrics["segment"]) <= {"prize", "tangled", "seedling", "weed"}
+    active = metrics["active"].astype(bool)
+    assert metrics.loc[active, "value_score"].between(0, 100).all()
+    assert metrics.loc[active, "headache_score"].between(0, 100).all()
+    assert metrics.loc[~active, ["value_score", "headache_score"]].isna().all().all()
+    assert set(metrics["segment"]) <= {"prize", "tangled", "seedling", "weed", "gone"}
     by_id = metrics.set_index("client_id")
     assert by_id.loc["C", "prune"] and "abuse" in by_id.loc["C", "reasons"]
-    assert by_id.loc["B", "actions"] == "KEEP"
-    assert "no activity" in by_id.loc["B", "reasons"]
+    assert by_id.loc["B", "actions"] == "KEEP" and by_id.loc["B", "segment"] == "gone"
+    assert "no hours and no invoices" in by_id.loc["B", "reasons"]
 
 
 def test_bad_quarter_is_a_clear_error(hand_book):
@@ -265,8 +267,15 @@ def test_segment_counts_lists_every_segment():
         }
     )
     counts = segment_counts(metrics).set_index("segment")
-    assert counts["clients"].to_dict() == {"prize": 2, "tangled": 0, "seedling": 0, "weed": 1}
+    assert counts["clients"].to_dict() == {
+        "prize": 2, "tangled": 0, "seedling": 0, "weed": 1, "gone": 0
+    }  # fmt: skip
     assert counts.loc["prize", "revenue_ttm"] == 30 and counts.loc["weed", "share"] == 1 / 3
+    # the clients who left are counted, but outside the segment shares
+    gone = metrics.assign(segment=pd.Categorical(["prize", "gone", "weed"]))
+    counts = segment_counts(gone).set_index("segment")
+    assert counts.loc["gone", "clients"] == 1 and np.isnan(counts.loc["gone", "share"])
+    assert counts.loc["prize", "share"] == counts.loc["weed", "share"] == 1 / 2
 
 
 def test_metrics_for_quarters_and_movement(hand_book):
@@ -294,3 +303,45 @@ def test_prior_covered_says_whether_the_book_reaches_back_over_the_prior_window(
         tables = {"clients": clients, "time_entries": entries, "invoices": invoices}
         book = load_book(write_book(tmp_path / str(covered), tables))
         assert raw_metrics(book, QUARTER, Settings())["prior_covered"].tolist() == [covered]
+
+
+def test_measures_for_the_independent_axes_and_the_rules(raw):
+    a = raw.loc["A"]
+    # alignment, transparency, fit: Ann 2, 2, 2 and Bob 4, 4, 5 in the TTM window
+    assert a["fit_rating"] == pytest.approx((2 + 13 / 3) / 2)
+    assert a["fit_rating_others"] == pytest.approx(13 / 3)
+    assert a["respect_rating"] == pytest.approx((2 + 5) / 2)
+    # client-caused severity 2 (the complaint is before the window) over 15 hours
+    assert a["incidents_per_100h"] == pytest.approx(2 * 100 / 15)
+    assert raw.loc["C", "incidents_per_100h"] == pytest.approx(3 * 100 / 20)
+    # invoices of 2024-09-01, 2025-03-01, 2025-04-15, 2025-06-01: 273 days over 3 gaps
+    assert a["invoice_interval_days"] == pytest.approx(273 / 3)
+    assert raw.loc["D", "invoice_interval_days"] == pytest.approx(92 / 3)
+    # more than 60 days past due: D3 (90 days) but not D2 (60 days); B's old invoice
+    assert raw.loc["D", "overdue_60_plus"] == pytest.approx(40)
+    assert raw.loc["B", "overdue_60_plus"] == pytest.approx(50)
+    assert raw.loc["B", "last_activity"] == pd.Timestamp("2024-01-01")
+    assert raw.loc["C", "last_activity"] == pd.Timestamp("2024-12-01")  # July is after as_of
+
+
+def test_fix_reasons_say_since_when_from_the_quarters_before(hand_book):
+    metrics = client_metrics(hand_book, QUARTER, Settings()).set_index("client_id")
+    a = metrics.loc["A"]
+    # the rework (severity 3, 2025-03-01) and the owner's low rating (2025-01-10) first count
+    # at the end of 2025Q1
+    assert a["since_improve_delivery"] == "2025Q1" and a["since_reassign_owner"] == "2025Q1"
+    assert metrics["since_rescope"].isna().all()  # RESCOPE holds for nobody
+    if "IMPROVE_DELIVERY" in a["actions"].split(";"):
+        assert "(since 2025Q1)" in a["reasons"]
+
+
+def test_clients_who_left_with_what_preceded_it(hand_book):
+    from helpers.audit.rules import clients_who_left
+
+    metrics = client_metrics(hand_book, QUARTER, Settings())
+    left = clients_who_left(hand_book, metrics, Settings())
+    assert left["client_id"].tolist() == ["B"]
+    b = left.iloc[0]
+    assert b["last_active_quarter"] == "2024Q1" and b["revenue_then"] == pytest.approx(50)
+    assert b["aging_90_plus"] == pytest.approx(50)
+    assert b["preceded_by"].startswith("in the four quarters to 2024Q1 (50 USD of revenue)")

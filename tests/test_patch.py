@@ -26,6 +26,8 @@ def raw_frame(rows: list[dict]) -> pd.DataFrame:
         "alignment_score": 4.0,
     }
     frame = pd.DataFrame([{**BASE, **extra, **row} for row in rows])
+    if not any("incidents_per_100h" in row for row in rows):  # computed from incidents and hours
+        frame = frame.drop(columns=["incidents_per_100h"])
     return frame.drop(columns=["value_score", "headache_score", "segment"]).astype(
         {"rate_rank": "Int64"}
     )
@@ -102,7 +104,7 @@ def test_scores_stay_in_0_100_and_zero_weights_are_neutral():
     assert (score(raw, Settings(value_weights=zero))["value_score"] == 50).all()
 
 
-def test_inactive_clients_are_not_ranked_and_score_zero():
+def test_clients_who_left_are_not_ranked_and_sit_outside_the_fields():
     raw = raw_frame(
         [
             {"client_id": "a", "margin_ttm": 1.0},
@@ -111,8 +113,74 @@ def test_inactive_clients_are_not_ranked_and_score_zero():
         ]
     )
     scored = segment(score(raw, Settings(value_weights=ONLY_MARGIN)), Settings())
-    assert scored["value_score"].tolist() == [0, 100, 0]
-    assert scored.loc[2, "headache_score"] == 0 and scored.loc[2, "segment"] == "seedling"
+    assert scored["value_score"].tolist()[:2] == [0, 100]
+    assert np.isnan(scored.loc[2, "value_score"]) and np.isnan(scored.loc[2, "headache_score"])
+    assert scored["segment"].tolist() == ["seedling", "prize", "gone"]
+    # the thresholds are the medians of the active clients only
+    assert thresholds(scored, Settings())[0] == 50.0
+
+
+def test_no_input_nor_its_mirror_feeds_both_scores():
+    from helpers.audit.scores import INPUT_COLUMNS, INPUTS
+
+    value = {c for k in INPUTS["value"] for c in INPUT_COLUMNS[k]}
+    headache = {c for k in INPUTS["headache"] for c in INPUT_COLUMNS[k]}
+    # revenue is a value input; hours per revenue reads it as a denominator only (a ratio with
+    # hours, not revenue's mirror); nothing else is shared
+    assert value & headache == {"revenue_ttm"}
+    assert "effective_rate_ttm" not in value and "alignment_score" not in value | headache
+    # moving a client's revenue per hour alone (same revenue, more hours) moves headache only
+    raw = raw_frame([{"client_id": c, "margin_ttm": float(i)} for i, c in enumerate("abcd")])
+    more_hours = raw.assign(hours_ttm=[100.0, 100.0, 100.0, 400.0])
+    before, after = score(raw, Settings()), score(more_hours, Settings())
+    assert before["value_score"].tolist() == after["value_score"].tolist()
+    assert after.loc[3, "headache_score"] > before.loc[3, "headache_score"]
+
+
+def test_lateness_is_ranked_within_the_size_class():
+    only_late = {k: 0.0 for k in DEFAULT_HEADACHE_WEIGHTS} | {"lateness": 1.0}
+    raw = raw_frame(
+        [
+            {"client_id": "s1", "size": "small", "days_late_avg": 5.0},
+            {"client_id": "s2", "size": "small", "days_late_avg": 10.0},
+            {"client_id": "l1", "size": "large", "days_late_avg": 40.0},
+            {"client_id": "l2", "size": "large", "days_late_avg": 60.0},
+        ]
+    )
+    headache = score(raw, Settings(headache_weights=only_late))["headache_score"].tolist()
+    # the large client 40 days late is the best payer of its class; the small one 10 days late
+    # the worst of its own
+    assert headache == [0, 100, 0, 100]
+
+
+def test_incidents_count_per_100_hours_worked():
+    only_incidents = ONLY_INCIDENTS
+    raw = raw_frame(
+        [
+            {"client_id": "big", "incidents_ttm": 6.0, "hours_ttm": 1000.0},
+            {"client_id": "small", "incidents_ttm": 2.0, "hours_ttm": 50.0},
+        ]
+    )
+    headache = score(raw, Settings(headache_weights=only_incidents))["headache_score"].tolist()
+    assert headache == [0, 100]  # 0.6 per 100 hours against 4 per 100 hours
+
+
+def test_the_owners_own_ratings_leave_the_value_when_reassign_owner_holds():
+    only_values = {k: 0.0 for k in DEFAULT_VALUE_WEIGHTS} | {"values": 1.0}
+    raw = raw_frame(
+        [
+            {"client_id": "a", "fit_rating": 3.0, "fit_rating_others": 3.0},
+            {"client_id": "b", "fit_rating": 3.5, "fit_rating_others": 3.5},
+            # the owner rates it 1 while the others rate it 4.5: value reads the others' 4.5
+            {"client_id": "c", "fit_rating": 2.0, "fit_rating_others": 4.5,
+             "owner_rating": 1.0, "others_rating": 4.5},
+        ]
+    )  # fmt: skip
+    value = score(raw, Settings(value_weights=only_values))["value_score"].tolist()
+    assert value == [0, 50, 100]
+    # with the owner rule out of reach (gap 4), the owner's ratings count
+    value = score(raw, Settings(value_weights=only_values, reassign_gap=4.0))["value_score"]
+    assert value.tolist() == [50, 100, 0]
 
 
 def test_segments_from_thresholds_and_medians():

@@ -57,9 +57,11 @@ def test_format_money(amount, currency, text):
 
 
 def test_segment_colours_are_distinct_and_labelled_in_plain_words():
-    assert len(set(SEGMENT_COLOURS.values())) == 4
+    assert len(set(SEGMENT_COLOURS.values())) == 5
     assert SEGMENT_LABELS["weed"] == "Weeds: prune or fix"
-    assert set(SEGMENT_COLOURS) == set(SEGMENT_LABELS) == {"prize", "tangled", "seedling", "weed"}
+    assert set(SEGMENT_COLOURS) == set(SEGMENT_LABELS) == {
+        "prize", "tangled", "seedling", "weed", "gone"
+    }  # fmt: skip
 
 
 def test_house_style_does_not_leak():
@@ -72,8 +74,12 @@ def test_house_style_does_not_leak():
 # ----------------------------------------------------------------------------- patch
 def test_patch_draws_every_client_once_in_its_segment_colour(metrics):
     ax = plot_patch(metrics)
-    assert client_marks(ax) == len(metrics)
+    gone = metrics["segment"] == "gone"
+    assert client_marks(ax) == len(metrics) - gone.sum()  # clients who left are not drawn
+    assert not [c for c in ax.collections if c.get_gid() == "clients-gone"]
     for segment, colour in SEGMENT_COLOURS.items():
+        if segment == "gone":
+            continue
         (collection,) = [c for c in ax.collections if c.get_gid() == f"clients-{segment}"]
         assert len(collection.get_offsets()) == (metrics["segment"] == segment).sum()
         assert to_hex(collection.get_facecolor()[0], keep_alpha=False) == colour.lower()

@@ -181,22 +181,25 @@ def test_prune_overview_gives_robust_table_figure_and_sentence():
     table, figure, sentence = prune_overview(metrics, settings=Settings())
     assert table["client"].tolist() == ["z", "b"]
     assert table["robustness"].tolist() == ["robust", "borderline"]
-    assert table["share of settings"].tolist() == pytest.approx([1.0, 0.6])
+    assert table["share of settings"].tolist() == pytest.approx([1.0, 0.6 * 24 / 25])
     assert len(figure.axes) == 2
     assert sentence.startswith("1 of 2 prune candidates are robust")
-    assert "105 plausible settings" in sentence
+    assert "125 plausible settings" in sentence and "target margin of 20%-40%" in sentence
 
 
 # ----------------------------------------------------------------------------- robustness
 
 
 def hand_raw(n: int = 20) -> pd.DataFrame:
-    """``raw_metrics``-shaped clients: ``z`` is last by far on everything (and tiny, so it is not
-    a REPRICE case); ``b`` has the second-lowest rate but is otherwise a model client."""
+    """``raw_metrics``-shaped clients: ``z`` is last by far on everything (10 per hour against a
+    cost of 60: reprice or exit); ``b`` has the second-lowest rate and a 26% margin (cost 70 per
+    hour, below the 30% target) on too little revenue for a repricing (the seed's cut) but is
+    otherwise a model client."""
     ids = [f"c{i:02d}" for i in range(n - 2)] + ["b", "z"]
     rates = np.linspace(100.0, 200.0, n - 2).tolist() + [95.0, 10.0]
     hours = np.full(n, 500.0)
     hours[-1] = 100.0
+    hours[-2] = 50.0
     revenue = np.array(rates) * hours
     step = np.linspace(0, 1, n - 2).tolist()
     frame = pd.DataFrame(
@@ -232,6 +235,9 @@ def hand_raw(n: int = 20) -> pd.DataFrame:
         }
     )
     frame.loc[frame["client_id"] == "z", ["revenue_ttm", "revenue_prior"]] = [1_000.0, 5_000.0]
+    b = frame["client_id"] == "b"
+    frame.loc[b, "cost_rate_ttm"] = 70.0
+    frame.loc[b, "labour_cost_ttm"] = frame.loc[b, "hours_ttm"] * 70.0
     rate = frame["revenue_ttm"] / frame["hours_ttm"]
     return frame.assign(
         margin_ttm=frame["revenue_ttm"] - frame["labour_cost_ttm"],
@@ -249,13 +255,15 @@ def test_robustness_shares_on_a_constructed_book():
     # preconditions of the constructed case, checked so the test cannot pass by accident
     base = classify(raw, settings).set_index("client_id")
     assert base.loc["z", "prune"] and base.loc["b", "prune"]
+    assert base.loc["z", "prune_reprice"] and base.loc["b", "prune_cut"]
     assert base.loc["b", "segment"] != "weed"
     table = robustness(raw, settings).set_index("client_id")
     assert table.loc["z", "share_of_settings"] == 1.0 and table.loc["z", "robust"]
-    # b's rate percentile is 10 (2nd of 20): a candidate at 10, 12.5 and 15 but not 5 or 7.5
-    assert table.loc["b", "share_of_settings"] == pytest.approx(3 / 5)
+    # b's rate percentile is 10 (2nd of 20): a candidate at 10, 12.5 and 15 but not 5 or 7.5,
+    # and not with a 20% target margin (its margin is 26%): 24 of the 25 other settings
+    assert table.loc["b", "share_of_settings"] == pytest.approx(3 / 5 * 24 / 25)
     assert not table.loc["b", "robust"]
-    assert table.loc["b", "settings_tried"] == 5 * 21
+    assert table.loc["b", "settings_tried"] == 5 * 25
     assert set(table.index) <= set(raw["client_id"])
     assert table["share_of_settings"].is_monotonic_decreasing
 
@@ -268,6 +276,22 @@ def test_robustness_with_a_custom_grid_and_bad_grid():
         robustness(raw, Settings(), weight_grid=[{"colour_weights": {}}])
     with pytest.raises(PumpkinError, match="empty"):
         robustness(raw, Settings(), percentiles=())
+
+
+def test_the_grid_varies_the_target_margin_and_the_largest_rise():
+    from helpers.decide.prune import setting_variations
+
+    grid = setting_variations(Settings())
+    margins = sorted({g.get("target_margin", 0.30) for g in grid})
+    rises = sorted({g.get("max_price_rise", 0.30) for g in grid})
+    assert margins == pytest.approx([0.2, 0.3, 0.4]) and rises == pytest.approx([0.15, 0.3, 0.45])
+    # a client 40% below cost is reprice-or-exit at a 30% or 15% largest rise, not at 45%
+    raw = hand_raw()
+    raw.loc[raw["client_id"] == "c05", ["cost_rate_ttm"]] = (
+        raw.loc[raw["client_id"] == "c05", "effective_rate_ttm"].to_numpy() * 1.4
+    )
+    table = robustness(raw, Settings(), percentiles=(5.0,)).set_index("client_id")
+    assert table.loc["c05", "times_candidate"] == len(grid) - 1
 
 
 def test_weight_variations_change_one_weight_at_a_time():

@@ -69,3 +69,33 @@ def test_quarter_windows():
 def test_bad_quarters_are_refused(bad):
     with pytest.raises(PumpkinError, match="quarter must look like 2025Q2"):
         as_of(bad)
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "replacement"),
+    [
+        ("value_weights", "effective_rate", "value_weights.revenue"),
+        ("value_weights", "alignment", "value_weights.values"),
+        ("headache_weights", "misalignment", "headache_weights.disrespect"),
+    ],
+)
+def test_an_old_settings_file_names_the_removed_key_and_its_replacement(
+    tmp_path, table, key, replacement
+):
+    path = tmp_path / "settings.toml"
+    path.write_text(f"[{table}]\n{key} = 0.2\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as error:
+        load_settings(path)
+    message = str(error.value)
+    assert f"{table}.{key} was removed" in message and replacement in message
+    assert str(path) in message and "\n" not in message
+
+
+def test_target_margin_and_max_price_rise_have_defaults_and_ranges(tmp_path):
+    assert Settings().target_margin == 0.30 and Settings().max_price_rise == 0.30
+    with pytest.raises(SettingsError, match="target_margin"):
+        Settings(target_margin=1.5)
+    path = tmp_path / "settings.toml"
+    path.write_text("target_margin = 0.25\nmax_price_rise = 0.5\n", encoding="utf-8")
+    loaded = load_settings(path)
+    assert (loaded.target_margin, loaded.max_price_rise) == (0.25, 0.5)

@@ -53,7 +53,8 @@ def test_prune_slider_reclassifies_and_updates_the_summary(explorer):
     added = metrics[metrics["client_id"].isin(after - before)]
     assert before < after
     assert (added["rate_percentile"] <= 25).all()
-    assert explorer.summary.value.startswith(f"<b>{expected_summary(metrics)}</b>")
+    assert explorer.summary.value.startswith(f"<b>{expected_summary(metrics)}")
+    assert "clients who left" in explorer.summary.value  # the demo has clients who left
     assert "bottom 25% by revenue per hour" in explorer.summary.value
     assert explorer.summary.value != before_summary
     assert explorer.image.value != before_image
@@ -212,3 +213,16 @@ def test_check_parameters_checks_values():
         check_parameters(namespace(prune_percentile=140.0))
     with pytest.raises(ParameterError, match="quarter"):
         check_parameters(namespace(quarter="Q4-2025"))
+
+
+def test_target_margin_and_largest_rise_sliders_reclassify(explorer):
+    explorer.rise_slider.value = 0.05
+    tight = explorer.metrics
+    explorer.rise_slider.value = 1.0
+    loose = explorer.metrics
+    # a smaller largest rise turns more repricings into reprice-or-exit
+    assert tight["prune_reprice"].sum() > loose["prune_reprice"].sum()
+    assert explorer.settings.max_price_rise == 1.0
+    explorer.margin_slider.value = 0.5
+    assert explorer.settings.target_margin == 0.5
+    assert (explorer.metrics["target_rate"] > loose["target_rate"]).any()

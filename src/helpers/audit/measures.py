@@ -49,7 +49,13 @@ events), ``delivery_severity_ttm`` (rework + missed_deadline: our side), ``owner
 ``others_rating`` (mean rating by the client's owner / by everyone else, TTM), ``book_median_rate``,
 ``cost_rate_ttm`` (labour cost per hour), ``overdue_90_quarters`` (how many of the last four quarter
 ends had more than ``settings.collect_floor`` more than 90 days past due) and the oldest unpaid
-past-due invoice at as_of (``oldest_overdue_invoice``, ``_days``, ``_amount``).
+past-due invoice at as_of (``oldest_overdue_invoice``, ``_days``, ``_amount``); for the two
+independent axes and the rules of issue 12: ``fit_rating`` (mean alignment, transparency and fit
+over the TTM assessments), ``fit_rating_others`` (the same without the owner's), ``respect_rating``,
+``incidents_per_100h`` (incidents_ttm per 100 hours worked; without hours 0, or infinite when
+there are incidents), ``invoice_interval_days`` (mean days between the TTM invoices),
+``overdue_60_plus`` (aging_61_90 + aging_90_plus) and ``last_activity`` (the latest time entry or
+invoice on or before as_of).
 """
 
 from __future__ import annotations
@@ -129,6 +135,13 @@ SIGNAL_COLUMNS = [
     "oldest_overdue_invoice",
     "oldest_overdue_days",
     "oldest_overdue_amount",
+    "fit_rating",
+    "fit_rating_others",
+    "respect_rating",
+    "incidents_per_100h",
+    "invoice_interval_days",
+    "overdue_60_plus",
+    "last_activity",
 ]
 RESCOPE_KINDS = ("scope_creep", "rush", "after_hours")
 #: ``revenue_source`` values: where a client's revenue comes from (see the module docstring).
@@ -151,6 +164,8 @@ class _Prepared:
     asm: dict[str, np.ndarray]
     first_activity: pd.Timestamp | None = None  # where the book's history starts
     source: np.ndarray | None = None  # per client: its code in REVENUE_SOURCES
+    #: sorted ``code x _KEY + day`` of every time entry and invoice (for ``last_activity``)
+    activity: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -205,6 +220,7 @@ def _prepare(book, settings: Settings) -> _Prepared:
         else np.zeros(len(te))
     )
     has_amount = te["billable_amount"].notna().to_numpy() if "billable_amount" in te else amount > 0
+    values = asm[["alignment", "transparency", "fit"]].to_numpy(float)
     return _Prepared(
         clients=clients,
         te={
@@ -234,10 +250,13 @@ def _prepare(book, settings: Settings) -> _Prepared:
             "code": asm_code,
             "date": _dates(asm["date"]),
             "mean": ratings.mean(axis=1) if len(asm) else np.array([], dtype=float),
+            "values": values.mean(axis=1) if len(asm) else np.array([], dtype=float),
+            "respect": asm["respect"].to_numpy(float),
             "by_owner": np.asarray(by_owner, dtype=bool),
         },
         first_activity=book.first_activity(),
         source=_sources(te_code, amount, inv_code, len(clients)),
+        activity=_activity_keys(te_code, _dates(te["date"]), inv_code, _dates(inv["issue_date"])),
     )
 
 
@@ -309,6 +328,54 @@ def _money_measures(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
     }
 
 
+_KEY = 10**7  # a day number (offset by _DAY_OFFSET) always fits below this
+_DAY_OFFSET = 3_000_000
+
+
+def _day_numbers(dates: np.ndarray) -> np.ndarray:
+    return (dates.astype("datetime64[D]").astype(np.int64) + _DAY_OFFSET).astype(np.int64)
+
+
+def _activity_keys(*pairs: np.ndarray) -> np.ndarray:
+    """One sorted int64 key per dated row: client code x _KEY + day number."""
+    parts = []
+    for code, dates in zip(pairs[::2], pairs[1::2], strict=True):
+        ok = (code >= 0) & ~np.isnat(dates)
+        parts.append(code[ok].astype(np.int64) * _KEY + _day_numbers(dates[ok]))
+    return np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
+
+
+def _last_activity(prep: _Prepared, end: np.datetime64) -> np.ndarray:
+    """Per client, the latest time entry or invoice dated on or before ``end`` (NaT when none):
+    a binary search per client in the sorted keys, no pass over the rows."""
+    n, keys = prep.n, prep.activity
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if keys is None or not len(keys):
+        return out
+    codes = np.arange(n, dtype=np.int64)
+    pos = np.searchsorted(keys, codes * _KEY + _day_numbers(np.array([end]))[0], side="right") - 1
+    found = (pos >= 0) & (keys[np.clip(pos, 0, None)] // _KEY == codes)
+    days = keys[np.clip(pos, 0, None)] % _KEY - _DAY_OFFSET
+    out[found] = days[found].astype("datetime64[D]").astype("datetime64[ns]")
+    return out
+
+
+def _rhythm(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+    """``invoice_interval_days``: mean days between invoices (amount > 0) issued in the TTM
+    window, (last - first) / (count - 1); empty with fewer than two. ``last_activity``: the
+    latest time entry or invoice dated on or before as_of (NaT when none)."""
+    inv, n = prep.inv, prep.n
+    end = np.datetime64(as_of(quarter), "ns")
+    issued = _within(inv["issue"], ttm_window(quarter)) & (inv["amount"] > 0) & (inv["code"] >= 0)
+    days = (inv["issue"] - np.datetime64("1970-01-01", "ns")) / _DAY
+    first, last = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(first, inv["code"][issued], days[issued])
+    np.maximum.at(last, inv["code"][issued], days[issued])
+    count = _sum(inv["code"], None, issued, n)
+    interval = np.where(count >= 2, (last - first) / np.maximum(count - 1, 1), np.nan)
+    return {"invoice_interval_days": interval, "last_activity": _last_activity(prep, end)}
+
+
 def _lateness(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
     inv, n, end = prep.inv, prep.n, np.datetime64(as_of(quarter), "ns")
     due_in_ttm = _within(inv["due"], ttm_window(quarter)) & (inv["amount"] > 0)
@@ -335,7 +402,9 @@ def _days_past_due(prep: _Prepared, end: np.datetime64) -> tuple[np.ndarray, np.
     return open_, (end - inv["due"]) / _DAY
 
 
-def _aging(prep: _Prepared, quarter: str, floor: float) -> dict[str, np.ndarray]:
+def _aging(
+    prep: _Prepared, quarter: str, floor: float, *, full: bool = True
+) -> dict[str, np.ndarray]:
     inv, n, end = prep.inv, prep.n, np.datetime64(as_of(quarter), "ns")
     open_, days = _days_past_due(prep, end)
     code, amount = inv["code"], inv["amount"]
@@ -348,8 +417,9 @@ def _aging(prep: _Prepared, quarter: str, floor: float) -> dict[str, np.ndarray]
     ):
         out[name] = _sum(code, amount, open_ & (days >= low) & (days <= high), n)
     out["overdue_amount"] = sum(out[b] for b in AGING_BUCKETS)
-    out["overdue_90_quarters"] = _overdue_90_quarters(prep, quarter, floor)
-    out.update(_oldest_overdue(prep, open_ & (days >= 1) & (amount > 0), days))
+    if full:
+        out["overdue_90_quarters"] = _overdue_90_quarters(prep, quarter, floor)
+        out.update(_oldest_overdue(prep, open_ & (days >= 1) & (amount > 0), days))
     return out
 
 
@@ -422,10 +492,16 @@ def _alignment(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
     def mean(mask: np.ndarray) -> np.ndarray:
         return _divide(_sum(asm["code"], asm["mean"], mask, n), _sum(asm["code"], None, mask, n))
 
+    def mean_of(name: str, mask: np.ndarray) -> np.ndarray:
+        return _divide(_sum(asm["code"], asm[name], mask, n), _sum(asm["code"], None, mask, n))
+
     return {
         "alignment_score": mean(in_ttm),
         "owner_rating": mean(in_ttm & asm["by_owner"]),
         "others_rating": mean(in_ttm & ~asm["by_owner"]),
+        "fit_rating": mean_of("values", in_ttm),
+        "fit_rating_others": mean_of("values", in_ttm & ~asm["by_owner"]),
+        "respect_rating": mean_of("respect", in_ttm),
     }
 
 
@@ -452,18 +528,27 @@ def prepare(book, settings: Settings) -> _Prepared:
     return _prepare(book, settings)
 
 
-def measure(prep: _Prepared, quarter: str, settings: Settings) -> pd.DataFrame:
+def measure(
+    prep: _Prepared, quarter: str, settings: Settings, *, fixes_only: bool = False
+) -> pd.DataFrame:
     """The measured columns and rule signals of ``quarter``, one row per client (no potential,
-    no rate or score ranks: :mod:`helpers.decide.contract` adds those)."""
+    no rate or score ranks: :mod:`helpers.decide.contract` adds those).
+
+    ``fixes_only=True`` leaves out what only the prune rules and the reasons read
+    (``overdue_90_quarters``, the oldest overdue invoice, ``invoice_interval_days``,
+    ``last_activity``): enough for the fix rules on the quarters before ("since when")."""
     parse_quarter(quarter)
     measures = {
         **_money_measures(prep, quarter),
         **_work(prep, quarter),
         **_lateness(prep, quarter),
-        **_aging(prep, quarter, settings.collect_floor),
+        **_aging(prep, quarter, settings.collect_floor, full=not fixes_only),
         **_events(prep, quarter),
         **_alignment(prep, quarter),
+        **({} if fixes_only else _rhythm(prep, quarter)),
     }
+    if fixes_only:
+        measures["overdue_90_quarters"] = np.zeros(prep.n)
     raw = prep.clients.assign(quarter=quarter, **measures)
     total = raw["revenue_ttm"].sum()
     raw = raw.assign(
@@ -472,9 +557,19 @@ def measure(prep: _Prepared, quarter: str, settings: Settings) -> pd.DataFrame:
         revenue_share=raw["revenue_ttm"] / total if total else 0.0,
         active=(raw["hours_ttm"] > 0) | (raw["invoices_ttm"] > 0),
         overdue_90_quarters=raw["overdue_90_quarters"].astype(int),
+        overdue_60_plus=raw["aging_61_90"] + raw["aging_90_plus"],
+        incidents_per_100h=_per_100_hours(
+            raw["incidents_ttm"].to_numpy(), raw["hours_ttm"].to_numpy()
+        ),
         abuse_ttm=raw["abuse_ttm"].astype(int),
     )
     return raw
+
+
+def _per_100_hours(incidents: np.ndarray, hours: np.ndarray) -> np.ndarray:
+    """Severity per 100 hours worked; without hours: 0 when no incidents, else infinite."""
+    rate = _divide(incidents * 100.0, hours)
+    return np.where(hours > 0, rate, np.where(incidents > 0, np.inf, 0.0))
 
 
 def whale_curve(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -502,12 +597,14 @@ def whale_curve(metrics: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-SEGMENTS = ("prize", "tangled", "seedling", "weed")
-
-
 def segment_counts(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Clients, TTM revenue and margin per segment (every segment listed, zeros included)."""
-    return (
+    """Clients, TTM revenue and margin per segment (every segment listed, zeros included).
+
+    ``share`` is among the four fields only: the clients who left (``gone``, listed last) are
+    outside the segment shares (their share is empty)."""
+    from helpers.audit.rules import FIELD_SEGMENTS, SEGMENT_NAMES  # the registry
+
+    counts = (
         metrics.groupby("segment", observed=False)
         .agg(
             clients=("client_id", "size"),
@@ -515,11 +612,13 @@ def segment_counts(metrics: pd.DataFrame) -> pd.DataFrame:
             margin_ttm=("margin_ttm", "sum"),
             hours_ttm=("hours_ttm", "sum"),
         )
-        .reindex(list(SEGMENTS), fill_value=0)
+        .reindex(list(SEGMENT_NAMES), fill_value=0)
         .rename_axis("segment")
         .reset_index()
-        .assign(share=lambda d: d["clients"] / max(d["clients"].sum(), 1))
     )
+    fields = counts["segment"].isin(FIELD_SEGMENTS)
+    total = max(int(counts.loc[fields, "clients"].sum()), 1)
+    return counts.assign(share=(counts["clients"] / total).where(fields))
 
 
 def segment_transitions(long: pd.DataFrame) -> pd.DataFrame:

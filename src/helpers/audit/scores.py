@@ -1,4 +1,4 @@
-"""The pumpkin patch: value and headache scores, and the four segments.
+"""The pumpkin patch: value and headache scores, and the segments.
 
 Scores (0-100). Each input is turned into a percentile rank within the book,
 ``rank_k = 100 x (average rank - 1) / (m - 1)`` over the ``m`` active clients that have the input
@@ -8,24 +8,36 @@ size and currency. Then::
     value_score    = sum_k w_k x rank_k / sum_k w_k     (w = settings.value_weights)
     headache_score = sum_k w_k x rank_k / sum_k w_k     (w = settings.headache_weights)
 
-Value inputs: ``margin`` (margin_ttm), ``effective_rate`` (effective_rate_ttm), ``growth``
-(growth_ttm), ``potential`` (expected_revenue_next_4q), ``alignment`` (alignment_score).
-Headache inputs: ``hours_per_revenue`` (hours_ttm / revenue_ttm; the worst rank when there are hours
-but no revenue), ``non_billable`` (non_billable_share), ``lateness`` (days_late_avg), ``incidents``
-(incidents_ttm), ``misalignment`` (5 - alignment_score).
-A missing input (no hours for the rate, no prior revenue for growth, no assessment for alignment)
-gets the neutral rank 50: it neither helps nor hurts. With all weights 0 a score is 50.
+The two axes are independent: no input, nor its mirror image, feeds both (issue 12).
+
+Value inputs (what the client is worth): ``margin`` (margin_ttm), ``revenue`` (revenue_ttm),
+``growth`` (growth_ttm), ``potential`` (expected_revenue_next_4q) and ``values``: the non-money
+value of seed 003 section 4, the mean alignment, transparency and fit rating (``fit_rating``);
+when the owner rates the client far below the others (the REASSIGN_OWNER rule), the owner's own
+ratings are left out (``fit_rating_others``).
+
+Headache inputs (what serving it costs beyond the hours billed): ``hours_per_revenue``
+(hours_ttm / revenue_ttm, the seed's indicator; the worst rank when there are hours but no
+revenue), ``non_billable`` (non_billable_share), ``lateness`` (days_late_avg ranked **within the
+client's size class**: a large client's slow payment is its finance department's policy, seed
+003), ``incidents`` (client-caused severity per 100 hours worked, ``incidents_per_100h``) and
+``disrespect`` (5 - ``respect_rating``: how the client treats our people).
+
+A missing input (no prior revenue for growth, no assessment for the ratings) gets the neutral rank
+50: it neither helps nor hurts. With all weights 0 a score is 50.
 
 ``raw_metrics`` stores the ranks (``pctl_<input>`` columns, see :func:`input_ranks`) so that
-re-scoring with other weights is only a weighted sum.
+re-scoring with other weights is only a weighted sum (``values`` is re-ranked with the settings in
+force, as it depends on the owner rule's thresholds).
 
-Clients with no activity in the TTM window (no hours, no invoices) are left out of the ranks and get
-both scores 0: they sit in ``seedling`` and the actions say "no activity".
+Clients with no hours and no invoices in the TTM window are ``gone``: outside the ranks, the
+thresholds and the four fields; their scores are empty.
 
 Segments: high value = ``value_score > value_threshold``, high headache = ``headache_score >
 headache_threshold``; a threshold of None is the median score of the active clients. ``prize`` high
 value / low headache, ``tangled`` high / high, ``seedling`` low / low, ``weed`` low value / high
-headache.
+headache; ``gone`` for the clients without activity (the names and their order come from the
+registry in :mod:`helpers.audit.rules`).
 """
 
 from __future__ import annotations
@@ -37,37 +49,90 @@ import pandas as pd
 
 from helpers.book.settings import Settings
 
-SEGMENTS = ("prize", "tangled", "seedling", "weed")
 NEUTRAL_RANK = 50.0
 
 
-def _hours_per_revenue(raw: pd.DataFrame) -> pd.Series:
+def _hours_per_revenue(raw: pd.DataFrame, settings: Settings) -> pd.Series:
     hours, revenue = raw["hours_ttm"], raw["revenue_ttm"]
     ratio = hours / revenue.where(revenue > 0)
     return ratio.mask((hours > 0) & (revenue <= 0), np.inf).mask(hours <= 0, 0.0)
 
 
-def _column(name: str) -> Callable[[pd.DataFrame], pd.Series]:
-    return lambda raw: raw[name]
+def _column(name: str) -> Callable[[pd.DataFrame, Settings], pd.Series]:
+    return lambda raw, settings: raw[name]
+
+
+def owner_is_the_outlier(raw: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """The REASSIGN_OWNER condition (seed 001, "is it just me?"): the owner's mean rating at least
+    ``reassign_gap`` below the other assessors', who rate it ``reassign_min_others`` or more."""
+    owner = raw["owner_rating"].to_numpy(dtype=float, na_value=np.nan)
+    others = raw["others_rating"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return (owner <= others - settings.reassign_gap) & (others >= settings.reassign_min_others)
+
+
+def _values(raw: pd.DataFrame, settings: Settings) -> pd.Series:
+    """Alignment, transparency and fit; without the owner's ratings when the owner rule holds."""
+    if "fit_rating" not in raw:
+        return pd.Series(np.nan, index=raw.index)
+    others = raw["fit_rating_others"] if "fit_rating_others" in raw else raw["fit_rating"]
+    return raw["fit_rating"].mask(owner_is_the_outlier(raw, settings), others)
+
+
+def _lateness(raw: pd.DataFrame, settings: Settings) -> pd.Series:
+    return raw["days_late_avg"]
+
+
+def _incidents(raw: pd.DataFrame, settings: Settings) -> pd.Series:
+    if "incidents_per_100h" in raw:
+        return raw["incidents_per_100h"]
+    hours, incidents = raw["hours_ttm"], raw["incidents_ttm"]
+    rate = incidents * 100 / hours.where(hours > 0)
+    return rate.mask((hours <= 0) & (incidents > 0), np.inf).mask(
+        (hours <= 0) & (incidents <= 0), 0
+    )
+
+
+def _disrespect(raw: pd.DataFrame, settings: Settings) -> pd.Series:
+    if "respect_rating" not in raw:
+        return pd.Series(np.nan, index=raw.index)
+    return 5 - raw["respect_rating"]
 
 
 #: Score inputs: weight key -> how to read it from the raw metrics (higher = more value/headache).
-INPUTS: dict[str, dict[str, Callable[[pd.DataFrame], pd.Series]]] = {
+INPUTS: dict[str, dict[str, Callable[[pd.DataFrame, Settings], pd.Series]]] = {
     "value": {
         "margin": _column("margin_ttm"),
-        "effective_rate": _column("effective_rate_ttm"),
+        "revenue": _column("revenue_ttm"),
         "growth": _column("growth_ttm"),
         "potential": _column("expected_revenue_next_4q"),
-        "alignment": _column("alignment_score"),
+        "values": _values,
     },
     "headache": {
         "hours_per_revenue": _hours_per_revenue,
         "non_billable": _column("non_billable_share"),
-        "lateness": _column("days_late_avg"),
-        "incidents": _column("incidents_ttm"),
-        "misalignment": lambda raw: 5 - raw["alignment_score"],
+        "lateness": _lateness,
+        "incidents": _incidents,
+        "disrespect": _disrespect,
     },
 }
+#: The measured column(s) each input reads (what the methodology and the registry test name).
+INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "margin": ("margin_ttm",),
+    "revenue": ("revenue_ttm",),
+    "growth": ("growth_ttm",),
+    "potential": ("expected_revenue_next_4q",),
+    "values": ("fit_rating", "fit_rating_others"),
+    "hours_per_revenue": ("hours_ttm", "revenue_ttm"),
+    "non_billable": ("non_billable_share",),
+    "lateness": ("days_late_avg",),
+    "incidents": ("incidents_per_100h",),
+    "disrespect": ("respect_rating",),
+}
+#: Inputs ranked within the client's size class rather than the whole book.
+WITHIN_SIZE = frozenset({"lateness"})
+#: Inputs whose reading depends on the settings: re-ranked on every scoring.
+SETTINGS_DEPENDENT = frozenset({"values"})
 
 
 def percentile_rank(values: pd.Series, among: pd.Series | np.ndarray) -> np.ndarray:
@@ -79,6 +144,28 @@ def percentile_rank(values: pd.Series, among: pd.Series | np.ndarray) -> np.ndar
     if m > 1:
         out[known] = 100 * (_average_ranks(x[known]) - 1) / (m - 1)
     return out
+
+
+def grouped_percentile_rank(
+    values: pd.Series, among: pd.Series | np.ndarray, groups: pd.Series
+) -> np.ndarray:
+    """:func:`percentile_rank` within each group (missing group = its own group)."""
+    keys = pd.Series(groups).astype(object).where(pd.Series(groups).notna(), "unknown")
+    codes = pd.factorize(keys.to_numpy(dtype=object))[0]
+    x = pd.Series(values).to_numpy(dtype=float, na_value=np.nan)
+    among = np.asarray(among, dtype=bool)
+    out = np.full(len(x), NEUTRAL_RANK)
+    for code in np.unique(codes):
+        rows = codes == code
+        out[rows] = percentile_rank(x[rows], among[rows])
+    return out
+
+
+def _rank_input(raw: pd.DataFrame, key: str, read, active, settings: Settings) -> np.ndarray:
+    values = read(raw, settings)
+    if key in WITHIN_SIZE and "size" in raw:
+        return grouped_percentile_rank(values, active, raw["size"])
+    return percentile_rank(values, active)
 
 
 def _average_ranks(x: np.ndarray) -> np.ndarray:
@@ -93,7 +180,7 @@ def _average_ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def input_ranks(raw: pd.DataFrame) -> pd.DataFrame:
+def input_ranks(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
     """``raw`` plus one ``pctl_<input>`` column per score input (its 0-100 rank in the book).
 
     ``raw_metrics`` calls this once so that ``score`` (on every slider move) only has to weight
@@ -101,9 +188,10 @@ def input_ranks(raw: pd.DataFrame) -> pd.DataFrame:
     re-ranks when the row count differs. Changing measured values of a ranked frame in place is
     not detected: drop the ``pctl_`` columns first.
     """
+    settings = settings or Settings()
     active = _active(raw)
     ranks = {
-        f"pctl_{k}": percentile_rank(read(raw), active)
+        f"pctl_{k}": _rank_input(raw, k, read, active, settings)
         for group in INPUTS.values()
         for k, read in group.items()
     }
@@ -116,17 +204,22 @@ def _has_fresh_ranks(raw: pd.DataFrame, names) -> bool:
     return raw.attrs.get("pctl_rows") == len(raw) and all(f"pctl_{k}" in raw for k in names)
 
 
-def _composite(raw: pd.DataFrame, inputs: dict[str, Callable], weights, active) -> np.ndarray:
+def _composite(
+    raw: pd.DataFrame, inputs: dict[str, Callable], weights, active, settings: Settings
+) -> np.ndarray:
     used = {k: float(weights.get(k, 0.0)) for k in inputs if weights.get(k, 0.0)}
     total = sum(used.values())
     if total <= 0:
-        return np.where(active, NEUTRAL_RANK, 0.0)
-    if _has_fresh_ranks(raw, used):
-        ranks = {k: raw[f"pctl_{k}"].to_numpy(dtype=float) for k in used}
-    else:
-        ranks = {k: percentile_rank(inputs[k](raw), active) for k in used}
+        return np.where(active, NEUTRAL_RANK, np.nan)
+    fresh = _has_fresh_ranks(raw, used)
+    ranks = {
+        k: raw[f"pctl_{k}"].to_numpy(dtype=float)
+        if fresh and k not in SETTINGS_DEPENDENT
+        else _rank_input(raw, k, inputs[k], active, settings)
+        for k in used
+    }
     score = sum(w * ranks[k] for k, w in used.items()) / total
-    return np.where(active, np.clip(score, 0.0, 100.0), 0.0)
+    return np.where(active, np.clip(score, 0.0, 100.0), np.nan)
 
 
 def _active(raw: pd.DataFrame) -> pd.Series:
@@ -136,12 +229,15 @@ def _active(raw: pd.DataFrame) -> pd.Series:
 
 
 def score(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
-    """``raw`` plus ``value_score`` and ``headache_score`` (0-100, see the module docstring)."""
+    """``raw`` plus ``value_score`` and ``headache_score`` (0-100, see the module docstring;
+    empty for the clients without activity)."""
     settings = settings or Settings()
     active = _active(raw).to_numpy()
     return raw.assign(
-        value_score=_composite(raw, INPUTS["value"], settings.value_weights, active),
-        headache_score=_composite(raw, INPUTS["headache"], settings.headache_weights, active),
+        value_score=_composite(raw, INPUTS["value"], settings.value_weights, active, settings),
+        headache_score=_composite(
+            raw, INPUTS["headache"], settings.headache_weights, active, settings
+        ),
     )
 
 
@@ -154,7 +250,11 @@ def thresholds(scored: pd.DataFrame, settings: Settings | None = None) -> tuple[
         if setting is not None:
             return float(setting)
         values = scored[column].to_numpy(dtype=float)[active]
-        return float(np.median(values)) if len(values) else NEUTRAL_RANK
+        if not len(values):
+            return NEUTRAL_RANK
+        known = values[~np.isnan(values)]
+        # active clients none of which is scored (a book without revenue): no threshold
+        return float(np.median(known)) if len(known) else float("nan")
 
     return pick(settings.value_threshold, "value_score"), pick(
         settings.headache_threshold, "headache_score"
@@ -162,10 +262,19 @@ def thresholds(scored: pd.DataFrame, settings: Settings | None = None) -> tuple[
 
 
 def segment(scored: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
-    """``scored`` plus ``segment`` (prize / tangled / seedling / weed)."""
+    """``scored`` plus ``segment`` (prize / tangled / seedling / weed, or gone)."""
+    from helpers.audit.rules import SEGMENT_NAMES  # the registry (rules imports this module)
+
     value_cut, headache_cut = thresholds(scored, settings)
-    high_value = scored["value_score"].to_numpy() > value_cut
-    high_headache = scored["headache_score"].to_numpy() > headache_cut
-    # positions in SEGMENTS: prize 0, tangled 1, seedling 2, weed 3
-    codes = np.where(high_value, np.where(high_headache, 1, 0), np.where(high_headache, 3, 2))
-    return scored.assign(segment=pd.Categorical.from_codes(codes, categories=list(SEGMENTS)))
+    active = _active(scored).to_numpy()
+    with np.errstate(invalid="ignore"):
+        high_value = scored["value_score"].to_numpy(dtype=float) > value_cut
+        high_headache = scored["headache_score"].to_numpy(dtype=float) > headache_cut
+    position = {name: k for k, name in enumerate(SEGMENT_NAMES)}
+    codes = np.where(
+        high_value,
+        np.where(high_headache, position["tangled"], position["prize"]),
+        np.where(high_headache, position["weed"], position["seedling"]),
+    )
+    codes = np.where(active, codes, position["gone"])
+    return scored.assign(segment=pd.Categorical.from_codes(codes, categories=list(SEGMENT_NAMES)))

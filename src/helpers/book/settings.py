@@ -21,21 +21,32 @@ from helpers.errors import SettingsError
 
 SETTINGS_FILE = "settings.toml"
 
-#: Value composite: what a client is worth (percentile ranks within the book, weighted).
+#: Value composite: what a client is worth (percentile ranks within the book, weighted). No input
+#: here, nor its mirror image, feeds the headache score (issue 12: two independent axes).
 DEFAULT_VALUE_WEIGHTS = {
     "margin": 0.30,  # margin_ttm
-    "effective_rate": 0.20,  # revenue per hour (the seed's indicator)
+    "revenue": 0.20,  # revenue_ttm
     "growth": 0.15,  # growth_ttm
     "potential": 0.20,  # expected_revenue_next_4q
-    "alignment": 0.15,  # alignment_score (values fit, seed 003 section 4)
+    "values": 0.15,  # fit_rating: alignment, transparency, fit (seed 003 section 4)
 }
 #: Headache composite: what a client costs us beyond its hours (percentile ranks, weighted).
 DEFAULT_HEADACHE_WEIGHTS = {
     "hours_per_revenue": 0.30,  # time spent per unit of revenue (seed 003 section 2)
     "non_billable": 0.15,  # non_billable_share
-    "lateness": 0.20,  # days_late_avg
-    "incidents": 0.20,  # incidents_ttm (client-caused)
-    "misalignment": 0.15,  # 5 - alignment_score
+    "lateness": 0.20,  # days_late_avg, ranked within the client's size class
+    "incidents": 0.20,  # client-caused incidents per 100 hours worked
+    "disrespect": 0.15,  # 5 - respect_rating: how the client treats our people
+}
+#: Weight keys of older versions, with what replaced them (an old settings file is refused with
+#: a message that names both).
+REMOVED_WEIGHT_KEYS: Mapping[str, str] = {
+    "value_weights.effective_rate": "value_weights.revenue (revenue per hour is read once, "
+    "by the headache input hours_per_revenue)",
+    "value_weights.alignment": "value_weights.values (alignment, transparency and fit; respect "
+    "moved to headache_weights.disrespect)",
+    "headache_weights.misalignment": "headache_weights.disrespect (5 - the respect rating; "
+    "alignment counts once, in value_weights.values)",
 }
 #: Share of wallet we assume a client of each size could give us per year, in base currency
 #: (an assumption for the headroom column, not a measurement).
@@ -80,7 +91,9 @@ class Settings:
     nurture_potential_ratio: float = 1.25  # or expected_revenue_next_4q / revenue_ttm at least this
     improve_delivery_severity: float = 3.0  # severity sum of rework + missed_deadline in the TTM
     collect_floor: float = 100.0  # money 90+ days past due above this triggers COLLECT
-    nonpayer_overdue_share: float = 0.5  # overdue money above this share of TTM revenue: prune
+    nonpayer_overdue_share: float = 0.5  # money > 60 days past due above this share of TTM revenue
+    target_margin: float = 0.30  # margin (share of revenue) a client's rate should earn
+    max_price_rise: float = 0.30  # a larger rise to cover cost is reprice-or-exit, not a repricing
     # Future potential and pruning scenario
     discount_rate: float = 0.0  # annual, for expected_revenue_next_4q
     size_wallet: Mapping[str, float] = field(default_factory=lambda: _frozen(DEFAULT_SIZE_WALLET))
@@ -128,6 +141,8 @@ _RANGES = {
     "headache_threshold": (0.0, 100.0),
     "default_cost_rate": (0.0, float("inf")),
     "discount_rate": (0.0, 1.0),
+    "target_margin": (0.0, 0.95),
+    "max_price_rise": (0.0, 10.0),
 }
 
 
@@ -141,6 +156,10 @@ def _check(settings: Settings) -> None:
                 "size_wallet": DEFAULT_SIZE_WALLET,
             }[f.name]
             unknown = set(value) - set(defaults)
+            for key in sorted(unknown):
+                replaced = REMOVED_WEIGHT_KEYS.get(f"{f.name}.{key}")
+                if replaced:
+                    raise SettingsError(f"{f.name}.{key} was removed; use {replaced}")
             if unknown:
                 raise SettingsError(
                     f"{f.name}: unknown key(s) {', '.join(sorted(unknown))}; "

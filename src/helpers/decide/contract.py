@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from helpers.audit.measures import (
@@ -23,7 +24,7 @@ from helpers.audit.measures import (
     rate_ranks,
     segment_transitions,
 )
-from helpers.audit.rules import classify
+from helpers.audit.rules import FIX_ACTIONS, SINCE_LOOKBACK, classify, fix_masks, since_column
 from helpers.audit.scores import input_ranks
 from helpers.book.quarters import parse_quarter
 from helpers.book.settings import Settings
@@ -73,6 +74,41 @@ def _time_valued_potential(raw: pd.DataFrame, settings: Settings) -> pd.DataFram
     return raw.assign(**changes)
 
 
+def _measured(
+    prep, quarter: str, settings: Settings, cache: dict | None, *, fixes_only: bool = False
+) -> pd.DataFrame:
+    """``measure`` of a quarter, kept in ``cache`` (a full measure serves a fixes-only one)."""
+    if cache is None:
+        return measure(prep, quarter, settings, fixes_only=fixes_only)
+    if (quarter, False) in cache:
+        return cache[(quarter, False)]
+    if (quarter, fixes_only) not in cache:
+        cache[(quarter, fixes_only)] = measure(prep, quarter, settings, fixes_only=fixes_only)
+    return cache[(quarter, fixes_only)]
+
+
+def fix_since(
+    prep, quarter: str, settings: Settings, *, cache: dict | None = None
+) -> dict[str, np.ndarray]:
+    """Per fix action, ``since_<code>``: the first quarter of the unbroken run of quarters, up to
+    ``quarter``, in which the fix's condition held for the client (measured point in time at each
+    quarter's end with the same settings), looking back at most :data:`SINCE_LOOKBACK` quarters;
+    empty where it does not hold now."""
+    now = fix_masks(rate_ranks(_measured(prep, quarter, settings, cache)), settings)
+    since = {code: np.where(now[code], quarter, None).astype(object) for code in FIX_ACTIONS}
+    running = dict(now)
+    for k in range(1, SINCE_LOOKBACK + 1):
+        if not any(m.any() for m in running.values()):
+            break
+        earlier = str(parse_quarter(quarter) - k)
+        measured = _measured(prep, earlier, settings, cache, fixes_only=True)
+        held = fix_masks(rate_ranks(measured), settings)
+        for code in FIX_ACTIONS:
+            running[code] = running[code] & held[code]
+            since[code] = np.where(running[code], earlier, since[code])
+    return {since_column(code): since[code] for code in FIX_ACTIONS}
+
+
 def _raw(
     prep,
     book,
@@ -81,12 +117,15 @@ def _raw(
     *,
     history: BookHistory | None = None,
     checked: Backtest | None = None,
+    cache: dict | None = None,
 ) -> pd.DataFrame:
+    cache = {} if cache is None else cache
     estimate = client_potential(book, quarter, settings, history=history, checked=checked)
-    raw = _with_potential(measure(prep, quarter, settings), estimate)
+    raw = _with_potential(_measured(prep, quarter, settings, cache), estimate)
     raw = rate_ranks(_time_valued_potential(raw, settings))
+    raw = raw.assign(**fix_since(prep, quarter, settings, cache=cache))
     measured = [c for c in CONTRACT_COLUMNS if c in raw.columns]
-    return input_ranks(raw[measured + [c for c in raw.columns if c not in measured]])
+    return input_ranks(raw[measured + [c for c in raw.columns if c not in measured]], settings)
 
 
 def raw_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
@@ -119,10 +158,12 @@ def metrics_for_quarters(
     if not quarters:
         raise PumpkinError("no quarters given")
     prep, history, known = prepare(book, settings), book_history(book), backtests or {}
+    cache: dict[tuple[str, bool], pd.DataFrame] = {}
     frames = [
         with_journal(
             classify(
-                _raw(prep, book, q, settings, history=history, checked=known.get(q)), settings
+                _raw(prep, book, q, settings, history=history, checked=known.get(q), cache=cache),
+                settings,
             ),
             book,
             q,

@@ -662,6 +662,15 @@ def apply_journal(
         for c in metrics.columns
         if c == "prune" or (c.startswith("prune_") and metrics[c].dtype == bool)
     }
+    # the rules' one flag per action code (``action_<code>``) follows the overruled actions
+    codes_now = [set(str(a).split(";")) for a in actions]
+    flags.update(
+        {
+            c: np.array([c.removeprefix("action_").upper() in a for a in codes_now], dtype=bool)
+            for c in metrics.columns
+            if c.startswith("action_") and metrics[c].dtype == bool
+        }
+    )
     return metrics.assign(actions=actions, reasons=reasons, **plain, **flags)
 
 

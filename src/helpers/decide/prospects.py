@@ -20,6 +20,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from helpers.audit.rules import FIELD_SEGMENTS
 from helpers.book.quarters import ttm_window
 from helpers.book.schema import SIZES
 from helpers.book.settings import Settings
@@ -99,7 +100,7 @@ class ProspectAnswers:
 
 
 RED_CLOTH_KINDS = ("abuse", "dispute")
-SEGMENTS = ("prize", "tangled", "seedling", "weed")
+SEGMENTS = FIELD_SEGMENTS  # from the registry: look-alikes are active clients
 LOOKALIKE_COLUMNS = [
     "client_id",
     "name",

@@ -40,6 +40,12 @@ ROBUST_PERCENTILES = (5.0, 7.5, 10.0, 12.5, 15.0)
 #: Each score weight is tried at these multiples of its setting (the sliders' plausible range).
 WEIGHT_FACTORS = (0.5, 1.0, 1.5)
 WEIGHT_MAX = 1.0  # the weight sliders' upper end
+#: The target margin is tried this far either side of its setting (issue 12).
+MARGIN_STEPS = (-0.10, 0.10)
+#: The largest price rise is tried at these multiples of its setting.
+RISE_FACTORS = (0.5, 1.5)
+#: The settings the robustness grid may vary besides the prune percentile.
+GRID_KEYS = ("value_weights", "headache_weights", "target_margin", "max_price_rise")
 
 
 # ----------------------------------------------------------------------------- the scenario
@@ -345,22 +351,42 @@ def weight_variations(
     return grid
 
 
+def setting_variations(settings: Settings) -> list[dict[str, object]]:
+    """The grid's settings besides the prune percentile: :func:`weight_variations`, then the
+    target margin 10 points either side of its setting and the largest price rise at half and one
+    and a half times its setting, one at a time (25 sets for the defaults).
+
+    >>> len(setting_variations(Settings()))
+    25
+    """
+    grid: list[dict[str, object]] = list(weight_variations(settings))
+    base = grid[0]
+    for step in MARGIN_STEPS:
+        margin = min(max(settings.target_margin + step, 0.0), 0.9)
+        if margin != settings.target_margin:
+            grid.append({**base, "target_margin": round(margin, 6)})
+    for factor in RISE_FACTORS:
+        grid.append({**base, "max_price_rise": settings.max_price_rise * factor})
+    return grid
+
+
 def robustness(
     raw: pd.DataFrame,
     settings: Settings,
     *,
     percentiles: Sequence[float] = ROBUST_PERCENTILES,
-    weight_grid: Sequence[Mapping[str, Mapping[str, float]]] | None = None,
+    weight_grid: Sequence[Mapping[str, object]] | None = None,
     classify: Callable[[pd.DataFrame, Settings], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """For each client that is a prune candidate anywhere on the grid, how often it is one.
 
-    The grid is every prune percentile times every weight set (default
-    :func:`weight_variations`). Returns client_id, name (when known), candidate (a candidate
+    The grid is every prune percentile times every set of the other settings that decide
+    (default :func:`setting_variations`: the score weights, ``target_margin`` and
+    ``max_price_rise``; a set may change any of :data:`GRID_KEYS`). Returns client_id, name (when known), candidate (a candidate
     under ``settings`` itself), settings_tried, times_candidate, share_of_settings and robust
     (share at least ``settings.robust_share``), most robust first.
     """
-    grid = weight_grid if weight_grid is not None else weight_variations(settings)
+    grid = weight_grid if weight_grid is not None else setting_variations(settings)
     if not percentiles or not grid:
         raise PumpkinError("robustness: the grid of settings is empty")
     count = _prune_counts if classify is None else partial(_prune_counts_by, classify)
@@ -412,7 +438,7 @@ def _prune_counts(
     def flags(changed: Settings, cuts: Sequence[float] | None = None) -> np.ndarray:
         return prune_flags(segment(score(ranked, changed), changed), changed, percentiles=cuts)
 
-    runs = [flags(settings.replace(**_weights(w)), cuts) for w in grid]
+    runs = [flags(settings.replace(**_changes(w)), cuts) for w in grid]
     index = pd.Index(raw["client_id"], name="client_id")
     counts = pd.Series(np.hstack(runs).sum(axis=1), index=index)
     here = raw[[c for c in ("client_id", "name") if c in raw.columns]].assign(prune=flags(settings))
@@ -428,7 +454,7 @@ def _prune_counts_by(
 ) -> tuple[pd.Series, pd.DataFrame, int]:
     """As :func:`_prune_counts`, with a caller's ``classify`` run on every setting of the grid."""
     runs = [
-        classify(raw, settings.replace(prune_percentile=float(p), **_weights(w)))
+        classify(raw, settings.replace(prune_percentile=float(p), **_changes(w)))
         .set_index("client_id")["prune"]
         .fillna(False)
         .astype(bool)
@@ -439,12 +465,11 @@ def _prune_counts_by(
     return counts, classify(raw, settings).set_index("client_id"), len(runs)
 
 
-def _weights(changes: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
-    allowed = {"value_weights", "headache_weights"}
-    unknown = set(changes) - allowed
+def _changes(changes: Mapping[str, object]) -> dict[str, object]:
+    unknown = set(changes) - set(GRID_KEYS)
     if unknown:
         raise PumpkinError(f"weight_grid: unknown key(s) {', '.join(sorted(unknown))}")
-    return {k: dict(v) for k, v in changes.items()}
+    return {k: dict(v) if isinstance(v, Mapping) else v for k, v in changes.items()}
 
 
 # ----------------------------------------------------------------------------- report helper
@@ -482,11 +507,15 @@ def robustness_sentence(candidates: pd.DataFrame, *, settings: Settings) -> str:
         return "No prune candidate under the current settings."
     robust = int(candidates["robustness"].eq("robust").sum())
     borderline = len(candidates) - robust
-    tried = len(ROBUST_PERCENTILES) * len(weight_variations(settings))
+    tried = len(ROBUST_PERCENTILES) * len(setting_variations(settings))
+    low = max(settings.target_margin + MARGIN_STEPS[0], 0.0)
+    high = min(settings.target_margin + MARGIN_STEPS[1], 0.9)
     return (
         f"{robust} of {len(candidates)} prune candidates are robust: they stay candidates in at "
         f"least {settings.robust_share:.0%} of {tried} plausible settings (prune percentile "
         f"{ROBUST_PERCENTILES[0]:g}-{ROBUST_PERCENTILES[-1]:g}%, each score weight at half, "
-        f"the same or one and a half times its setting); {borderline} "
+        f"the same or one and a half times its setting, a target margin of {low:.0%}-{high:.0%} "
+        f"and a largest price rise of {settings.max_price_rise * RISE_FACTORS[0]:.0%}-"
+        f"{settings.max_price_rise * RISE_FACTORS[1]:.0%}); {borderline} "
         f"{'is' if borderline == 1 else 'are'} borderline: look again before acting."
     )

@@ -19,11 +19,11 @@ from helpers.plots.style import (
     ACTION_COLOURS,
     ACTION_LABELS,
     ACTIONS,
+    FIELD_SEGMENTS,
     GREY,
     INK,
     SEGMENT_COLOURS,
     SEGMENT_LABELS,
-    SEGMENTS,
     format_money,
     house_style,
     title_artists,
@@ -160,6 +160,8 @@ def patch_frame(data: pd.DataFrame, *, colour_by: str = "segment") -> pd.DataFra
     """The columns the patch draws, plus marker area and colour group (``_area``, ``_group``)."""
     # Only the columns drawn: filtering a wide metrics frame per group would dominate the time.
     used = [c for c in (*_NEEDED, "prune", "actions") if c in data.columns]
+    # clients who left (``gone``) have no scores: they sit outside the four fields, not drawn
+    data = data[data["value_score"].notna() & data["headache_score"].notna()]
     group = (
         primary_action(
             data["actions"] if "actions" in data.columns else pd.Series("", index=data.index)
@@ -173,7 +175,7 @@ def patch_frame(data: pd.DataFrame, *, colour_by: str = "segment") -> pd.DataFra
 def _palette(colour_by: str):
     if colour_by == "action":
         return ACTIONS, ACTION_COLOURS, ACTION_LABELS
-    return SEGMENTS, SEGMENT_COLOURS, SEGMENT_LABELS
+    return FIELD_SEGMENTS, SEGMENT_COLOURS, SEGMENT_LABELS
 
 
 def patch_background(

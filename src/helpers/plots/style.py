@@ -16,6 +16,12 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
+from helpers.audit.rules import ACTION_COLOURS as _ACTION_COLOURS
+from helpers.audit.rules import ACTION_LABELS as _ACTION_LABELS
+from helpers.audit.rules import ACTION_ORDER, SEGMENT_NAMES
+from helpers.audit.rules import FIELD_SEGMENTS as _FIELD_SEGMENTS
+from helpers.audit.rules import SEGMENT_COLOURS as _SEGMENT_COLOURS
+from helpers.audit.rules import SEGMENT_LABELS as _SEGMENT_LABELS
 from helpers.present.format import (  # noqa: F401  (re-exported for the plots)
     CURRENCY_SYMBOLS,
     currency_symbol,
@@ -40,66 +46,15 @@ GREY = "#8C8C8C"
 LIGHT_GREY = "#D9D9D9"
 INK = "#333333"
 
-#: The four segments in reading order (best first), with fixed colours and plain-words labels.
-SEGMENTS = ("prize", "tangled", "seedling", "weed")
-SEGMENT_COLOURS: Mapping[str, str] = MappingProxyType(
-    {
-        "prize": OKABE_ITO["bluish_green"],
-        "tangled": OKABE_ITO["orange"],
-        "seedling": OKABE_ITO["sky_blue"],
-        "weed": OKABE_ITO["vermillion"],
-    }
-)
-SEGMENT_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "prize": "Prize pumpkins: grow",
-        "tangled": "Tangled vines: fix",
-        "seedling": "Seedlings: nurture",
-        "weed": "Weeds: prune or fix",
-    }
-)
-
-#: Action codes (most decisive first) with fixed colours and plain-words labels.
-ACTIONS = (
-    "PRUNE",
-    "COLLECT",
-    "REPRICE",
-    "RESCOPE",
-    "INVOICE_MORE_OFTEN",
-    "REASSIGN_OWNER",
-    "IMPROVE_DELIVERY",
-    "NURTURE",
-    "GROW",
-    "KEEP",
-)
-ACTION_COLOURS: Mapping[str, str] = MappingProxyType(
-    {
-        "PRUNE": OKABE_ITO["vermillion"],
-        "COLLECT": OKABE_ITO["reddish_purple"],
-        "REPRICE": OKABE_ITO["orange"],
-        "RESCOPE": OKABE_ITO["yellow"],
-        "INVOICE_MORE_OFTEN": OKABE_ITO["blue"],
-        "REASSIGN_OWNER": "#882255",
-        "IMPROVE_DELIVERY": "#997700",
-        "NURTURE": OKABE_ITO["sky_blue"],
-        "GROW": OKABE_ITO["bluish_green"],
-        "KEEP": GREY,
-    }
-)
-ACTION_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "PRUNE": "Let go",
-        "COLLECT": "Collect overdue money",
-        "REPRICE": "Raise prices",
-        "RESCOPE": "Rescope the work",
-        "INVOICE_MORE_OFTEN": "Invoice more often",
-        "REASSIGN_OWNER": "Change the owner",
-        "IMPROVE_DELIVERY": "Improve our delivery",
-        "NURTURE": "Nurture",
-        "GROW": "Grow",
-        "KEEP": "Keep as is",
-    }
-)
+#: Segments and actions: names, order, colours and labels come from the one registry of rules
+#: (:mod:`helpers.audit.rules`); re-exported here for the figures.
+SEGMENTS = SEGMENT_NAMES  # the five, in reading order (``gone`` last, outside the fields)
+FIELD_SEGMENTS = _FIELD_SEGMENTS  # the four fields of the patch
+SEGMENT_COLOURS: Mapping[str, str] = _SEGMENT_COLOURS
+SEGMENT_LABELS: Mapping[str, str] = _SEGMENT_LABELS
+ACTIONS = ACTION_ORDER  # most decisive first
+ACTION_COLOURS: Mapping[str, str] = _ACTION_COLOURS
+ACTION_LABELS: Mapping[str, str] = _ACTION_LABELS
 
 #: Symbols for the common currencies; any other code is written before the number ("CHF 12k").
 

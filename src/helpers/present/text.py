@@ -17,7 +17,19 @@ import numpy as np
 import pandas as pd
 
 from helpers.audit.measures import REVENUE_SOURCES
-from helpers.audit.rules import ACTIONS, FIX_ACTIONS, no_revenue_book
+from helpers.audit.rules import (
+    ACTION_LABELS,
+    ACTION_ORDER,
+    FIELD_SEGMENTS,
+    FIX_ACTIONS,
+    PRUNE_REASONS,
+    RULES,
+    SEGMENT_LABELS,
+    SEGMENT_NAMES,
+    no_revenue_book,
+    rules_text,
+)
+from helpers.audit.scores import INPUT_COLUMNS, WITHIN_SIZE
 from helpers.book.load import NO_REVENUE
 from helpers.book.quarters import (
     ending_note,
@@ -29,9 +41,9 @@ from helpers.book.quarters import (
 from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.book.settings import Settings
 from helpers.forecast.choice import METHOD_WORDS, Backtest
-from helpers.plots.style import ACTION_LABELS, SEGMENT_LABELS, format_money
+from helpers.plots.style import format_money
 
-SEGMENTS = ("prize", "tangled", "seedling", "weed")
+SEGMENTS = SEGMENT_NAMES  # from the registry (helpers.audit.rules)
 #: MIME type of the export cell's payload (read by :mod:`helpers.report.render`).
 EXPORT_MIME = "application/vnd.pumpkin.report+json"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~$])")
@@ -85,7 +97,19 @@ DEFINITIONS: Mapping[str, str] = {
     "backtest",
     "rate_rank / rate_percentile": "position on revenue per hour among clients with hours (1 = "
     "best; percentile 100 = best)",
-    "value_score / headache_score": "weighted mean of percentile ranks within the book (0-100)",
+    "value_score / headache_score": "weighted mean of percentile ranks within the book (0-100) "
+    "of independent inputs: no input, nor its mirror image, feeds both; empty for clients who left",
+    "segment": "prize, tangled, seedling or weed by the two scores against their thresholds; "
+    "gone: no hours and no invoices in the TTM window (outside the ranks, thresholds and shares)",
+    "fit_rating / respect_rating": "mean of alignment, transparency and fit / of respect over "
+    "the TTM assessments; fit_rating_others leaves out the owner's own ratings",
+    "incidents_per_100h": "incidents_ttm per 100 hours worked in the TTM window",
+    "invoice_interval_days": "mean days between the invoices issued in the TTM window",
+    "overdue_60_plus": "aging_61_90 + aging_90_plus: money more than 60 days past due",
+    "target_rate / target_rise": "cost_rate_ttm / (1 - target_margin): the hourly rate that "
+    "covers the people's cost plus the target margin; target_rate / effective_rate_ttm - 1",
+    "prune_abuse / prune_nonpayer / prune_cut / prune_reprice": "the reason(s) a prune "
+    "candidate is one; prune is any of them",
 }
 
 
@@ -134,7 +158,7 @@ def action_labels(codes: str) -> str:
 
 
 def _first_action_rank(actions: pd.Series) -> pd.Series:
-    order = {code: i for i, code in enumerate(ACTIONS)}
+    order = {code: i for i, code in enumerate(ACTION_ORDER)}
     return actions.fillna("").str.split(";").str[0].map(order).fillna(len(order))
 
 
@@ -246,7 +270,7 @@ def headline(metrics: pd.DataFrame, *, currency: str = "USD") -> dict[str, objec
     pruned = metrics["prune"].astype(bool)
     revenue_ttm = float(metrics["revenue_ttm"].sum())
     hours_ttm = float(metrics["hours_ttm"].sum())
-    counts = metrics["segment"].value_counts().reindex(list(SEGMENTS), fill_value=0)
+    counts = metrics["segment"].astype(object).value_counts().reindex(list(SEGMENTS), fill_value=0)
     fixes = (
         metrics["actions"].fillna("").str.split(";").map(lambda a: bool(set(a) & set(FIX_ACTIONS)))
     )
@@ -269,6 +293,9 @@ def headline(metrics: pd.DataFrame, *, currency: str = "USD") -> dict[str, objec
         else 0.0,
         "prune_margin_ttm": float(metrics.loc[pruned, "margin_ttm"].sum()),
         "fix": int((fixes & ~pruned).sum()),
+        "review": int(
+            metrics["actions"].fillna("").str.split(";").map(lambda a: "REVIEW" in a).sum()
+        ),
     }
 
 
@@ -382,7 +409,21 @@ def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str = "US
     h = headline(metrics, currency=currency)
     money = _md_money(currency)
     margin_share = h["margin_ttm"] / h["revenue_ttm"] if h["revenue_ttm"] else float("nan")
-    segments = ", ".join(f"**{h[s]}** {SEGMENT_LABELS[s].split(':')[0].lower()}" for s in SEGMENTS)
+    segments = ", ".join(
+        f"**{h[s]}** {SEGMENT_LABELS[s].split(':')[0].lower()}" for s in FIELD_SEGMENTS
+    )
+    left = (
+        f" **{h['gone']}** {'client has' if h['gone'] == 1 else 'clients have'} left (no hours "
+        "and no invoices in the last four quarters)."
+        if h.get("gone")
+        else ""
+    )
+    review = (
+        f" **{h['review']}** {'weed has' if h['review'] == 1 else 'weeds have'} no reason to let "
+        "go and nothing to fix: review them with their owners."
+        if h["review"]
+        else ""
+    )
     who = (
         "client is a prune candidate: it brings"
         if h["prune"] == 1
@@ -400,10 +441,10 @@ def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str = "US
         f"(of {h['clients']} on file). Over the last four quarters they brought "
         f"**{money(h['revenue_ttm'])}** of revenue ({money(h['revenue_q'])} in the quarter) and "
         f"**{money(h['margin_ttm'])}** of margin ({_pct(margin_share)} of revenue) for "
-        f"{_num(h['hours_ttm'])} hours. The patch holds {segments}. {prune} "
+        f"{_num(h['hours_ttm'])} hours. The patch holds {segments}.{left} {prune} "
         f"**{h['fix']}** more {'has' if h['fix'] == 1 else 'have'} something to fix (price, scope, "
         "invoicing, owner, delivery or "
-        f"collection). Money is in {md_text(currency)}."
+        f"collection).{review} Money is in {md_text(currency)}."
     ) + _sources_suffix(metrics)
 
 
@@ -477,6 +518,9 @@ _KEY_FIGURES = (
     "expected_revenue_next_4q",
     "value_score",
     "headache_score",
+    "target_rate",
+    "target_rise",
+    *PRUNE_REASONS,
 )
 
 
@@ -502,14 +546,28 @@ def action_list(metrics: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def prune_reason_labels(metrics: pd.DataFrame) -> pd.Series:
+    """Per client, the prune reasons that hold, in words (``won't pay, reprice or exit``)."""
+    present = [c for c in PRUNE_REASONS if c in metrics.columns]
+    short = {c: PRUNE_REASONS[c].split(":")[0] for c in present}
+    flags = metrics[present].fillna(False).astype(bool).to_numpy()
+    texts = [", ".join(short[c] for c, f in zip(present, row, strict=True) if f) for row in flags]
+    return pd.Series(texts, index=metrics.index, dtype=object)
+
+
 def prune_list(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Prune candidates with their figures and reasons, largest revenue first."""
+    """Prune candidates with why (the seed's reason), their figures and reasons, largest revenue
+    first."""
     return (
         metrics[metrics["prune"].astype(bool)]
         .sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
-        .assign(reasons=lambda d: d["reasons"].fillna(""))[
+        .assign(
+            reasons=lambda d: d["reasons"].fillna(""),
+            why=lambda d: prune_reason_labels(d),
+        )[
             [
                 "name",
+                "why",
                 "size",
                 "segment",
                 "revenue_ttm",
@@ -575,11 +633,17 @@ CLIENT_TABLE_FORMATS: Mapping[str, str] = {
 }
 
 
+#: What the fix list shows: the fixes and the weeds to review (from the registry).
+_FIX_OR_REVIEW = tuple(r.code for r in RULES if r.kind in ("fix", "review"))
+
+
 def fix_list(metrics: pd.DataFrame) -> pd.DataFrame:
     """Clients kept but with something to fix (reprice, rescope, invoice more often, reassign
-    owner, improve delivery, collect), most decisive action first."""
+    owner, improve delivery, collect) or to review (weeds with no reason to let go), most
+    decisive action first."""
     codes = metrics["actions"].fillna("").str.split(";")
-    has_fix = codes.map(lambda a: bool(set(a) & set(FIX_ACTIONS))) & ~metrics["prune"].astype(bool)
+    wanted = set(_FIX_OR_REVIEW)
+    has_fix = codes.map(lambda a: bool(set(a) & wanted)) & ~metrics["prune"].astype(bool)
     return (
         metrics[has_fix]
         .assign(
@@ -596,16 +660,53 @@ def fix_list(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def fix_counts(metrics: pd.DataFrame) -> pd.DataFrame:
-    """How many kept clients get each fix action."""
+    """How many kept clients get each fix action (and REVIEW)."""
     kept = metrics[~metrics["prune"].astype(bool)]
     codes = kept["actions"].fillna("").str.split(";").explode()
-    counts = codes[codes.isin(FIX_ACTIONS)].value_counts().reindex(list(FIX_ACTIONS), fill_value=0)
+    wanted = list(_FIX_OR_REVIEW)
+    counts = codes[codes.isin(wanted)].value_counts().reindex(wanted, fill_value=0)
     return pd.DataFrame(
         {
             "action": [ACTION_LABELS.get(c, c) for c in counts.index],
             "code": counts.index,
             "clients": counts.to_numpy(),
         }
+    )
+
+
+# ----------------------------------------------------------------------------- clients who left
+
+
+def left_table(left: pd.DataFrame) -> pd.DataFrame:
+    """The "clients who left" view (:func:`helpers.audit.rules.clients_who_left`) for display."""
+    columns = {
+        "name": "client",
+        "owner": "owner",
+        "last_activity": "last activity",
+        "revenue_then": "revenue then (TTM)",
+        "aging_90_plus": "still owed (90+ days)",
+        "preceded_by": "what preceded it",
+    }
+    return left[[c for c in columns if c in left.columns]].rename(columns=columns)
+
+
+def left_markdown(left: pd.DataFrame) -> str:
+    """One paragraph: how many clients left and how many had a service problem before."""
+    if left.empty:
+        return "No client has left: every client on file had hours or invoices in the last four quarters."
+    n = len(left)
+    ours = int(left["delivery_severity_ttm"].fillna(0).gt(0).sum())
+    owner = int((left["owner_rating"] < left["others_rating"]).fillna(False).sum())
+    late = int(left["days_late_avg"].fillna(0).gt(0).sum())
+    incidents = int(left["incidents_ttm"].fillna(0).gt(0).sum())
+    who = "client has" if n == 1 else "clients have"
+    return (
+        f"**{n}** {who} left: no hours and no invoices in the last four quarters. They are "
+        "outside the four fields, the ranks and the shares. In the four quarters before they went "
+        f"quiet, **{ours}** had our own rework or missed deadlines, **{owner}** were rated lower "
+        f"by their owner than by the other assessors, **{late}** paid late and **{incidents}** "
+        "had client-caused incidents (seed 001: most clients leave over service, so look at ours "
+        "first)."
     )
 
 
@@ -629,7 +730,8 @@ def payment_table(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def movement_table(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Clients per (segment last quarter, segment now): rows from, columns to, with totals."""
+    """Clients per (segment last quarter, segment now): rows from, columns to, with totals
+    (``gone`` included: who left, and who came back)."""
     pairs = previous[["client_id", "segment"]].merge(
         current[["client_id", "segment"]], on="client_id", suffixes=("_before", "_now")
     )
@@ -823,6 +925,35 @@ def _cut_text(threshold: float) -> str:
     return "none (no client scored)" if pd.isna(threshold) else f"{threshold:.1f}"
 
 
+#: The score inputs in words (the methodology names what each weight reads).
+_INPUT_WORDS: Mapping[str, str] = {
+    "margin": "margin",
+    "revenue": "revenue",
+    "growth": "growth on the prior year",
+    "potential": "expected revenue next year",
+    "values": "alignment, transparency and fit (without the owner's ratings when REASSIGN_OWNER "
+    "holds)",
+    "hours_per_revenue": "hours per unit of revenue",
+    "non_billable": "non-billable share of hours",
+    "lateness": "days late",
+    "incidents": "client-caused incidents per 100 hours worked",
+    "disrespect": "5 - the respect rating (how the client treats our people)",
+}
+
+
+def _inputs_text(weights: Mapping[str, float]) -> str:
+    total = sum(weights.values()) or 1.0
+    parts = []
+    for key, weight in weights.items():
+        words = _INPUT_WORDS.get(key, key)
+        within = ", ranked within the client's size class" if key in WITHIN_SIZE else ""
+        columns = "/".join(INPUT_COLUMNS.get(key, ()))
+        parts.append(
+            f"{md_text(key)} {weight / total:.0%} ({md_text(words)}{within}; {md_text(columns)})"
+        )
+    return ", ".join(parts)
+
+
 def methodology_markdown(
     settings: Settings,
     *,
@@ -830,8 +961,9 @@ def methodology_markdown(
     headache_threshold: float,
     sources: Mapping[str, int] | None = None,
 ) -> str:
-    """Definitions, weights, thresholds and rules actually used (from the settings); with
-    ``sources`` (:func:`revenue_sources`), how many clients each revenue source covers."""
+    """Definitions, weights, thresholds and rules actually used, generated from the settings and
+    the registry of rules (:mod:`helpers.audit.rules`); with ``sources``
+    (:func:`revenue_sources`), how many clients each revenue source covers."""
     s = settings
     source_text = (
         "\n\n" + sources_sentence(sources) + " A client with invoices in the book is valued by "
@@ -842,9 +974,11 @@ def methodology_markdown(
     )
     money = _md_money(s.base_currency)
     definitions = "\n".join(f"- **{md_text(k)}**: {md_text(v)}" for k, v in DEFINITIONS.items())
+    sentences = rules_text(s)
     actions = "\n".join(
-        f"- **{code}** ({md_text(ACTION_LABELS.get(code, code))}): {md_text(text)}"
-        for code, text in ACTIONS.items()
+        f"- **{rule.code}** ({md_text(rule.label)}; seed {md_text(rule.seed)}): "
+        f"{md_text(sentences[rule.code])}."
+        for rule in RULES
     )
     value_cut = "the median" if s.value_threshold is None else "set in the settings"
     headache_cut = "the median" if s.headache_threshold is None else "set in the settings"
@@ -858,35 +992,30 @@ with the fx table).{source_text}
 
 ### Scores and segments
 
-- **Value score** weights: {_weights_text(s.value_weights)}.
-- **Headache score** weights: {_weights_text(s.headache_weights)}.
-- Each input is a percentile rank within the book (0-100); a missing input gets the neutral 50.
+- **Value score** (what the client is worth): {_inputs_text(s.value_weights)}.
+- **Headache score** (what serving it costs beyond the hours billed):
+  {_inputs_text(s.headache_weights)}.
+- The two scores are independent: no input, nor its mirror image, feeds both.
+- Each input is a percentile rank among the active clients (0-100); a missing input gets the
+  neutral 50. Clients who left (no hours and no invoices in the last four quarters) are outside
+  the ranks, the thresholds, the four fields and the segment shares.
 - Thresholds: value {_cut_text(value_threshold)} ({value_cut}), headache
-  {_cut_text(headache_threshold)} ({headache_cut}). Prize: high value, low headache; tangled: high, high; seedling: low, low;
+  {_cut_text(headache_threshold)} ({headache_cut}). Prize: high value, low headache; tangled:
+  high, high; seedling: low, low;
   weed: low value, high headache.
 
-### Actions and their thresholds
+### Actions, the seeds they come from and their thresholds
 
 {actions}
 
-### Thresholds used
+Each fix action's reason says since which quarter it has been given (looking back up to a year).
+Every reason is a sentence with the client's figures.
 
-- Prune on revenue per hour: the bottom {s.prune_percentile:g}% of the book.
-- Reprice: at least {s.reprice_min_revenue_share:.1%} of the book's revenue and a rate below
-  cost or below {s.reprice_rate_ratio:g} x the book's median rate.
-- Rescope: client-caused scope creep, rush and after-hours severity of at least
-  {s.rescope_incidents:g} in the TTM window. Improve delivery: our rework and missed deadlines
-  at least {s.improve_delivery_severity:g}.
-- Late payer: at least {s.late_days:g} days late on average and at least {s.late_share:.0%} of
-  invoices late. Collect: more than {money(s.collect_floor)} over 90 days past due.
-  Non-payer (prune, whatever the other scores): more than {money(s.collect_floor)} over 90 days
-  past due at the end of two or more of the last four quarters, or overdue money above
-  {s.nonpayer_overdue_share:.0%} of TTM revenue; not for a large client whose money over 90
-  days past due was eventually paid (seed 003: late by policy, not unwilling).
-- Reassign owner: the owner's rating {s.reassign_gap:g} below the others', who rate at least
-  {s.reassign_min_others:g}.
-- Nurture: growth of at least {s.nurture_growth:.0%} or expected revenue (the low end of its
-  80% band) at least {s.nurture_potential_ratio:g} x this year's.
+### Other settings in force
+
+- Target margin {s.target_margin:.0%} of revenue; largest price rise asked before reprice or
+  exit {s.max_price_rise:.0%}; the seed's cut at the bottom {s.prune_percentile:g}% on revenue per
+  hour.
 - Cost of an hour when a person has no cost rate: {money(s.default_cost_rate)}.
   Future revenue discounted at {s.discount_rate:.0%} a year.
 """

@@ -585,6 +585,7 @@ _INDEX_COLUMNS = (
     ("tangled", "Tangled", "int"),
     ("seedling", "Seedling", "int"),
     ("weed", "Weed", "int"),
+    ("gone", "Left", "int"),
     ("prune", "Prune candidates", "int"),
     ("prune_revenue_share", "Their revenue share", "pct"),
 )

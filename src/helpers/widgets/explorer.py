@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from helpers.audit.rules import classify, no_revenue_book
+from helpers.audit.rules import action_column, classify, no_revenue_book
 from helpers.audit.scores import thresholds
 from helpers.book.load import NO_REVENUE
 from helpers.book.quarters import check_quarter, ending_note
@@ -38,7 +38,14 @@ from helpers.plots.patch import (
     patch_title,
 )
 from helpers.plots.scorecard import plot_scorecard
-from helpers.plots.style import SEGMENT_LABELS, format_count, format_money, house_style
+from helpers.plots.style import (
+    ACTION_LABELS,
+    SEGMENT_LABELS,
+    format_count,
+    format_money,
+    house_style,
+)
+from helpers.present.text import action_labels, prune_reason_labels
 from helpers.widgets.decisions import DecisionForm, default_decisions_file, with_decision
 
 __all__ = ["PatchExplorer", "summary_line"]
@@ -54,26 +61,38 @@ _TABLE_COLUMNS = {
     "revenue_ttm": "Revenue (12 m)",
     "hours_ttm": "Hours (12 m)",
     "effective_rate_ttm": "Revenue per hour",
+    "why": "Prune reason",
     "actions": "Actions",
     "reasons": "Why",
 }
 
 
 def summary_line(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
-    """'12 prune candidates, $184k revenue, 2,310 hours' (revenue and hours over 12 months)."""
+    """'12 prune candidates, $184k revenue, 2,310 hours' (revenue and hours over 12 months),
+    then how many weeds are to review and how many clients have left, when any."""
     prune = metrics[metrics["prune"].fillna(False).astype(bool)]
     noun = "prune candidate" if len(prune) == 1 else "prune candidates"
-    return (
+    line = (
         f"{len(prune)} {noun}, {format_money(prune['revenue_ttm'].sum(), currency)} revenue, "
         f"{format_count(prune['hours_ttm'].fillna(0).sum())} hours"
     )
+    review = (
+        int(metrics[action_column("REVIEW")].sum()) if action_column("REVIEW") in metrics else 0
+    )
+    gone = int(metrics["segment"].astype(object).eq("gone").sum())
+    if review:
+        line += f"; {review} to review ({ACTION_LABELS['REVIEW'].lower()})"
+    if gone:
+        line += f"; {gone} {'client' if gone == 1 else 'clients'} who left"
+    return line
 
 
 def candidates_table(
     metrics: pd.DataFrame, *, currency: str = "USD", limit: int = 30
 ) -> pd.DataFrame:
     """The prune candidates, biggest revenue first, with readable columns (for display)."""
-    prune = metrics.loc[metrics["prune"].fillna(False).astype(bool), ["client_id", *_TABLE_COLUMNS]]
+    chosen = metrics[metrics["prune"].fillna(False).astype(bool)]
+    prune = chosen.assign(why=prune_reason_labels(chosen))[["client_id", *_TABLE_COLUMNS]]
     return (
         prune.sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
         .head(limit)[list(_TABLE_COLUMNS)]
@@ -187,6 +206,8 @@ class PatchExplorer:
         """The base settings with what the sliders say."""
         return self.base_settings.replace(
             prune_percentile=float(self.prune_slider.value),
+            target_margin=float(self.margin_slider.value),
+            max_price_rise=float(self.rise_slider.value),
             value_threshold=float(self.value_slider.value),
             headache_threshold=float(self.headache_slider.value),
             value_weights={k: float(s.value) for k, s in self.value_weight_sliders.items()},
@@ -207,6 +228,14 @@ class PatchExplorer:
             description_allow_html=False, style=style, layout=wide,
         )  # fmt: skip
         self.prune_slider.add_class("pumpkin-prune")
+        self.margin_slider = widgets.FloatSlider(
+            value=s.target_margin, min=0, max=0.6, step=0.05, readout_format=".0%",
+            description="Target margin", style=style, layout=wide,
+        )  # fmt: skip
+        self.rise_slider = widgets.FloatSlider(
+            value=s.max_price_rise, min=0, max=1.0, step=0.05, readout_format=".0%",
+            description="Largest price rise", style=style, layout=wide,
+        )  # fmt: skip
         self.value_slider = widgets.FloatSlider(
             value=50, min=0, max=100, step=1, readout_format=".0f",
             description="Value threshold", style=style, layout=wide,
@@ -239,8 +268,8 @@ class PatchExplorer:
             titles=("Value score weights", "Headache score weights"),
         )
         controls = widgets.VBox(
-            [self.quarter_dropdown, self.prune_slider, self.value_slider, self.headache_slider,
-             weights, widgets.HBox([self.settings_path, self.save_button]), self.save_status]
+            [self.quarter_dropdown, self.prune_slider, self.margin_slider, self.rise_slider,
+             self.value_slider, self.headache_slider, weights, widgets.HBox([self.settings_path, self.save_button]), self.save_status]
         )  # fmt: skip
         client = widgets.VBox(
             [
@@ -261,7 +290,8 @@ class PatchExplorer:
         )
 
     def _observe(self) -> None:
-        sliders = [self.prune_slider, self.value_slider, self.headache_slider,
+        sliders = [self.prune_slider, self.margin_slider, self.rise_slider,
+                   self.value_slider, self.headache_slider,
                    *self.value_weight_sliders.values(), *self.headache_weight_sliders.values()]  # fmt: skip
         for slider in sliders:
             slider.observe(self._on_slider, names="value")
@@ -435,7 +465,8 @@ class PatchExplorer:
         self.client_reasons.value = (
             f"<b>{html.escape(str(first['name']))}</b>: "
             f"{html.escape(_segment_text(first['segment']))}; "
-            f"actions {html.escape(str(first['actions']))}<ul>{reasons}</ul>"
+            f"{html.escape(action_labels(str(first['actions'])))} "
+            f"({html.escape(str(first['actions']))})<ul>{reasons}</ul>"
             f"{html.escape(potential_line(first, currency=self.currency))}"
         )
         history = self.history()

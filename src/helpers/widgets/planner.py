@@ -22,6 +22,7 @@ from helpers.decide.journal import DECISIONS_FILE, apply_journal, decision_outco
 from helpers.decide.offboarding import ANSWERS_FILE, cause_of, plan_causes
 from helpers.decide.prune import PruneScenario, simulate
 from helpers.errors import PumpkinError
+from helpers.present.text import prune_reason_labels
 from helpers.widgets.decisions import DecisionForm, default_decisions_file, with_decision
 from helpers.widgets.forms import CantOrWontForm
 
@@ -146,14 +147,16 @@ class PruningPlanner:
         frame = self.metrics.sort_values(["rate_percentile", "client_id"], na_position="last")
         candidates = frame[frame["prune"].astype(bool)]
         near = frame[~frame["prune"].astype(bool) & frame["hours_ttm"].gt(0)].head(NEAR_MISSES)
+        listed = pd.concat([candidates, near])
+        why = prune_reason_labels(listed).tolist()  # the seed's reason, from the registry
         boxes = [
             w.Checkbox(
                 value=bool(row.prune),
-                description=f"{row.name} ({row.client_id})",
+                description=f"{row.name} ({row.client_id})" + (f": {reason}" if reason else ""),
                 indent=False,
                 layout=w.Layout(width="auto"),
             )
-            for row in pd.concat([candidates, near]).itertuples()
+            for row, reason in zip(listed.itertuples(), why, strict=True)
         ]
         ids = pd.concat([candidates, near])["client_id"].tolist()
         self._box_ids = dict(zip(ids, boxes, strict=True))
