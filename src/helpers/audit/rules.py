@@ -138,15 +138,23 @@ class Signals:
 
     @property
     def active(self) -> np.ndarray:
-        if "active" in self.frame:
-            return self.flag("active", False)
-        return (self["hours_ttm"] > 0) | (self["revenue_ttm"] != 0)
+        if "=active" not in self._cache:
+            self._cache["=active"] = (
+                self.flag("active", False)
+                if "active" in self.frame
+                else (self["hours_ttm"] > 0) | (self["revenue_ttm"] != 0)
+            )
+        return self._cache["=active"]
 
     @property
     def large(self) -> np.ndarray:
-        if "size" not in self.frame:
-            return np.zeros(self.n, dtype=bool)
-        return self.frame["size"].eq("large").to_numpy(dtype=bool, na_value=False)
+        if "=large" not in self._cache:
+            self._cache["=large"] = (
+                self.frame["size"].eq("large").to_numpy(dtype=bool, na_value=False)
+                if "size" in self.frame
+                else np.zeros(self.n, dtype=bool)
+            )
+        return self._cache["=large"]
 
     def segment(self, name: str) -> np.ndarray:
         if "segment" not in self.frame:
@@ -370,18 +378,30 @@ def _size(size: object) -> str:
 class Words:
     """Per-row figures as text for the reason builders (row positions ``idx``)."""
 
-    def __init__(self, frame: pd.DataFrame, masks: Mapping[str, np.ndarray], settings: Settings):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        masks: Mapping[str, np.ndarray],
+        settings: Settings,
+        extra: Mapping[str, np.ndarray] | None = None,
+    ):
         self.frame, self.masks, self.s = frame, masks, settings
+        self.extra = dict(extra or {})  # computed columns not (yet) in the frame
         self.cur = settings.base_currency
         self.ranked = int(frame["rate_rank"].notna().sum()) if "rate_rank" in frame else 0
 
     def col(self, idx: np.ndarray, name: str) -> np.ndarray:
+        if name in self.extra:
+            return np.asarray(self.extra[name], dtype=float)[idx]
         return _col(self.frame, name)[idx]
 
     def take(self, idx: np.ndarray, *names: str) -> list[list]:
         """The named columns at ``idx`` as plain Python lists (fast to format)."""
         out = []
         for name in names:
+            if name in self.extra:
+                out.append(np.asarray(self.extra[name])[idx].tolist())
+                continue
             if name not in self.frame:
                 out.append([None] * len(idx))
                 continue
@@ -1039,17 +1059,31 @@ def join_actions(frame: pd.DataFrame) -> np.ndarray:
     return labels[inverse]
 
 
+def _joined_codes(final: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """``;``-joined codes per row from the decided masks (via the few distinct combinations)."""
+    if not n:
+        return np.array([], dtype=object)
+    bits = np.zeros(n, dtype=np.int64)
+    for k, code in enumerate(ACTION_ORDER):
+        bits |= final[code].astype(np.int64) << k
+    patterns, inverse = np.unique(bits, return_inverse=True)
+    labels = np.array(
+        [";".join(c for k, c in enumerate(ACTION_ORDER) if p >> k & 1) for p in patterns],
+        dtype=object,
+    )
+    return labels[inverse]
+
+
 def assign_actions(scored: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
     """``scored`` (with ``segment``) plus ``actions``, ``prune``, ``reasons``, the prune reason
     columns, ``target_rate`` / ``target_rise`` and one ``action_<code>`` flag per code. The
     input is not changed."""
     settings = settings or Settings()
     target, rise = target_rates(scored, settings)
-    frame = scored.assign(target_rate=target, target_rise=rise)
-    masks = rule_masks(frame, settings)
+    masks = rule_masks(scored, settings)
     final = _final_masks(masks)
-    words = Words(frame, masks, settings)
-    n = len(frame)
+    words = Words(scored, masks, settings, {"target_rate": target, "target_rise": rise})
+    n = len(scored)
     reasons = np.full(n, "", dtype=object)
     for code, mask in final.items():
         idx = np.flatnonzero(mask)
@@ -1057,18 +1091,19 @@ def assign_actions(scored: pd.DataFrame, settings: Settings | None = None) -> pd
             continue
         text = np.array(RULES_BY_CODE[code].reason(words, idx), dtype=object)
         if RULES_BY_CODE[code].kind == "fix":
-            text = text + _since_text(frame, code, idx)
+            text = text + _since_text(scored, code, idx)
         current = reasons[idx]
         reasons[idx] = np.where(current == "", text, current + " | " + text)
-    reasons = reasons + _notes(frame, masks, settings)
-    flags = {action_column(code): final[code] for code in ACTION_ORDER}
-    out = frame.assign(
+    reasons = reasons + _notes(scored, masks, settings)
+    return scored.assign(  # one assign: each one copies the frame's column index
+        target_rate=target,
+        target_rise=rise,
+        actions=_joined_codes(final, n),
         prune=final["PRUNE"],
         reasons=reasons,
         **{c: masks[c] & final["PRUNE"] for c in PRUNE_COLUMNS},
-        **flags,
+        **{action_column(code): final[code] for code in ACTION_ORDER},
     )
-    return out.assign(actions=join_actions(out))
 
 
 def no_revenue_book(frame: pd.DataFrame) -> bool:
