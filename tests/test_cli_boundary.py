@@ -30,3 +30,24 @@ def test_only_the_cli_imports_argparse():
 def test_the_checker_sees_an_argparse_import():
     assert "argparse" in _imports(ast.parse("from argparse import Namespace\n"))
     assert "argparse" not in _imports(ast.parse("import argparsex\n"))
+
+
+def _prints(tree: ast.AST) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "print"
+    ]
+
+
+def test_only_the_cli_prints():
+    offenders = [
+        f"{path.relative_to(HELPERS)}:{line}"
+        for path in sorted(HELPERS.rglob("*.py"))
+        if path.name != "cli.py"
+        for line in _prints(ast.parse(path.read_text("utf-8")))
+    ]
+    assert offenders == [], f"print outside helpers/cli.py: {offenders}"
+    assert _prints(ast.parse("print('x', file=sys.stderr)\n")) == [1]

@@ -315,11 +315,10 @@ def test_client_mapping_overrides_ids_and_supplies_fields(tmp_path):
 
 
 def test_names_in_one_kind_of_export_only_are_listed(tmp_path, capsys):
-    from helpers.ingest import run_import
+    from helpers.cli import main
 
-    run_import(
-        [FIXTURES / "toggl_quoted.csv", FIXTURES / "xero_invoices.csv"], out=tmp_path / "out"
-    )
+    files = [FIXTURES / "toggl_quoted.csv", FIXTURES / "xero_invoices.csv"]
+    assert main(["import", *map(str, files), "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert "time exports only" in printed and "'Cedar Labs'" in printed
     assert "invoice exports only" in printed and "'ACME WIDGETS'" in printed
@@ -346,9 +345,9 @@ def test_equal_entries_within_one_file_are_kept(tmp_path):
 
 
 def test_summary_reconciles_book_file_and_ledger(tmp_path, capsys):
-    from helpers.ingest import run_import
+    from helpers.cli import main
 
-    assert run_import([FIXTURES], out=tmp_path / "out") == 0
+    assert main(["import", str(FIXTURES), "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert "DOES NOT RECONCILE" not in printed
     files = len(list(FIXTURES.glob("*.csv"))) - 1  # not the payments file

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from helpers.book.load import load_book
-from helpers.ingest import import_exports, read_import, row_fates, run_import, summary
+from helpers.cli import main
+from helpers.ingest import import_exports, read_import, row_fates, summary
 from helpers.ingest.clients import normalise
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
@@ -295,7 +296,7 @@ def test_freshbooks_reused_numbers_voids_duplicates_and_total_line():
 
 def test_import_writes_notes_beside_rejects_and_load_book_reads_them(tmp_path, capsys):
     out = tmp_path / "book"
-    assert run_import([LIST], out=out) == 0
+    assert main(["import", str(LIST), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     [line] = [x for x in printed.splitlines() if x.startswith("notes.csv:")]
     assert "20 assumption(s) about rows used" in line and "5 paid, no paid date" in line
@@ -311,7 +312,7 @@ def test_import_writes_notes_beside_rejects_and_load_book_reads_them(tmp_path, c
     written.head(1).to_csv(out / "notes.csv", index=False)
     assert len(load_book(out).notes) == 1
     # a later import into the same folder with nothing to note leaves no stale notes behind
-    assert run_import([FIXTURES / "toggl_quoted.csv"], out=out) == 0
+    assert main(["import", str(FIXTURES / "toggl_quoted.csv"), "--out", str(out)]) == 0
     assert load_book(out).notes.empty
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.ingest import import_exports, run_import
+from helpers.cli import main
+from helpers.ingest import import_exports
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-exports"
 pytestmark = [
@@ -53,6 +54,6 @@ def test_toggl_personal_tracking_goes_to_the_ledger_with_its_hours():
 
 
 def test_the_real_folder_imports_and_reconciles(tmp_path, capsys):
-    assert run_import([REAL], out=tmp_path / "book") == 0
+    assert main(["import", str(REAL), "--out", str(tmp_path / "book")]) == 0
     printed = capsys.readouterr().out
     assert printed.count("(reconciled)") == 2 and "DOES NOT RECONCILE" not in printed

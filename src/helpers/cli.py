@@ -79,9 +79,13 @@ def report_rejects(book, args: argparse.Namespace, *, ledger=None, see: str | No
     prints one line on stderr ("3 rows rejected (invoices 2, time_entries 1): see FILE") and
     writes the ledger to ``ledger`` if given; without a ledger file the line points at ``see``
     or at ``pumpkin validate DATA``. The exit code does not change. Returns the ledger written."""
-    from helpers.book.rejects import tell_rejects
+    from helpers.book.rejects import keep_ledger, rejects_notice
 
-    return tell_rejects(book.rejects, ledger=ledger, see=see, data=getattr(args, "data", None))
+    written = keep_ledger(book.rejects, ledger)
+    line = rejects_notice(book.rejects, written=written, see=see, data=getattr(args, "data", None))
+    if line:
+        print(line, file=sys.stderr)
+    return written
 
 
 def report_coverage(book, quarter: str, args: argparse.Namespace) -> None:
@@ -164,9 +168,12 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from helpers.ingest import run_import
+    """``pumpkin import``: write the book, rejects.csv and notes.csv, print the summary (and one
+    line on stderr when the book has no revenue at all)."""
+    from helpers.book.load import REJECTS_FILE
+    from helpers.ingest import summary, write_import
 
-    return run_import(
+    written = write_import(
         args.paths,
         out=args.out,
         clients=args.clients,
@@ -176,6 +183,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         bill_rates=args.bill_rates,
         jobs_as_clients=args.jobs_as_clients,
     )
+    print(summary(written.imported))
+    print(f"wrote the book to {written.folder}")
+    sys.stdout.flush()
+    report_rejects(written.book, args, see=str(written.folder / REJECTS_FILE))
+    warn_if_no_revenue(written.book, "import")
+    return 0
 
 
 def report_settings_file(args: argparse.Namespace) -> Path | None:
@@ -221,7 +234,7 @@ def _shown(path: Path) -> Path:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``pumpkin report``: render the quarters asked for; exit 1 if any failed."""
-    from helpers.book.load import REJECTS_FILE, load_book, revenue_warning
+    from helpers.book.load import REJECTS_FILE, load_book
     from helpers.book.settings import load_settings
     from helpers.report.render import render_reports
 
@@ -234,8 +247,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     book = load_book(args.data, settings=settings, strict=args.strict)
     book.check_usable()
-    if message := revenue_warning(book):
-        print(f"pumpkin report: {message}", file=sys.stderr)
+    warn_if_no_revenue(book, "report")
     quarters = quarters_to_render(args, book)
     if args.pdf:
         from helpers.report.pdf import require_chromium

@@ -10,9 +10,7 @@ The exit code does not change (0 with a ledger); ``--strict`` is what turns a re
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TextIO
 
 import pandas as pd
 
@@ -83,26 +81,28 @@ def validate_hint(data: str | Path | None) -> str:
     return f"run `pumpkin validate{target}` for the ledger"
 
 
-def tell_rejects(
+def keep_ledger(rejects: pd.DataFrame, ledger: str | Path | None) -> Path | None:
+    """Write the ledger to ``ledger`` when rows were rejected; when none was, remove a ledger an
+    earlier run left there (so the file never describes another run). Returns the path written."""
+    if ledger is None:
+        return None
+    if not rejects_counts(rejects):
+        Path(ledger).unlink(missing_ok=True)
+        return None
+    return write_rejects(rejects, ledger)
+
+
+def rejects_notice(
     rejects: pd.DataFrame,
     *,
-    ledger: str | Path | None = None,
+    written: Path | None = None,
     see: str | None = None,
     data: str | Path | None = None,
-    stream: TextIO | None = None,
-) -> Path | None:
-    """Print the rejects line on ``stream`` (stderr) and write the ledger to ``ledger`` if given.
-
-    Nothing is printed or written when no row was rejected (and a ledger an earlier run left at
-    ``ledger`` is removed, so the file never describes another run). The line points at the
-    ledger file written, else at ``see`` (e.g. "the ledger above"), else at
-    ``pumpkin validate DATA``. Returns the ledger path written, or None.
-    """
+) -> str | None:
+    """The one line every book-reading command says when rows were rejected (None when none
+    was). It points at the ledger file ``written``, else at ``see`` (e.g. "the ledger above"),
+    else at ``pumpkin validate DATA``."""
     if not rejects_counts(rejects):
-        if ledger is not None:
-            Path(ledger).unlink(missing_ok=True)
         return None
-    written = write_rejects(rejects, ledger) if ledger is not None else None
     where = str(written) if written is not None else see or validate_hint(data)
-    print(rejects_line(rejects, see=where), file=stream or sys.stderr)
-    return written
+    return rejects_line(rejects, see=where)

@@ -19,7 +19,6 @@ placeholder client); files that are not UTF-8 are read as Windows-1252, what Exc
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -30,13 +29,10 @@ import pandas as pd
 
 from helpers.book.load import (
     NOTES_FILE,
-    REJECTS_FILE,
     Book,
     refuse_rejects,
-    revenue_warning,
     write_book,
 )
-from helpers.book.rejects import tell_rejects
 from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.errors import BookError
 from helpers.ingest import detect, excel, payments
@@ -56,7 +52,14 @@ from helpers.ingest.read import (
 )
 from helpers.ingest.source import ExportFormat, ReadsSomeColumns
 
-__all__ = ["import_exports", "read_import", "reconciliation", "row_fates", "run_import"]
+__all__ = [
+    "import_exports",
+    "read_import",
+    "reconciliation",
+    "row_fates",
+    "summary",
+    "write_import",
+]
 
 SUFFIXES = (".csv", ".tsv", ".xlsx")  # in folders; a file named explicitly may be any
 
@@ -529,7 +532,19 @@ def _check(check, *, applied: float) -> str:
     return text
 
 
-def run_import(
+@dataclass(frozen=True)
+class WrittenImport:
+    """What :func:`write_import` did: the import (for :func:`summary`) and the book's folder."""
+
+    imported: Imported
+    folder: Path
+
+    @property
+    def book(self) -> Book:
+        return self.imported.merged.book
+
+
+def write_import(
     paths,
     *,
     out,
@@ -539,9 +554,11 @@ def run_import(
     strict: bool = False,
     bill_rates=None,
     jobs_as_clients: bool = False,
-) -> int:
-    """``pumpkin import``: write the book, rejects.csv and notes.csv to ``out``, print the
-    summary (and one line on stderr when the book has no revenue at all)."""
+) -> WrittenImport:
+    """Import the exports and write the book, rejects.csv and notes.csv to ``out`` (and a
+    settings.toml naming the base currency when it is not the default); prints nothing
+    (``pumpkin import`` prints :func:`summary` of it). ``strict``: any rejected row is an error.
+    """
     imported = _import(
         paths,
         clients=clients,
@@ -559,10 +576,4 @@ def run_import(
         book.notes.to_csv(written / NOTES_FILE, index=False)
     if book.base_currency != Settings().base_currency and not (written / SETTINGS_FILE).exists():
         save_settings(Settings(base_currency=book.base_currency), written / SETTINGS_FILE)
-    print(summary(imported))
-    print(f"wrote the book to {written}")
-    sys.stdout.flush()
-    tell_rejects(book.rejects, see=str(written / REJECTS_FILE))  # one line on stderr
-    if message := revenue_warning(book):
-        print(f"pumpkin import: {message}", file=sys.stderr)
-    return 0
+    return WrittenImport(imported, written)
