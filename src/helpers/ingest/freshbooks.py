@@ -25,12 +25,14 @@ VOID_STATUSES = {"void", "voided", "deleted"}
 
 
 def detect(columns: list[str]) -> str | None:
+    """The header variant, or None when this is not a FreshBooks Invoice Details export."""
     if not set(columns) >= REQUIRED:
         return None
     return "invoice details" + (" +Date Paid" if "Date Paid" in columns else "")
 
 
 def convert(raw: RawFile, variant: str, *, date_order: str | None = None, **_) -> Part:
+    """The export's line items as canonical invoice rows plus the rows left out."""
     text = text_columns(
         raw,
         {

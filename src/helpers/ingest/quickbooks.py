@@ -51,6 +51,8 @@ def _by_lower(columns) -> dict[str, str]:
 
 
 def detect(columns: list[str]) -> str | None:
+    """The report (Invoice List or A/R Aging Detail) and its variant, or None when this
+    is not a QuickBooks Online report."""
     lower = _by_lower(columns)
     if not {"date", "num", "due date", "amount", "open balance"} <= set(lower):
         return None
@@ -69,6 +71,8 @@ def convert(
     date_order: str | None = None,
     jobs_as_clients: bool = False,
 ) -> Part:
+    """The report's rows as canonical invoice rows plus the rows left out;
+    ``jobs_as_clients``: each ``Customer:Job`` is a client of its own."""
     lower = _by_lower(raw.columns)
     customer = next(lower[c] for c in CUSTOMER_COLUMNS if c in lower)
     memo = lower.get("memo") or lower.get("memo/description") or ""

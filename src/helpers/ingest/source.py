@@ -45,6 +45,24 @@ class Converter(ExportFormat, Protocol):
 
 
 @runtime_checkable
+class InvoiceConverter(Converter, Protocol):
+    """An invoicing tool's format: its rows become invoices (table ``"invoices"``)."""
+
+    def convert(
+        self,
+        raw: RawFile,
+        variant: str,
+        *,
+        date_order: str | None = None,
+        jobs_as_clients: bool = False,
+    ) -> Part:
+        """As :meth:`Converter.convert`; ``jobs_as_clients``: a ``Customer:Job`` name is a
+        client of its own rather than a job of its customer (``pumpkin import
+        --jobs-as-clients``)."""
+        ...
+
+
+@runtime_checkable
 class ReadsSomeColumns(Protocol):
     """A format that says which of a file's columns it reads (the others are not parsed)."""
 

@@ -27,6 +27,7 @@ VOID_STATUSES = {"voided", "deleted"}
 
 
 def detect(columns: list[str]) -> str | None:
+    """The header variant, or None when this is not a Xero sales invoice export."""
     if not set(columns) >= REQUIRED:
         return None
     parts = ["sales invoices"]
@@ -35,6 +36,7 @@ def detect(columns: list[str]) -> str | None:
 
 
 def convert(raw: RawFile, variant: str, *, date_order: str | None = None, **_) -> Part:
+    """The export's invoice lines as canonical invoice rows plus the rows left out."""
     text = text_columns(
         raw,
         {
