@@ -1,6 +1,7 @@
 """Telling the user about rejected rows: one line on stderr and the ledger written beside the output.
 
-Every command that reads a book calls :func:`tell_rejects` once the book is loaded, so no row is
+Every command that reads a book says :func:`rejects_notice` (``helpers.cli.report_rejects`` prints it
+and :func:`keep_ledger` writes the ledger) once the book is loaded, so no row is
 left out in silence::
 
     3 rows rejected (invoices 2, time_entries 1): see metrics-rejects.csv
