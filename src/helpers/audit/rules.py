@@ -57,6 +57,7 @@ from helpers.audit.scores import (
     segment,
 )
 from helpers.book.settings import Settings
+from helpers.present.format import money_with_code as _money
 
 # ----------------------------------------------------------------------------- segments
 
@@ -356,10 +357,6 @@ def _join_nonempty(parts: list[np.ndarray], separator: str) -> np.ndarray:
         both = (out != "") & (part != "")
         out = np.where(both, out + separator + part, np.where(out == "", part, out))
     return out
-
-
-def _money(x: float, currency: str) -> str:
-    return f"{x:,.0f} {currency}"
 
 
 def _plain(text: object) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
+from helpers.present.format import money_formatter as _money
 
 #: The columns of the metric contract the simulator reads.
 SIMULATOR_COLUMNS = (
@@ -290,12 +291,6 @@ def whale(metrics: pd.DataFrame) -> pd.DataFrame:
     from helpers.audit.measures import whale_curve
 
     return whale_curve(metrics)
-
-
-def _money(currency: str) -> Callable[[float], str]:
-    from helpers.present.format import format_money
-
-    return lambda x: format_money(x, currency)
 
 
 def assumptions_text(totals: Mapping[str, float], *, currency: str = "USD") -> str:

@@ -10,7 +10,7 @@ offboarding letters, the text, the tables and the plots' axes) may use it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 CURRENCY_SYMBOLS: Mapping[str, str] = MappingProxyType(
@@ -41,6 +41,11 @@ def format_money(x: float, currency: str = "USD", *, decimals: int | None = None
             return f"{sign}{symbol}{text}{unit}"
     places = decimals if decimals is not None else 0
     return f"{sign}{symbol}{value:,.{places}f}"
+
+
+def money_formatter(currency: str) -> Callable[[float], str]:
+    """:func:`format_money` in ``currency`` as a one-argument function (for tables and text)."""
+    return lambda x: format_money(x, currency)
 
 
 def exact_money(x: float, currency: str = "USD") -> str:

@@ -41,7 +41,8 @@ from helpers.book.quarters import (
 from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.book.settings import Settings
 from helpers.forecast.choice import METHOD_WORDS, Backtest
-from helpers.plots.style import format_money
+from helpers.present.format import format_money
+from helpers.present.format import money_formatter as _money
 
 SEGMENTS = SEGMENT_NAMES  # from the registry (helpers.audit.rules)
 #: MIME type of the export cell's payload (read by :mod:`helpers.report.render`).
@@ -131,10 +132,6 @@ def defang(escaped: str) -> str:
     """``://`` as ``:&#47;&#47;`` in escaped text: it reads the same, but a client's string can
     never put a URL in the page (the renderer refuses any ``http://`` in a report)."""
     return escaped.replace("://", ":&#47;&#47;")
-
-
-def _money(currency: str):
-    return lambda x: format_money(x, currency)
 
 
 def _md_money(currency: str):
