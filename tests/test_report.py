@@ -374,8 +374,9 @@ def test_report_notebook_declares_the_parameters():
     import papermill
 
     declared = papermill.inspect_notebook(str(report.REPORT_NOTEBOOK))
-    assert set(declared) == {"quarter", "data_dir", "settings_file", "anonymise"}
+    assert set(declared) == {"quarter", "data_dir", "settings_file", "anonymise", "shared_dir"}
     assert declared["anonymise"]["inferred_type_name"] == "bool"
+    assert declared["shared_dir"]["default"] in ("''", '""')  # by hand: computes from the book
     nb = nbformat.read(report.REPORT_NOTEBOOK, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
