@@ -249,6 +249,23 @@ def test_the_seeds_cut_needs_the_bottom_a_thin_margin_and_nothing_to_fix():
     assert both["prune_reprice"] and not both["prune_cut"] and "bottom" not in both["reasons"]
 
 
+def test_low_realisation_is_a_scope_or_price_fix_not_a_prune():
+    """Issue 14: hours billed far below their value (write-offs) are fixed, not let go."""
+    written_off = {**CUT, "revenue_ttm": 10_000.0, "billable_value_ttm": 16_000.0}
+    row = act(**written_off, realisation_ttm=0.625)
+    assert codes(row) == ["RESCOPE"] and not row["prune"]
+    assert "invoiced 10,000 USD of the 16,000 USD its hours were worth" in row["reasons"]
+    assert "(62%)" in row["reasons"]
+    assert act(**written_off, realisation_ttm=0.9)["prune_cut"]  # above the 80% floor
+    assert act(**written_off, realisation_ttm=np.nan)["prune_cut"]  # no billable value known
+    assert act(S.replace(min_realisation=0.95), **written_off, realisation_ttm=0.9)[
+        action_column("RESCOPE")
+    ]
+    # scope creep keeps its own sentence when both hold
+    both = act(**written_off, realisation_ttm=0.5, rescope_severity_ttm=5.0)
+    assert "scope creep" in both["reasons"] and "invoiced" not in both["reasons"]
+
+
 def test_a_weed_with_no_reason_to_go_is_reviewed_with_its_two_worst_headaches():
     worst = {"segment": "weed", "pctl_non_billable": 95.0, "pctl_lateness": 80.0,
              "pctl_hours_per_revenue": 10.0, "pctl_incidents": 20.0, "pctl_disrespect": 30.0,

@@ -215,8 +215,19 @@ def _m_improve(sig: Signals) -> np.ndarray:
     return sig.active & (sig["delivery_severity_ttm"] >= sig.s.improve_delivery_severity)
 
 
+def _creep(sig: Signals) -> np.ndarray:
+    return sig["rescope_severity_ttm"] >= sig.s.rescope_incidents
+
+
+def _written_off(sig: Signals) -> np.ndarray:
+    """Invoices far short of the billable value of the hours worked (write-offs): a scope or
+    pricing problem to fix, not a reason to let go (empty realisation never counts)."""
+    with np.errstate(invalid="ignore"):
+        return sig["realisation_ttm"] < sig.s.min_realisation
+
+
 def _m_rescope(sig: Signals) -> np.ndarray:
-    return sig.active & (sig["rescope_severity_ttm"] >= sig.s.rescope_incidents)
+    return sig.active & (_creep(sig) | _written_off(sig))
 
 
 def _m_reassign(sig: Signals) -> np.ndarray:
@@ -541,13 +552,27 @@ def _r_improve(w: Words, idx: np.ndarray) -> np.ndarray:
 
 def _r_rescope(w: Words, idx: np.ndarray) -> np.ndarray:
     per_100 = np.array([f"{x:.1f}" for x in w.col(idx, "incidents_per_100h").tolist()], object)
-    return (
+    creep = (
         "client-caused scope creep, rush and after-hours work of severity "
         + w.number(idx, "rescope_severity_ttm")
         + " in the last four quarters (all its incidents: "
         + per_100
         + " per 100 hours worked): set boundaries and agree what is in scope"
     )
+    severity = w.col(idx, "rescope_severity_ttm")
+    realised = w.col(idx, "realisation_ttm")
+    with np.errstate(invalid="ignore"):
+        written_off = ~(severity >= w.s.rescope_incidents) & (realised < w.s.min_realisation)
+    if not written_off.any():
+        return creep
+    invoiced, billable = w.take(idx[written_off], "revenue_ttm", "billable_value_ttm")
+    creep[written_off] = [
+        f"invoiced {_money(inv, w.cur)} of the {_money(bill, w.cur)} its hours were worth at "
+        f"our rates in the last four quarters ({inv / bill:.0%}): agree the scope or price the "
+        "work that is being written off"
+        for inv, bill in zip(invoiced, billable, strict=True)
+    ]
+    return creep
 
 
 def _r_reassign(w: Words, idx: np.ndarray) -> list[str]:
@@ -750,7 +775,8 @@ def _t_improve(s: Settings) -> str:
 def _t_rescope(s: Settings) -> str:
     return (
         f"client-caused scope creep, rush and after-hours work of severity "
-        f"{s.rescope_incidents:g} or more in the last four quarters"
+        f"{s.rescope_incidents:g} or more in the last four quarters, or invoices below "
+        f"{s.min_realisation:.0%} of the billable value of the hours worked (write-offs)"
     )
 
 

@@ -83,6 +83,7 @@ class Settings:
     )
     reprice_rate_ratio: float = 0.6  # effective rate below this x the book's median rate
     rescope_incidents: float = 4.0  # severity sum of scope_creep + rush + after_hours in the TTM
+    min_realisation: float = 0.8  # invoiced / billable value of TTM hours below this: RESCOPE
     late_days: float = 15.0  # days late on average that count as a late payer
     late_share: float = 0.3  # and at least this share of invoices paid late
     reassign_gap: float = 1.5  # owner's mean rating this far below the other assessors' mean
