@@ -40,7 +40,7 @@ import pandas as pd
 
 from helpers import plots
 from helpers.audit.measures import segment_counts
-from helpers.book.load import load_book
+from helpers.book.load import load_book, revenue_warning
 from helpers.book.rejects import rejects_line
 from helpers.decide.contract import quarter_and_history
 from helpers.forecast.backtest import backtest
@@ -60,6 +60,10 @@ history, metrics, _ = quarter_and_history(
     book, quarter, settings, n=history_quarters, backtests={quarter: checked}
 )
 print(f"{len(metrics)} clients in {quarter}; base currency {currency}")
+# a book without revenue is said, not drawn: the value charts below are left out
+if no_revenue := revenue_warning(book):
+    print(no_revenue)
+valued = not no_revenue
 if note := coverage_note(book, quarter=quarter):
     print(note)
 
@@ -105,7 +109,10 @@ ranked = metrics.dropna(subset=["effective_rate_ttm"]).sort_values(
 pd.concat({"top": ranked.head(5)[rate_columns], "bottom": ranked.tail(5)[rate_columns]})
 
 # %%
-ax = plots.plot_rate_ranking(metrics, cut_percentile=settings.prune_percentile, currency=currency)
+if valued:
+    ax = plots.plot_rate_ranking(
+        metrics, cut_percentile=settings.prune_percentile, currency=currency
+    )
 
 # %% [markdown]
 # ## Realisation: invoiced against what the hours bill
@@ -134,26 +141,31 @@ if metrics["realisation_ttm"].notna().any():
 lateness_by_size(metrics)
 
 # %%
-ax = plots.plot_payment_behaviour(metrics)
+if valued:
+    ax = plots.plot_payment_behaviour(metrics)
 
 # %%
-ax = plots.plot_aging(metrics, currency=currency)
+if valued:
+    ax = plots.plot_aging(metrics, currency=currency)
 
 # %% [markdown]
 # ## The whale curve
 
 # %%
-ax = plots.plot_whale_curve(metrics, currency=currency)
+if valued:
+    ax = plots.plot_whale_curve(metrics, currency=currency)
 
 # %% [markdown]
 # ## Segment movement and a scorecard
 
 # %%
-ax = plots.plot_segment_movement(history)
+if valued:
+    ax = plots.plot_segment_movement(history)
 
 # %%
 biggest = metrics.sort_values("revenue_ttm", ascending=False)["client_id"].iloc[0]
-ax = plots.plot_scorecard(history, client_id=biggest, currency=currency)
+if valued:
+    ax = plots.plot_scorecard(history, client_id=biggest, currency=currency)
 
 # %%
 metrics.loc[metrics["client_id"] == biggest, ["name", "segment", "actions", "reasons"]]

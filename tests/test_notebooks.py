@@ -94,3 +94,20 @@ def test_import_notebook_reads_a_folder_of_real_exports(tmp_path):
     written = (tmp_path / "book" / "time_entries.csv").read_text(encoding="utf-8").splitlines()
     rejects = (tmp_path / "book" / "rejects.csv").read_text(encoding="utf-8").splitlines()
     assert len(written) > 1 and len(rejects) > 1  # rows kept and rows explained, none dropped
+
+
+@pytest.mark.notebook
+def test_metrics_notebook_says_a_book_without_revenue_and_draws_no_value_chart(tmp_path):
+    from helpers.book.load import NO_REVENUE
+    from helpers.cli import main
+    from tests.test_revenue_source import TOGGL_NO_AMOUNTS
+
+    book = tmp_path / "book"
+    assert main(["import", str(TOGGL_NO_AMOUNTS), "--out", str(book)]) == 0
+    nb = run("02_metrics", tmp_path / "02.ipynb", data_dir=str(book), quarter="2025Q4")
+    produced = outputs(nb)
+    assert not [o for o in produced if o["output_type"] == "error"]
+    printed = "".join(o.get("text", "") for o in produced if o.get("name") == "stdout")
+    assert NO_REVENUE in printed
+    images = [o for o in produced if "image/png" in o.get("data", {})]
+    assert images == []  # no chart of zeros: the message says why
