@@ -120,6 +120,20 @@ def column_orders(table, index: int) -> list[float]:
     )
 
 
+def sort_by(table, index: int, direction: str) -> list[float]:
+    """Click column ``index``'s order control and wait until DataTables says it sorted that way
+    (``aria-sort``), then return the column's raw values: a click read back before the redraw
+    would see the previous order."""
+    header = table.locator("thead th").nth(index)
+    header.locator(".dt-column-order").click()
+    header.page.wait_for_function(
+        "([th, want]) => th.getAttribute('aria-sort') === want",
+        arg=[header.element_handle(), direction],
+        timeout=10_000,
+    )
+    return column_orders(table, index)
+
+
 def test_tables_sort_by_value_and_search_by_name_offline(browser, pages):
     html = pages["demo"]
     metrics = client_metrics(load_book(DEMO), load_book(DEMO).complete_quarters()[-1], Settings())
@@ -135,19 +149,16 @@ def test_tables_sort_by_value_and_search_by_name_offline(browser, pages):
 
         titles = clients.locator("thead th").all_inner_texts()
         revenue = next(i for i, t in enumerate(titles) if "revenue (TTM)" in t)
-        control = clients.locator("thead th").nth(revenue).locator(".dt-column-order")
-        control.click()  # ascending
-        shown = column_orders(clients, revenue)
+        shown = sort_by(clients, revenue, "ascending")
         assert shown == sorted(shown) and shown[0] == pytest.approx(active["revenue_ttm"].min())
-        control.click()  # descending: $1.2M above $950k, as numbers, not as text
-        shown = column_orders(clients, revenue)
+        # descending: $1.2M above $950k, as numbers, not as text
+        shown = sort_by(clients, revenue, "descending")
         assert shown == sorted(shown, reverse=True)
         top = active.sort_values("revenue_ttm").iloc[-1]
         assert clients.locator("tbody tr").first.locator("td").first.inner_text() == top["name"]
 
         late = next(i for i, t in enumerate(titles) if "invoices paid late" in t)
-        clients.locator("thead th").nth(late).locator(".dt-column-order").click()
-        shares = column_orders(clients, late)
+        shares = sort_by(clients, late, "ascending")
         assert shares == sorted(shares) and shares[-1] <= 1.0  # a percentage, by its fraction
 
         name = str(active.sort_values("revenue_ttm").iloc[len(active) // 2]["name"])
