@@ -646,3 +646,17 @@ def movement_counts(transitions: pd.DataFrame) -> pd.DataFrame:
         .rename("count")
         .reset_index()
     )
+
+
+def split_history(
+    history: pd.DataFrame, quarter: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``(history, current, previous)``: a long ``metrics_for_quarters`` frame with its rows of
+    ``quarter`` and of the quarter before it (empty when the frame has none), what the report,
+    the movement plot and the scorecard take."""
+    earlier = str(parse_quarter(quarter) - 1)
+    return (
+        history,
+        history[history["quarter"] == quarter].reset_index(drop=True),
+        history[history["quarter"] == earlier].reset_index(drop=True),
+    )

@@ -23,6 +23,7 @@ from helpers.audit.measures import (
     prepare,
     rate_ranks,
     segment_transitions,
+    split_history,
 )
 from helpers.audit.rules import FIX_ACTIONS, SINCE_LOOKBACK, classify, fix_masks, since_column
 from helpers.audit.scores import input_ranks
@@ -196,13 +197,7 @@ def quarter_and_history(
     (empty when the book starts with ``quarter``).
     """
     wanted = recent_quarters(book, quarter, n) or [quarter]
-    history = metrics_for_quarters(book, wanted, settings, backtests=backtests)
-    earlier = str(parse_quarter(quarter) - 1)
-    return (
-        history,
-        history[history["quarter"] == quarter].reset_index(drop=True),
-        history[history["quarter"] == earlier].reset_index(drop=True),
-    )
+    return split_history(metrics_for_quarters(book, wanted, settings, backtests=backtests), quarter)
 
 
 def segment_movement(

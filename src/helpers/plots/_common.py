@@ -1,4 +1,5 @@
-"""Small shared workers of the figures: axes creation, column checks, primary action, sizes."""
+"""Small shared workers of the figures: axes creation, column checks, bar labels, primary action,
+sizes."""
 
 from __future__ import annotations
 
@@ -53,3 +54,20 @@ def nice_number(x: float) -> float:
         if step * 10**exponent <= x:
             return float(step * 10**exponent)
     return float(10 ** (exponent - 1) * 5)
+
+
+def label_bar(ax: Axes, text: str, xy: tuple[float, float], *, fontsize: float = 8, **kwargs):
+    """A bar's figure written just above its top (``xy``), centred, in the house's ink."""
+    from helpers.plots.style import INK
+
+    return ax.annotate(
+        text,
+        xy,
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=fontsize,
+        color=INK,
+        **kwargs,
+    )

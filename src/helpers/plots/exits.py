@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import new_axes, require_columns
+from helpers.plots._common import label_bar, new_axes, require_columns
 from helpers.plots.style import (
     GREY,
     INK,
@@ -43,16 +43,7 @@ def plot_exit_calendar(
         ax.bar(x, lost, color=LOST, width=0.65)
         for xi, amount, hours in zip(x, lost, calendar["hours_freed"], strict=True):
             if amount > 0:
-                ax.annotate(
-                    f"{format_money(amount, currency)}\n{hours:,.0f} h",
-                    (xi, amount),
-                    xytext=(0, 3),
-                    textcoords="offset points",
-                    ha="center",
-                    va="bottom",
-                    fontsize=8,
-                    color=INK,
-                )
+                label_bar(ax, f"{format_money(amount, currency)}\n{hours:,.0f} h", (xi, amount))
         leaving = calendar["leaving"].fillna("").astype(str)
         counts = [len(t.split(", ")) if t else 0 for t in leaving]
         ax.set_xticks(

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from helpers.plots._common import new_axes, require_columns
+from helpers.plots._common import label_bar, new_axes, require_columns
 from helpers.plots.style import (
     INK,
     OKABE_ITO,
@@ -106,11 +106,8 @@ def _draw_payment(data: pd.DataFrame, *, ax: Axes, title: str | None) -> Axes:
         gid="clients",
     )
     for i, row in summary.iterrows():
-        ax.annotate(
-            f"median {row['median_days_late']:.0f} d", xy=(i, row["median_days_late"]),
-            xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=8.5,
-            color=INK, zorder=4,
-        )  # fmt: skip
+        label_bar(ax, f"median {row['median_days_late']:.0f} d", (i, row["median_days_late"]),
+                  fontsize=8.5, zorder=4)  # fmt: skip
     ax.set_xticks(
         range(len(order)),
         [f"{s}\n({n} clients)" for s, n in zip(order, summary["clients"], strict=True)],

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import new_axes
+from helpers.plots._common import label_bar, new_axes
 from helpers.plots.style import (
     GREY,
     INK,
@@ -71,16 +71,7 @@ def _draw_waterfall(bars: pd.DataFrame, *, ax: Axes, currency: str, title: str |
     ax.bar(x, bars["top"] - bars["bottom"], bottom=bars["bottom"], color=colours, width=0.65)
     for xi, (_, bar) in zip(x, bars.iterrows(), strict=True):
         sign = "" if bar["kind"] == "total" or bar["amount"] < 0 else "+"
-        ax.annotate(
-            sign + format_money(bar["amount"], currency),
-            (xi, bar["top"]),
-            xytext=(0, 3),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-            fontsize=8,
-            color=INK,
-        )
+        label_bar(ax, sign + format_money(bar["amount"], currency), (xi, bar["top"]))
     ax.axhline(0, color=INK, linewidth=0.8)
     ax.set_xticks(x, [textwrap.fill(s, 12) for s in bars["step"]], fontsize=8)
     ax.yaxis.set_major_formatter(currency_formatter(currency))

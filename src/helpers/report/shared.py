@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.book.quarters import parse_quarter
+from helpers.audit.measures import split_history
 from helpers.forecast.choice import Backtest
 
 # helpers.decide.contract and helpers.forecast.backtest are imported where they are used: they bring
@@ -126,13 +126,7 @@ def quarter_metrics(
     for path in paths:
         with open(path, "rb") as handle:
             frames.append(pickle.load(handle))
-    history = pd.concat(frames, ignore_index=True)
-    earlier = str(parse_quarter(quarter) - 1)
-    return (
-        history,
-        history[history["quarter"] == quarter].reset_index(drop=True),
-        history[history["quarter"] == earlier].reset_index(drop=True),
-    )
+    return split_history(pd.concat(frames, ignore_index=True), quarter)
 
 
 def quarter_backtest(
