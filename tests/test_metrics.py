@@ -22,7 +22,6 @@ from helpers.decide.contract import (
     segment_movement,
 )
 from helpers.errors import PumpkinError
-from helpers.forecast.potential import run_rate_potential
 
 QUARTER = "2025Q2"
 
@@ -216,10 +215,32 @@ def test_activity_flag(raw):
     assert raw["active"].to_dict() == {"A": True, "B": False, "C": True, "D": True}
 
 
-def test_run_rate_potential_is_two_recent_quarters_doubled_and_discounted():
-    recent = pd.Series([100.0, -50.0, 0.0])
-    assert run_rate_potential(recent, Settings()).tolist() == [200.0, 0.0, 0.0]
-    assert run_rate_potential(recent, Settings(discount_rate=0.25)).iloc[0] == pytest.approx(160)
+def test_billable_time_gets_the_run_rate_an_invoiced_client_gets_from_the_same_amounts(tmp_path):
+    """One run-rate: a client valued by its billable time is forecast by the run-rate method
+    (helpers.forecast.forecasters.run_rate_revenue) exactly as an invoiced client with the same
+    dated amounts, discounted the same way."""
+    billed = {"2024-05-20": 400, "2024-11-04": 250, "2025-02-10": 300, "2025-03-03": 150}
+    entries, invoices = [], []
+    for k, (day, amount) in enumerate(billed.items()):
+        entry = {"date": day, "person": "Ann", "hours": 5, "billable": "true"}
+        entries.append(entry | {"client_id": "timed", "billable_amount": amount})
+        entries.append(entry | {"client_id": "invoiced", "billable_amount": ""})
+        invoices.append(invoice(f"I{k}", "invoiced", day, day, amount, paid=day))
+    clients = [{"client_id": c, "name": c.title(), "size": "small"} for c in ("invoiced", "timed")]
+    tables = {"clients": clients, "time_entries": entries, "invoices": invoices}
+    book = load_book(write_book(tmp_path / "b", tables))
+    # by hand: the TTM (2024-07-01..2025-06-30) billed 700; first bill 58 weeks before as_of (a
+    # year old: no annualising); last bill 17 weeks before as_of, 3 1/3 weeks beyond its usual
+    # 41 / 3 weeks between bills: halved per 52 such weeks; 5 quarters of history: no trend
+    lapse = 0.5 ** ((17 - 41 / 3) / 52)
+    for rate in (0.0, 0.25):
+        metrics = client_metrics(book, QUARTER, Settings(discount_rate=rate)).set_index("client_id")
+        assert metrics["revenue_source"].tolist() == ["invoices", "billable time"]
+        assert metrics["potential_method"].tolist() == ["run-rate", "run-rate"]
+        got = metrics["expected_revenue_next_4q"]
+        discount = sum((1 + rate) ** -((k + 0.5) / 4) for k in range(4)) / 4
+        assert got["timed"] == pytest.approx(700 * lapse * discount)
+        assert got["invoiced"] == pytest.approx(got["timed"])
 
 
 def test_client_metrics_has_the_whole_contract(hand_book):

@@ -236,7 +236,10 @@ def test_revenue_per_client_from_invoices_billable_time_or_none(tmp_path):
     assert metrics["revenue_share"].sum() == pytest.approx(1.0)
     assert metrics.loc["time", "revenue_share"] == pytest.approx(990 / (900 + 990))
     assert metrics.loc["time", "potential_method"] == "run-rate"
-    assert metrics.loc["time", "expected_revenue_next_4q"] == pytest.approx(2 * 330)
+    # the run-rate of its billable value (the one every invoiced client gets too): the TTM's
+    # 990, first billed more than a year ago, last billed within its usual interval, fewer
+    # than eight quarters of history (no trend)
+    assert metrics.loc["time", "expected_revenue_next_4q"] == pytest.approx(990)
     # a client without revenue in a book that has revenue is handled as before
     assert metrics.loc["none", "segment"] in ("prize", "tangled", "seedling", "weed")
 

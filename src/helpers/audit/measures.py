@@ -39,9 +39,10 @@ TTM window the four quarters ending with it, the prior window the four before. M
 - ``revenue_share``: revenue_ttm / the book's revenue_ttm. ``rate_rank`` (1 = highest revenue per
   hour) and ``rate_percentile`` (0-100, 100 = best: ``100 x average rank / n``) among the clients
   with hours in the TTM window only; empty for the others.
-- ``expected_revenue_next_4q``: from ``helpers.forecast.potential.client_potential`` when available; else a
-  run-rate (``potential_method = "run-rate"``): 2 x the revenue of the last two quarters, floored at
-  0 and discounted by ``settings.discount_rate`` over the year.
+- ``expected_revenue_next_4q``: from ``helpers.forecast.estimate.client_potential`` (the method
+  the backtest chose); a client valued by its billable time gets the run-rate of that value
+  (``potential_method = "run-rate"``: the same run-rate, with its damped trend and lapse decay,
+  :func:`helpers.forecast.estimate.run_rate_potential`), discounted by ``settings.discount_rate``.
 
 Signal columns for the action rules: ``active`` (hours or invoices in the TTM window),
 ``rescope_severity_ttm`` (scope_creep + rush + after_hours), ``abuse_ttm`` (count of abuse

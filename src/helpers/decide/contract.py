@@ -32,9 +32,9 @@ from helpers.book.settings import Settings
 from helpers.decide.journal import with_journal
 from helpers.errors import PumpkinError
 from helpers.forecast.backtest import Backtest
-from helpers.forecast.estimate import client_potential
-from helpers.forecast.history import BookHistory, book_history
-from helpers.forecast.potential import RUN_RATE, run_rate_potential
+from helpers.forecast.choice import RUN_RATE
+from helpers.forecast.estimate import client_potential, run_rate_potential
+from helpers.forecast.history import BookHistory, book_history, time_history
 
 
 def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
@@ -53,15 +53,21 @@ def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _time_valued_potential(raw: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def _time_valued_potential(
+    raw: pd.DataFrame, book, quarter: str, settings: Settings
+) -> pd.DataFrame:
     """Clients valued by their billable time (no invoices to fit a purchase model on): the
-    run-rate of that value (2 x the last two quarters, discounted), and headroom against it."""
+    run-rate of that value (:func:`helpers.forecast.estimate.run_rate_potential` of the dated
+    billable amounts: the forecast an invoiced client gets from the run-rate), and headroom
+    against it."""
     if "revenue_source" not in raw.columns:
         return raw
     by_time = raw["revenue_source"].eq("billable time")
     if not by_time.any():
         return raw
-    point = run_rate_potential(raw["revenue_last_2q"], settings)
+    timed = time_history(book, clients=raw.loc[by_time, "client_id"])
+    rates = run_rate_potential(timed, quarter, settings)
+    point = raw["client_id"].map(rates).fillna(0.0).astype(float)
     changes = {
         "expected_revenue_next_4q": raw["expected_revenue_next_4q"].mask(by_time, point),
         "potential_method": raw["potential_method"].mask(by_time, RUN_RATE),
@@ -123,7 +129,7 @@ def _raw(
     cache = {} if cache is None else cache
     estimate = client_potential(book, quarter, settings, history=history, checked=checked)
     raw = _with_potential(_measured(prep, quarter, settings, cache), estimate)
-    raw = rate_ranks(_time_valued_potential(raw, settings))
+    raw = rate_ranks(_time_valued_potential(raw, book, quarter, settings))
     raw = raw.assign(**fix_since(prep, quarter, settings, cache=cache))
     measured = [c for c in CONTRACT_COLUMNS if c in raw.columns]
     return input_ranks(raw[measured + [c for c in raw.columns if c not in measured]], settings)

@@ -55,7 +55,35 @@ class Inputs:
 
 def book_history(book: Book) -> BookHistory:
     """Code the book's invoices once (see the module docstring)."""
-    coded, ids = _coded_invoices(book)
+    return _history(*_coded_invoices(book))
+
+
+def time_history(book: Book, clients=None) -> BookHistory:
+    """The billable value of the book's time in the shape of :func:`book_history`: each time
+    entry with a ``billable_amount`` above 0 is a purchase of that amount on its date (what a
+    client without invoices is valued by, :mod:`helpers.audit.measures`). ``clients``: only
+    these client ids (default: every client with such an entry)."""
+    entries = book.time_entries
+    if "billable_amount" in entries:
+        amount = entries["billable_amount"].fillna(0.0).astype(float)
+    else:
+        amount = pd.Series(0.0, index=entries.index)
+    keep = amount > 0
+    if clients is not None:
+        keep &= entries["client_id"].isin(list(clients))
+    codes, ids = pd.factorize(entries.loc[keep, "client_id"], sort=True)
+    coded = pd.DataFrame(
+        {
+            "client": codes,
+            "issue_date": entries.loc[keep, "date"].to_numpy(),
+            "amount_base": amount[keep].to_numpy(),
+        }
+    )
+    return _history(coded, ids)
+
+
+def _history(coded: pd.DataFrame, ids: pd.Index) -> BookHistory:
+    """Coded purchases (``client`` code, ``issue_date``, ``amount_base``) as a history."""
     daily = _daily_by_code(coded)
     client = daily["client"].to_numpy().astype(np.int64)
     day = daily["issue_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)

@@ -758,8 +758,3 @@ def _actuals(
         )
 
     return table(daily[daily["amount_base"] >= 0], "size"), table(daily, "sum")
-
-
-def run_rate_potential(revenue_last_2q: pd.Series, settings: Settings) -> pd.Series:
-    """The fallback estimate of next year's revenue: 2 x the last two quarters, discounted."""
-    return (2 * revenue_last_2q).clip(lower=0) / (1 + settings.discount_rate)
