@@ -28,8 +28,22 @@ class RowChecks:
     def __init__(self, raw: pd.DataFrame) -> None:
         self.raw = raw
         self._failed = np.zeros(len(raw), dtype=bool)
-        self._column = np.full(len(raw), pd.NA, dtype=object)
-        self._reason = np.full(len(raw), pd.NA, dtype=object)
+        # The column and reason arrays are made at the first failure: most tables have none,
+        # and filling two object arrays of 2M rows cost more than the checks of a column.
+        self._column_array: np.ndarray | None = None
+        self._reason_array: np.ndarray | None = None
+
+    @property
+    def _column(self) -> np.ndarray:
+        if self._column_array is None:
+            self._column_array = np.full(len(self.raw), pd.NA, dtype=object)
+        return self._column_array
+
+    @property
+    def _reason(self) -> np.ndarray:
+        if self._reason_array is None:
+            self._reason_array = np.full(len(self.raw), pd.NA, dtype=object)
+        return self._reason_array
 
     def fail(self, mask: pd.Series, column: str, reason: str | pd.Series) -> None:
         """Mark rows in ``mask`` (not already rejected) as failing ``column`` for ``reason``."""
@@ -61,7 +75,9 @@ class RowChecks:
 
     def ledger(self, table: str, source: str, rows: np.ndarray) -> pd.DataFrame:
         bad = self._failed
-        columns = self._column[bad]
+        nothing = np.array([], dtype=object)
+        columns = nothing if self._column_array is None else self._column_array[bad]
+        reasons = nothing if self._reason_array is None else self._reason_array[bad]
         labels = self.raw.index[bad]
         values = [
             self.raw.at[i, c] if c in self.raw.columns else ""
@@ -74,7 +90,7 @@ class RowChecks:
                 "row": rows[bad],
                 "column": columns,
                 "value": values,
-                "reason": self._reason[bad],
+                "reason": reasons,
             },
             columns=list(LEDGER_COLUMNS),
         )
@@ -151,9 +167,28 @@ def _strptime(array: pa.ChunkedArray, fmt: str) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, type=pa.timestamp("s"))
 
 
+def _iso_dates(array: pa.ChunkedArray) -> np.ndarray | None:
+    """``datetime64[ns]`` of a column of plain ``YYYY-MM-DD`` dates (blanks NaT) by Arrow's
+    date cast, or None when any value is something else. The cast accepts only that exact
+    spelling of real days (``%Y-%m-%d`` also takes ``2025-1-5`` and rolls ``2025-02-30`` over),
+    so whatever it refuses goes through :func:`_strptime` as before, value for value."""
+    try:
+        if pc.any(pc.equal(array, "")).as_py():
+            array = pc.if_else(pc.equal(array, ""), None, array)
+        stamps = pc.cast(pc.cast(array, pa.date32()), pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pc.fill_null(pc.cast(stamps, pa.int64()), np.iinfo(np.int64).min).to_numpy()
+
+
 def _parse_date(text, column, checks, blank, date_format):
     fmt = date_format or "%Y-%m-%d"
-    dates = _series(_strptime(_arrow(text), fmt), text.index, "datetime64[ns]")
+    array = _arrow(text)
+    iso = _iso_dates(array) if fmt == "%Y-%m-%d" else None
+    if iso is not None:
+        dates = pd.Series(iso.view("datetime64[ns]"), index=text.index)
+    else:
+        dates = _series(_strptime(array, fmt), text.index, "datetime64[ns]")
     expected = "YYYY-MM-DD" if date_format is None else date_format
     checks.fail(dates.isna() & ~blank, column.name, f"not a date (expected {expected})")
     return dates
@@ -244,6 +279,8 @@ _PARSERS: dict[str, Callable] = {
 
 def check_unique(frame: pd.DataFrame, column: str, checks: RowChecks, rows: np.ndarray) -> None:
     """Reject later rows that repeat a key already used by an earlier valid row."""
+    if pd.Index(frame[column]).is_unique:  # every key once (the usual case): nothing to look for
+        return
     candidates = frame[column].where(checks.ok)
     dup = candidates.duplicated(keep="first") & candidates.notna()
     if dup.any():
