@@ -169,3 +169,13 @@ def test_every_dtype_comes_back_as_stored(cache_dir):
         pd.testing.assert_frame_equal(frames[name], original, check_exact=True)
         assert list(frames[name].dtypes) == list(original.dtypes)
     assert frames["full"]["text"].iloc[1] is None and frames["full"]["flag"].iloc[1] is None
+
+
+def test_a_damaged_table_file_is_dropped_and_the_files_read(cache_dir, book_dir):
+    fresh = load_book(book_dir)
+    _written()
+    (entry,) = _entries(cache_dir)
+    (entry / f"invoices{book_cache.SUFFIX}").write_bytes(b"not an Arrow file")
+    assert book_cache.read_cached(entry.name) is None
+    assert not entry.exists()
+    _assert_same_book(fresh, load_book(book_dir))

@@ -472,7 +472,7 @@ def load_book(
 
     ``strict`` turns any rejected row into an error. ``date_format`` (a strftime format) is
     needed for non-ISO dates: the loader never guesses. With ``cache`` (the default) a book whose
-    files have the same content as one validated before is read from its Parquet copy
+    files have the same content as one validated before is read from its cached Arrow copy
     (:mod:`helpers.book.cache`); ``cache=False`` always reads and validates the files.
     """
     settings = settings or Settings()
