@@ -258,7 +258,7 @@ def breakdown(book: Path, out: Path) -> None:
     from helpers.forecast.backtest import backtest
     from helpers.forecast.estimate import client_potential
     from helpers.forecast.history import book_history
-    from helpers.present.tables import write_table
+    from helpers.present.export import write_table
 
     stages = {"imports": time.perf_counter() - start}
 

@@ -54,7 +54,7 @@ def trivial_notebook(folder: Path, *, imports: str) -> Path:
     )
     parameters.metadata["tags"] = ["parameters"]
     export = nbformat.v4.new_code_cell(
-        "from helpers.present.text import publish_export\n"
+        "from helpers.present.export import publish_export\n"
         "publish_export({'headline': {'quarter': quarter}, 'actions': {'columns': "
         "['client'], 'data': []}, 'ledger': {'columns': [], 'data': []}, "
         "'reconciliation': {'columns': [], 'data': []}})"

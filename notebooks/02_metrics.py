@@ -123,10 +123,11 @@ if valued:
 # %%
 from IPython.display import Markdown, display
 
-from helpers.present.text import realisation_markdown, realisation_table
+from helpers.present.tables import realisation_table
+from helpers.present.text import realisation_markdown
 
 display(Markdown(realisation_markdown(metrics, currency=currency)))
-realisation_table(metrics)
+realisation_table(metrics).frame
 
 # %%
 if metrics["realisation_ttm"].notna().any():

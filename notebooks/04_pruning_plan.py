@@ -69,7 +69,7 @@ from helpers.decide.prune import robust_candidates, robustness_sentence, simulat
 from helpers.plots.exits import plot_exit_calendar
 from helpers.plots.style import apply_house_style
 from helpers.plots.waterfall import plot_margin_waterfall
-from helpers.present import text
+from helpers.present import html, text
 from helpers.report.params import check_parameters
 from helpers.report.plans import write_offboarding
 from helpers.widgets.forms import CantOrWontForm, ProspectForm, screen_html
@@ -104,7 +104,7 @@ prospect_answers = ProspectAnswers(
 
 def show(frame):
     """A table with client text escaped and numbers rounded for reading."""
-    return text.show(text.table_html(frame, currency=currency))
+    return html.show(html.table_html(frame, currency=currency))
 
 
 # %% [markdown]
@@ -266,7 +266,7 @@ screen = screen_prospect(
     events=book.events,
     answers=prospect_answers,
 )
-display(text.show(screen_html(screen)), show(screen.segments))
+display(html.show(screen_html(screen)), show(screen.segments))
 show(screen.lookalikes)
 
 # %%

@@ -35,13 +35,13 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-from helpers.audit.measures import segment_counts
 from helpers.audit.rules import clients_who_left
 from helpers.audit.scores import thresholds
 from helpers.book.load import load_book
 from helpers.book.quarters import parse_quarter, shift_quarter
 from helpers.book.rejects import rejects_line
 from helpers.book.settings import settings_for_book
+from helpers.decide.contract import segment_movement
 from helpers.plots.calibration import plot_forecast_check
 from helpers.plots.movement import plot_segment_movement
 from helpers.plots.patch import plot_patch
@@ -50,8 +50,10 @@ from helpers.plots.ranking import plot_rate_ranking
 from helpers.plots.realisation import plot_realisation
 from helpers.plots.style import apply_house_style
 from helpers.plots.whale import plot_whale_curve
-from helpers.present import text
+from helpers.present import tables, text
 from helpers.present.anonymise import anonymise_book
+from helpers.present.export import export_payload, publish_export
+from helpers.present.html import md_text, show
 from helpers.report.params import check_parameters
 from helpers.report.shared import quarter_backtest, quarter_metrics
 
@@ -77,7 +79,6 @@ both, metrics, before = quarter_metrics(
 )
 has_previous = not before.empty
 value_cut, headache_cut = thresholds(metrics, settings)
-table = text.table_html
 
 # %% [markdown]
 # ## Summary
@@ -91,24 +92,10 @@ if note := text.coverage_note(book, quarter=quarter):
 
 # %%
 if not book.has_revenue():  # what a book without revenue can still show: the hours
-    display(
-        text.show(
-            table(
-                text.hours_table(metrics),
-                currency=currency,
-                formats={"hours_ttm": "int", "not billable": "pct", "labour cost (TTM)": "money"},
-            )
-        )
-    )
+    display(show(tables.hours_table(metrics), currency=currency))
 
 # %% tags=["needs-revenue"]
-text.show(
-    table(
-        segment_counts(metrics),
-        currency=currency,
-        formats={"revenue_ttm": "money", "margin_ttm": "money", "hours_ttm": "int", "share": "pct"},
-    )
-)
+show(tables.segment_table(metrics), currency=currency)
 
 # %% [markdown] tags=["needs-revenue"]
 # ## The pumpkin patch
@@ -150,21 +137,7 @@ plt.show()
 # decision: check the relationship before acting.
 
 # %% tags=["needs-revenue"]
-text.show(
-    table(
-        text.prune_list(metrics),
-        currency=currency,
-        empty="No prune candidate this quarter.",
-        sortable=True,
-        formats={
-            "revenue (TTM)": "money",
-            "margin (TTM)": "money",
-            "revenue / hour": "money",
-            "rate percentile": "int",
-            "overdue": "money",
-        },
-    )
-)
+show(tables.prune_list(metrics), currency=currency)
 
 # %% [markdown] tags=["needs-revenue"]
 # ## Fix list
@@ -174,16 +147,8 @@ text.show(
 # review with their owner.
 
 # %% tags=["needs-revenue"]
-display(text.show(table(text.fix_counts(metrics))))
-text.show(
-    table(
-        text.fix_list(metrics),
-        currency=currency,
-        empty="Nothing to fix.",
-        formats={"revenue (TTM)": "money", "margin (TTM)": "money"},
-        sortable=True,
-    )
-)
+display(show(tables.fix_counts(metrics)))
+show(tables.fix_list(metrics), currency=currency)
 
 # %% [markdown] tags=["needs-revenue"]
 # ## All clients
@@ -192,15 +157,7 @@ text.show(
 # column's arrows to sort, type in the search box to find a client.
 
 # %% tags=["needs-revenue"]
-text.show(
-    table(
-        text.client_table(metrics),
-        currency=currency,
-        formats=text.CLIENT_TABLE_FORMATS,
-        empty="No active client this quarter.",
-        sortable=True,
-    )
-)
+show(tables.client_table(metrics), currency=currency)
 
 # %% [markdown]
 # ## Decisions and what happened
@@ -214,15 +171,8 @@ from helpers.present.journal import decisions_markdown, decisions_table, kept_ta
 
 outcomes = decision_outcomes(book, quarter, settings, metrics=metrics)
 display(Markdown(decisions_markdown(outcomes, metrics, quarter=quarter)))
-display(text.show(table(decisions_table(outcomes, currency=currency), empty="No decisions.")))
-text.show(
-    table(
-        kept_table(metrics),
-        currency=currency,
-        empty="No client kept on purpose.",
-        formats={"revenue (TTM)": "money", "margin (TTM)": "money", "revenue / hour": "money"},
-    )
-)
+display(show(decisions_table(outcomes, currency=currency)))
+show(kept_table(metrics), currency=currency)
 
 # %% [markdown] tags=["needs-revenue"]
 # ## Realisation
@@ -236,21 +186,7 @@ display(Markdown(text.realisation_markdown(metrics, currency=currency)))
 if metrics["realisation_ttm"].notna().any():
     plot_realisation(metrics, currency=currency)
     plt.show()
-    display(
-        text.show(
-            table(
-                text.realisation_table(metrics),
-                currency=currency,
-                formats={
-                    "hours_ttm": "int",
-                    "billable value (TTM)": "money",
-                    "invoiced (TTM)": "money",
-                    "realisation": "pct",
-                    "not invoiced": "money",
-                },
-            )
-        )
-    )
+    display(show(tables.realisation_table(metrics), currency=currency))
 
 # %% [markdown] tags=["needs-revenue"]
 # ## Payment behaviour
@@ -260,18 +196,7 @@ plot_payment_behaviour(metrics)
 plt.show()
 plot_aging(metrics, currency=currency)
 plt.show()
-text.show(
-    table(
-        text.payment_table(metrics),
-        currency=currency,
-        formats={
-            "median_days_late": "num1",
-            "late_share": "pct",
-            "overdue": "money",
-            "over_90_days": "money",
-        },
-    )
-)
+show(tables.payment_table(metrics), currency=currency)
 
 # %% [markdown] tags=["needs-revenue"]
 # ## Movement between segments
@@ -280,19 +205,11 @@ text.show(
 if has_previous:
     plot_segment_movement(both)
     plt.show()
-    display(text.show(table(text.movement_table(before, metrics))))
-    display(
-        text.show(
-            table(
-                text.moved_clients(before, metrics),
-                currency=currency,
-                empty="No client changed segment.",
-                formats={"revenue (TTM)": "money"},
-            )
-        )
-    )
+    moves = segment_movement(book, [previous, quarter], settings, per_client=True, metrics=both)
+    display(show(tables.movement_table(moves)))
+    display(show(tables.moved_clients(moves, metrics), currency=currency))
 else:
-    display(Markdown(f"{text.md_text(previous)} is before the book starts: no movement yet."))
+    display(Markdown(f"{md_text(previous)} is before the book starts: no movement yet."))
 
 # %% [markdown]
 # ## Clients who left
@@ -303,14 +220,7 @@ else:
 # %%
 left = clients_who_left(book, metrics, settings)
 display(Markdown(text.left_markdown(left)))
-text.show(
-    table(
-        text.left_table(left),
-        currency=currency,
-        empty="No client has left.",
-        formats={"revenue then (TTM)": "money", "still owed (90+ days)": "money"},
-    )
-)
+show(tables.left_table(left), currency=currency)
 
 # %% [markdown] tags=["needs-revenue"]
 # ## Future potential
@@ -322,33 +232,13 @@ text.show(
 # %% tags=["needs-revenue"]
 display(Markdown(text.potential_markdown(metrics, currency=currency)))
 display(Markdown(text.backtest_markdown(checked, metrics, currency=currency)))
-display(
-    text.show(
-        table(
-            text.backtest_table(checked),
-            formats={"error": "pct", "bias": "pct", "clients": "int"},
-        )
-    )
-)
+display(show(tables.backtest_table(checked)))
 if checked.ran:
     plot_forecast_check(
         checked.per_client, method=checked.chosen, band=checked.band, currency=currency
     )
     plt.show()
-text.show(
-    table(
-        text.potential_table(metrics),
-        currency=currency,
-        formats={
-            "revenue (TTM)": "money",
-            "expected next 4 quarters": "money",
-            "low (80% band)": "money",
-            "high (80% band)": "money",
-            "next / this year": "pct",
-            "headroom": "money",
-        },
-    )
-)
+show(tables.potential_table(metrics), currency=currency)
 
 # %% [markdown] tags=["needs-revenue"]
 # ## Pruning scenario
@@ -360,8 +250,8 @@ except ImportError:
     simulate = None
 if simulate is not None and metrics["prune"].any():
     scenario = simulate(metrics, settings=settings)
-    display(text.show(table(scenario.summary())))
-    display(Markdown(text.md_text(scenario.assumptions)))
+    display(show(tables.Table(scenario.summary())))
+    display(Markdown(md_text(scenario.assumptions)))
 else:
     display(Markdown("No pruning scenario: no prune candidate or no simulator."))
 
@@ -372,14 +262,7 @@ from helpers.present.pruning import (
 
 candidates, prune_figure, robust_note = prune_overview(metrics, settings=settings)
 display(Markdown(robust_note), prune_figure)
-text.show(
-    table(
-        candidates,
-        currency=currency,
-        empty="No prune candidate this quarter.",
-        formats={"share of settings": "pct", "revenue (TTM)": "money", "revenue / hour": "money"},
-    )
-)
+show(candidates, currency=currency)
 
 # %% [markdown]
 # ## Data quality
@@ -388,18 +271,10 @@ text.show(
 # rejections, and the book's totals against the totals in this report.
 
 # %%
-display(text.show(table(book.reconciliation())))
-display(
-    text.show(
-        table(
-            text.reconciliation_totals(book, metrics, quarter=quarter),
-            currency=currency,
-            formats={"from the book": "money", "in the metrics": "money", "difference": "money"},
-        )
-    )
-)
-display(text.show(table(text.rejects_by_reason(book.rejects), empty="No rejected rows.")))
-text.show(table(book.rejects.head(25), empty="The rejects ledger is empty."))
+display(show(tables.Table(book.reconciliation())))
+display(show(tables.reconciliation_totals(book, metrics, quarter=quarter), currency=currency))
+display(show(tables.rejects_by_reason(book.rejects)))
+show(tables.Table(book.rejects.head(25), empty="The rejects ledger is empty."))
 
 # %% [markdown]
 # What the importer assumed about rows it *used* (its `notes.csv`: a paid invoice without a paid
@@ -407,9 +282,9 @@ text.show(table(book.rejects.head(25), empty="The rejects ledger is empty."))
 # rows are in the book; the figures above count them.
 
 # %%
-text.show(
-    table(
-        text.rejects_by_reason(book.notes),
+show(
+    tables.rejects_by_reason(
+        book.notes,
         empty="No notes: the importer assumed nothing about the rows it used, or the book "
         "was not imported from tool exports.",
     )
@@ -429,6 +304,4 @@ Markdown(
 )
 
 # %% tags=["export"]
-text.publish_export(
-    text.export_payload(metrics, book, quarter=quarter, currency=currency, settings=settings)
-)
+publish_export(export_payload(metrics, book, quarter=quarter, currency=currency, settings=settings))

@@ -266,18 +266,18 @@ def project_book(tmp_path_factory):
 
 def test_report_text_names_the_method_its_errors_and_the_band(project_book, tmp_path):
     from helpers.decide.contract import client_metrics
-    from helpers.present import text
+    from helpers.present import tables, text
 
     checked = backtest(project_book, QUARTER)
     metrics = client_metrics(project_book, QUARTER, Settings())
-    table = text.backtest_table(checked)
+    table = tables.backtest_table(checked).frame
     assert table["used"].tolist().count("used") == 1
     used = table[table["used"] == "used"].iloc[0]
     assert used["method"] == "BG/NBD P(alive) x own revenue rate"
     assert used["error"] == pytest.approx(checked.methods["error"].min())
     paragraph = text.backtest_markdown(checked, metrics, currency="USD")
     assert "lowest error" in paragraph and "80% band" in paragraph
-    assert "low (80% band)" in text.potential_table(metrics).columns
+    assert "low (80% band)" in tables.potential_table(metrics).frame.columns
     young = backtest(write_book(tmp_path, projects(12)), "2023Q4")
     assert "no band" in text.backtest_markdown(young, metrics, currency="USD")
 

@@ -230,7 +230,7 @@ def test_xlsx_with_real_date_cells(tmp_path):
 
 
 def test_canonical_workbook_merges_with_exports(tmp_path):
-    from helpers.present.tables import write_workbook
+    from helpers.present.export import write_workbook
 
     clients = pd.DataFrame(
         {

@@ -178,7 +178,8 @@ def test_waterfall_bars_float_on_the_running_total():
 
 def test_prune_overview_gives_robust_table_figure_and_sentence():
     metrics = classify(hand_raw(), Settings())
-    table, figure, sentence = prune_overview(metrics, settings=Settings())
+    shown, figure, sentence = prune_overview(metrics, settings=Settings())
+    table = shown.frame
     assert table["client"].tolist() == ["z", "b"]
     assert table["robustness"].tolist() == ["robust", "borderline"]
     assert table["share of settings"].tolist() == pytest.approx([1.0, 0.6 * 24 / 25])

@@ -21,8 +21,9 @@ from helpers.book.load import load_book
 from helpers.book.settings import Settings
 from helpers.cli import main
 from helpers.decide.contract import client_metrics
-from helpers.present import text as summary
 from helpers.present.anonymise import anonymise_book, pseudonyms
+from helpers.present.html import md_text, table_html
+from helpers.present.text import SEGMENTS
 from helpers.report import render as report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,7 +222,7 @@ def test_demo_report_counts_match_the_metrics(demo_report, demo_quarter):
     headline = report.read_headline(demo_report.html)
     assert headline["prune"] == int(metrics["prune"].sum())
     assert headline["revenue_ttm"] == pytest.approx(metrics["revenue_ttm"].sum())
-    for segment in summary.SEGMENTS:
+    for segment in SEGMENTS:
         assert headline[segment] == int((metrics["segment"] == segment).sum())
     assert body_rows(section(page, "Prune list", "Fix list")) == int(metrics["prune"].sum())
     assert f"<strong>{int(metrics['active'].sum())}</strong> active clients" in page
@@ -398,14 +399,14 @@ def test_failed_write_leaves_the_previous_file(tmp_path):
 
 def test_table_html_escapes_and_defangs():
     frame = pd.DataFrame({"client": [SCRIPT_NAME, "see https://x.example"], "revenue": [1.0, 2.0]})
-    text = summary.table_html(frame, formats={"revenue": "money"})
+    text = table_html(frame, formats={"revenue": "money"})
     assert "<script" not in text and "&lt;script&gt;" in text
     assert "https://" not in text and "https:&#47;&#47;x.example" in text
     assert text.count('<td class="num">') == 2
 
 
 def test_md_text_escapes_markup_and_math():
-    assert summary.md_text("<b>$5 *x*</b>") == "&lt;b&gt;\\$5 \\*x\\*&lt;/b&gt;"
+    assert md_text("<b>$5 *x*</b>") == "&lt;b&gt;\\$5 \\*x\\*&lt;/b&gt;"
 
 
 def test_index_escapes_and_links(tmp_path):

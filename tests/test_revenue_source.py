@@ -17,7 +17,7 @@ from helpers.book.settings import Settings
 from helpers.cli import main
 from helpers.decide.contract import client_metrics, raw_metrics
 from helpers.ingest import import_exports
-from helpers.present import text
+from helpers.present import tables
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 HARVEST = FIXTURES / "harvest_2025_amounts.csv"
@@ -64,7 +64,7 @@ def test_toggl_amount_column_and_toggl_without_amounts():
 
 
 def _fx_workbook(path: Path, rate: float) -> Path:
-    from helpers.present.tables import write_workbook
+    from helpers.present.export import write_workbook
 
     write_workbook(
         {
@@ -253,7 +253,7 @@ def test_realisation_by_hand(tmp_path):
     assert metrics.loc["time", "billable_value_ttm"] == 990.0
     assert np.isnan(metrics.loc["time", "realisation_ttm"])
     assert np.isnan(metrics.loc["none", "billable_value_ttm"])
-    table = text.realisation_table(metrics.reset_index())
+    table = tables.realisation_table(metrics.reset_index()).frame
     assert table["client"].tolist() == ["Invoiced Ltd"]
     assert table["not invoiced"].tolist() == [300.0]
 

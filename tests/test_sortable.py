@@ -15,7 +15,8 @@ import pytest
 
 from helpers.cli import build_parser, main
 from helpers.errors import PumpkinError
-from helpers.present import text
+from helpers.present import tables
+from helpers.present.html import table_html
 from helpers.report import pdf as pdf_module
 from helpers.report.sortable import (
     DATATABLE_OPTIONS,
@@ -37,7 +38,7 @@ def test_sortable_table_orders_money_and_percentages_by_raw_value():
             "late": [0.25, 1.0, 0.0],
         }
     )
-    html = text.table_html(frame, formats={"revenue": "money", "late": "pct"}, sortable=True)
+    html = table_html(frame, formats={"revenue": "money", "late": "pct"}, sortable=True)
     assert f'class="pumpkin-table {SORTABLE_CLASS}"' in html
     # shown rounded ($1.2M, $950k, 25%), ordered by the exact number; a blank orders below all
     assert re.findall(r'data-order="([^"]*)">\$?[^<]*</td>', html) == [
@@ -45,15 +46,20 @@ def test_sortable_table_orders_money_and_percentages_by_raw_value():
     ]  # fmt: skip
     assert ">$1.2M<" in html and ">$950k<" in html and ">25%<" in html
     assert "&lt;b&gt;A&lt;/b&gt;" in html and "<b>" not in html
-    plain = text.table_html(frame, formats={"revenue": "money"})
+    plain = table_html(frame, formats={"revenue": "money"})
     assert SORTABLE_CLASS not in plain and "data-order" not in plain
 
 
 def test_sortable_table_takes_any_frame_the_lists_produce():
     metrics = synthetic_metrics(30)
     metrics.loc[~metrics["prune"], "actions"] = "REPRICE;COLLECT"
-    for frame in (text.prune_list(metrics), text.fix_list(metrics), text.client_table(metrics)):
-        html = text.table_html(frame, sortable=True)
+    for table in (
+        tables.prune_list(metrics),
+        tables.fix_list(metrics),
+        tables.client_table(metrics),
+    ):
+        frame = table.frame
+        html = table_html(frame, sortable=True)
         assert len(frame) > 0 and html.count("<tr>") == len(frame) + 1
         numeric = frame.select_dtypes("number").shape[1]
         assert html.count("data-order=") == numeric * len(frame)
@@ -62,7 +68,8 @@ def test_sortable_table_takes_any_frame_the_lists_produce():
 def test_client_table_lists_every_active_client_largest_revenue_first():
     metrics = synthetic_metrics(40)
     metrics["active"] = np.arange(len(metrics)) >= 3
-    table = text.client_table(metrics)
+    shown = tables.client_table(metrics)
+    table = shown.frame
     assert len(table) == int(metrics["active"].sum()) == 37
     assert list(table.columns) == [
         "client", "segment", "actions", "revenue (TTM)", "margin (TTM)", "revenue / hour",
@@ -70,7 +77,7 @@ def test_client_table_lists_every_active_client_largest_revenue_first():
     ]  # fmt: skip
     assert table["revenue (TTM)"].is_monotonic_decreasing
     assert not set(metrics["name"].iloc[:3]) & set(table["client"])
-    assert set(text.CLIENT_TABLE_FORMATS) <= set(table.columns)
+    assert set(shown.formats) <= set(table.columns)
     assert "PRUNE" not in " ".join(table["actions"])  # codes in words
 
 
@@ -91,7 +98,7 @@ def test_has_sortable_table_reads_the_outputs():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x")]
     assert not has_sortable_table(nb)
-    html = text.table_html(pd.DataFrame({"a": [1]}), sortable=True)
+    html = table_html(pd.DataFrame({"a": [1]}), sortable=True)
     nb.cells[0].outputs = [
         nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "t"})
     ]

@@ -147,7 +147,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from helpers.book.rejects import ledger_beside
     from helpers.decide.contract import client_metrics
-    from helpers.present.tables import write_csv, write_table
+    from helpers.present.export import write_csv, write_table
 
     settings = _settings(args)
     book = _book(args, settings)

@@ -207,9 +207,18 @@ def quarter_and_history(
 
 
 def segment_movement(
-    book, quarters: Sequence[str], settings: Settings | None = None, *, per_client: bool = False
+    book,
+    quarters: Sequence[str],
+    settings: Settings | None = None,
+    *,
+    per_client: bool = False,
+    metrics: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Quarter-over-quarter movement between segments: from_segment, to_segment, count (per pair
-    of consecutive quarters). ``per_client=True`` gives the per-client from/to frame instead."""
-    transitions = segment_transitions(metrics_for_quarters(book, quarters, settings))
+    of consecutive quarters). ``per_client=True`` gives the per-client from/to frame instead.
+    ``metrics``, a long frame of those quarters' metrics the caller already has (e.g. the history
+    of :func:`quarter_and_history`), is used instead of computing them again."""
+    if metrics is None:
+        metrics = metrics_for_quarters(book, quarters, settings)
+    transitions = segment_transitions(metrics[metrics["quarter"].isin(list(quarters))])
     return transitions if per_client else movement_counts(transitions)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from helpers.decide.journal import VERDICTS
 from helpers.present.format import format_money
+from helpers.present.tables import Table
 
 
 def _figure(value: float, unit: str, currency: str) -> str:
@@ -27,17 +28,20 @@ def _figure(value: float, unit: str, currency: str) -> str:
     return f"{value:,.1f}"
 
 
-def decisions_table(outcomes: pd.DataFrame, *, currency: str = "USD") -> pd.DataFrame:
+def decisions_table(outcomes: pd.DataFrame, *, currency: str = "USD") -> Table:
     """One row per decision, most recent first: when, client, what, who and why, the figure its
     action is meant to move before and after, the verdict and what happened in words."""
     if outcomes.empty:
-        return pd.DataFrame(
-            columns=["decided", "client", "action", "by", "why", "figure", "before", "after",
-                     "verdict", "what happened"]
+        return Table(
+            pd.DataFrame(
+                columns=["decided", "client", "action", "by", "why", "figure", "before", "after",
+                         "verdict", "what happened"]
+            ),
+            empty="No decisions.",
         )  # fmt: skip
     frame = outcomes.sort_values(["date", "client_id"], ascending=[False, True], kind="stable")
     until = frame["until"].map(lambda d: f", until {d:%Y-%m-%d}" if pd.notna(d) else "")
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "decided": frame["date"].dt.strftime("%Y-%m-%d")
             + " ("
@@ -58,6 +62,7 @@ def decisions_table(outcomes: pd.DataFrame, *, currency: str = "USD") -> pd.Data
             "what happened": frame["what_happened"],
         }
     ).reset_index(drop=True)
+    return Table(table, empty="No decisions.")
 
 
 def decisions_markdown(outcomes: pd.DataFrame, metrics: pd.DataFrame, *, quarter: str) -> str:
@@ -85,12 +90,15 @@ def decisions_markdown(outcomes: pd.DataFrame, metrics: pd.DataFrame, *, quarter
     return text
 
 
-def kept_table(metrics: pd.DataFrame) -> pd.DataFrame:
+_KEPT_EMPTY = "No client kept on purpose."
+
+
+def kept_table(metrics: pd.DataFrame) -> Table:
     """The clients kept on purpose: until when, what the rules would say, and what they cost."""
     if "kept_on_purpose" not in metrics:
-        return pd.DataFrame()
+        return Table(pd.DataFrame(), empty=_KEPT_EMPTY)
     kept = metrics[metrics["kept_on_purpose"].fillna(False).astype(bool)]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "client": kept["name"],
             "until": kept["kept_until"].map(lambda d: f"{d:%Y-%m-%d}" if pd.notna(d) else "open"),
@@ -100,3 +108,5 @@ def kept_table(metrics: pd.DataFrame) -> pd.DataFrame:
             "revenue / hour": kept["effective_rate_ttm"],
         }
     ).reset_index(drop=True)
+    money = {c: "money" for c in ("revenue (TTM)", "margin (TTM)", "revenue / hour")}
+    return Table(table, money, empty=_KEPT_EMPTY)

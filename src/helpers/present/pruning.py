@@ -6,10 +6,19 @@ import pandas as pd
 
 from helpers.book.settings import Settings
 from helpers.decide.prune import robust_candidates, robustness_sentence, simulate
+from helpers.present.tables import Table
+
+#: The formats of the robust candidates' columns.
+_CANDIDATE_FORMATS = {
+    "share of settings": "pct",
+    "revenue (TTM)": "money",
+    "revenue / hour": "money",
+}
 
 
 def prune_overview(metrics: pd.DataFrame, *, settings: Settings):
-    """For the quarterly report: (robust and borderline candidates table, figure, sentence).
+    """For the quarterly report: (robust and borderline candidates :class:`Table`, figure,
+    sentence).
 
     The figure shows the default prune set's margin waterfall and the whale curve before and
     after; the sentence counts the robust candidates.
@@ -24,4 +33,5 @@ def prune_overview(metrics: pd.DataFrame, *, settings: Settings):
     plot_margin_waterfall(scenario, ax=left)
     plot_whale_before_after(scenario, ax=right)
     candidates = robust_candidates(metrics, settings=settings)
-    return candidates, figure, robustness_sentence(candidates, settings=settings)
+    table = Table(candidates, _CANDIDATE_FORMATS, empty="No prune candidate this quarter.")
+    return table, figure, robustness_sentence(candidates, settings=settings)

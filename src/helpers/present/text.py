@@ -1,16 +1,13 @@
-"""The report's pieces in words and tables: summary paragraph, prune and fix lists, movement,
-potential, data quality, methodology, and the export the renderer turns into Excel.
+"""The report's words: the headline figures, the summary and section paragraphs, the methodology,
+and action codes and prune reasons said in words.
 
-Everything a client provided (names, notes, rejected values) is escaped here, once: tables go
-through ``DataFrame.to_html`` (which escapes), Markdown built from data goes through
-:func:`md_text`. Functions are pure (frames in, frames or strings out); the notebook displays them.
+Client-provided strings in Markdown go through :func:`helpers.present.html.md_text`; the display
+tables are in :mod:`helpers.present.tables`, the export payload in :mod:`helpers.present.export`.
+Functions are pure (frames in, strings or figures out); the notebook displays them.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -19,7 +16,6 @@ import pandas as pd
 from helpers.audit.measures import REVENUE_SOURCES
 from helpers.audit.rules import (
     ACTION_LABELS,
-    ACTION_ORDER,
     FIELD_SEGMENTS,
     FIX_ACTIONS,
     PRUNE_REASONS,
@@ -31,23 +27,17 @@ from helpers.audit.rules import (
 )
 from helpers.audit.scores import INPUT_COLUMNS, WITHIN_SIZE
 from helpers.book.load import NO_REVENUE
-from helpers.book.quarters import (
-    ending_note,
-    history_covers,
-    prior_window,
-    quarter_window,
-    ttm_window,
-)
+from helpers.book.quarters import ending_note, history_covers, prior_window, ttm_window
 from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.book.settings import Settings
 from helpers.forecast.choice import METHOD_WORDS, Backtest
-from helpers.present.format import format_money
-from helpers.present.format import money_formatter as _money
+from helpers.present.html import md_money as _md_money
+from helpers.present.html import md_text
+from helpers.present.html import number as _num
+from helpers.present.html import percent as _pct
 
 SEGMENTS = SEGMENT_NAMES  # from the registry (helpers.audit.rules)
-#: MIME type of the export cell's payload (read by :mod:`helpers.report.render`).
-EXPORT_MIME = "application/vnd.pumpkin.report+json"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~$])")
+
 
 #: Plain-words definitions of the metric contract, for the methodology section.
 DEFINITIONS: Mapping[str, str] = {
@@ -114,37 +104,7 @@ DEFINITIONS: Mapping[str, str] = {
 }
 
 
-# ----------------------------------------------------------------------------- text helpers
-
-
-def md_text(value: object) -> str:
-    """A client-provided string made safe for Markdown inside a sentence: emphasis, link, code
-    and math characters backslash-escaped, then ``&``, ``<`` and ``>`` HTML-escaped, so
-    ``<script>`` shows as text and ``*x*`` or ``$x$`` stay as typed.
-
-    >>> md_text("<b>A*B</b>")
-    '&lt;b&gt;A\\\\*B&lt;/b&gt;'
-    """
-    return defang(html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", str(value)), quote=False))
-
-
-def defang(escaped: str) -> str:
-    """``://`` as ``:&#47;&#47;`` in escaped text: it reads the same, but a client's string can
-    never put a URL in the page (the renderer refuses any ``http://`` in a report)."""
-    return escaped.replace("://", ":&#47;&#47;")
-
-
-def _md_money(currency: str):
-    """Money for Markdown: ``$`` escaped (nbconvert reads ``$...$`` as math)."""
-    return lambda x: format_money(x, currency).replace("$", "\\$")
-
-
-def _pct(x: float) -> str:
-    return "–" if pd.isna(x) else f"{x:.0%}"
-
-
-def _num(x: float, places: int = 0) -> str:
-    return "–" if pd.isna(x) else f"{x:,.{places}f}"
+# ----------------------------------------------------------------------------- words for codes
 
 
 def action_labels(codes: str) -> str:
@@ -154,108 +114,13 @@ def action_labels(codes: str) -> str:
     return ", ".join(ACTION_LABELS.get(c, c) for c in codes.split(";"))
 
 
-def _first_action_rank(actions: pd.Series) -> pd.Series:
-    order = {code: i for i, code in enumerate(ACTION_ORDER)}
-    return actions.fillna("").str.split(";").str[0].map(order).fillna(len(order))
-
-
-# ----------------------------------------------------------------------------- tables
-
-
-#: Readable headers for the raw column names that reach a table.
-LABELS: Mapping[str, str] = {
-    "revenue_q": "revenue (quarter)",
-    "revenue_ttm": "revenue (TTM)",
-    "margin_ttm": "margin (TTM)",
-    "hours_ttm": "hours (TTM)",
-    "share": "share of clients",
-    "median_days_late": "median days late",
-    "late_share": "invoices paid late (mean)",
-    "overdue": "overdue",
-    "over_90_days": "over 90 days past due",
-    "source_file": "file",
-    "balanced": "read = accepted + rejected",
-}
-
-_FORMATTERS = {"pct": _pct, "int": _num, "num1": lambda x: _num(x, 1)}
-
-
-def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "–"
-    if isinstance(value, float | np.floating):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
-def table_html(
-    frame: pd.DataFrame,
-    *,
-    formats: Mapping[str, str] | None = None,
-    currency: str = "USD",
-    empty: str = "None.",
-    labels: Mapping[str, str] | None = None,
-    sortable: bool = False,
-) -> str:
-    """An HTML table with every cell and header escaped, numbers formatted and right-aligned.
-
-    ``formats`` maps a column to ``money``, ``pct``, ``int`` or ``num1``; ``labels`` renames
-    headers. Reasons joined with " | " become line breaks, inserted after escaping so they
-    cannot smuggle markup. ``sortable`` marks the table for the report's sort and search
-    (class ``pumpkin-sortable``, see :mod:`helpers.report.sortable`) and gives each number cell
-    its raw value in ``data-order``, so ``$1.2M`` sorts above ``$950k`` and blanks sort last.
-    """
-    if frame.empty:
-        return f'<p class="note">{defang(html.escape(empty))}</p>'
-    kinds = {"money": _money(currency), **_FORMATTERS}
-    formats, labels = dict(formats or {}), {**LABELS, **(labels or {})}
-    numeric = {
-        c
-        for c in frame.columns
-        if c in formats
-        or (pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
-    }
-
-    def cls(column: object) -> str:
-        return ' class="num"' if column in numeric else ""
-
-    head = "".join(
-        f"<th{cls(c)}>{defang(html.escape(str(labels.get(c, c))))}</th>" for c in frame.columns
-    )
-    columns = [
-        frame[c].map(kinds[formats[c]]) if c in formats else frame[c].map(_cell_text)
-        for c in frame.columns
-    ]
-    order = {c: _order_values(frame[c]) for c in frame.columns if sortable and c in numeric}
-    rows = []
-    for i, values in enumerate(zip(*columns, strict=True)):
-        cells = "".join(
-            f"<td{cls(c)}{order[c][i] if c in order else ''}>"
-            f"{defang(html.escape(str(v))).replace(' | ', '<br>')}</td>"
-            for c, v in zip(frame.columns, values, strict=True)
-        )
-        rows.append(f"<tr>{cells}</tr>")
-    table_class = "pumpkin-table pumpkin-sortable" if sortable else "pumpkin-table"
-    return (
-        f'<div class="table-wrap"><table class="{table_class}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-    )
-
-
-def _order_values(column: pd.Series) -> list[str]:
-    """`` data-order="…"`` attributes: the raw number (repr, so nothing is rounded away), or an
-    empty order for a blank, which sorts below every number."""
-    values = pd.to_numeric(column, errors="coerce").astype("float64")
-    return [' data-order=""' if np.isnan(v) else f' data-order="{v!r}"' for v in values]
-
-
-def show(html_text: str):
-    """An IPython ``HTML`` object for a notebook cell (imported lazily)."""
-    from IPython.display import HTML
-
-    return HTML(html_text)
+def prune_reason_labels(metrics: pd.DataFrame) -> pd.Series:
+    """Per client, the prune reasons that hold, in words (``won't pay, reprice or exit``)."""
+    present = [c for c in PRUNE_REASONS if c in metrics.columns]
+    short = {c: PRUNE_REASONS[c].split(":")[0] for c in present}
+    flags = metrics[present].fillna(False).astype(bool).to_numpy()
+    texts = [", ".join(short[c] for c, f in zip(present, row, strict=True) if f) for row in flags]
+    return pd.Series(texts, index=metrics.index, dtype=object)
 
 
 # ----------------------------------------------------------------------------- headline
@@ -340,23 +205,6 @@ def _share(metrics: pd.DataFrame, column: str) -> float:
     return float((metrics[column].to_numpy(dtype=float) * hours).sum() / total) if total else 0.0
 
 
-def hours_table(metrics: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
-    """The clients with the most hours over the last four quarters (what a book without revenue
-    can still show): hours, non-billable share, labour cost."""
-    return (
-        metrics[metrics["hours_ttm"] > 0]
-        .sort_values(["hours_ttm", "client_id"], ascending=[False, True])
-        .head(top)[["name", "hours_ttm", "non_billable_share", "labour_cost_ttm"]]
-        .rename(
-            columns={
-                "name": "client",
-                "non_billable_share": "not billable",
-                "labour_cost_ttm": "labour cost (TTM)",
-            }
-        )
-    )
-
-
 def realisation_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
     """One paragraph on realisation across the book, or why there is none to show."""
     if "realisation_ttm" not in metrics.columns or metrics["realisation_ttm"].isna().all():
@@ -374,28 +222,6 @@ def realisation_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str
         f"billable rates ({_pct(invoiced / billed) if billed else '–'}): "
         f"{money(max(billed - invoiced, 0.0))} not invoiced. A low realisation is a price or "
         "a scope to fix, not a reason to let the client go."
-    )
-
-
-def realisation_table(metrics: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
-    """The clients that bill least of what they work, lowest realisation first."""
-    if "realisation_ttm" not in metrics.columns:
-        return pd.DataFrame()
-    columns = ["name", "hours_ttm", "billable_value_ttm", "revenue_ttm", "realisation_ttm"]
-    return (
-        metrics[metrics["realisation_ttm"].notna()]
-        .sort_values(["realisation_ttm", "client_id"])
-        .head(top)[columns]
-        .assign(written_off=lambda d: d["billable_value_ttm"] - d["revenue_ttm"])
-        .rename(
-            columns={
-                "name": "client",
-                "billable_value_ttm": "billable value (TTM)",
-                "revenue_ttm": "invoiced (TTM)",
-                "realisation_ttm": "realisation",
-                "written_off": "not invoiced",
-            }
-        )
     )
 
 
@@ -495,196 +321,7 @@ def _starting_note(first, quarter: str) -> str:
     )
 
 
-# ----------------------------------------------------------------------------- lists
-
-
-_KEY_FIGURES = (
-    "revenue_q",
-    "revenue_ttm",
-    "margin_ttm",
-    "hours_ttm",
-    "effective_rate_ttm",
-    "rate_percentile",
-    "days_late_avg",
-    "late_share",
-    "overdue_amount",
-    "aging_90_plus",
-    "incidents_ttm",
-    "growth_ttm",
-    "alignment_score",
-    "expected_revenue_next_4q",
-    "value_score",
-    "headache_score",
-    "target_rate",
-    "target_rise",
-    *PRUNE_REASONS,
-)
-
-
-def action_list(metrics: pd.DataFrame) -> pd.DataFrame:
-    """The Excel action list: client, segment, actions, reasons and key figures, most decisive
-    action first (prune, collect, reprice, ...), then by TTM revenue."""
-    columns = [
-        "name",
-        "client_id",
-        "size",
-        "owner",
-        "segment",
-        "actions",
-        "reasons",
-        "prune",
-        *[c for c in _KEY_FIGURES if c in metrics.columns],
-    ]
-    return (
-        metrics.assign(_rank=_first_action_rank(metrics["actions"]))
-        .sort_values(["_rank", "revenue_ttm", "client_id"], ascending=[True, False, True])[columns]
-        .rename(columns={"name": "client"})
-        .reset_index(drop=True)
-    )
-
-
-def prune_reason_labels(metrics: pd.DataFrame) -> pd.Series:
-    """Per client, the prune reasons that hold, in words (``won't pay, reprice or exit``)."""
-    present = [c for c in PRUNE_REASONS if c in metrics.columns]
-    short = {c: PRUNE_REASONS[c].split(":")[0] for c in present}
-    flags = metrics[present].fillna(False).astype(bool).to_numpy()
-    texts = [", ".join(short[c] for c, f in zip(present, row, strict=True) if f) for row in flags]
-    return pd.Series(texts, index=metrics.index, dtype=object)
-
-
-def prune_list(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Prune candidates with why (the seed's reason), their figures and reasons, largest revenue
-    first."""
-    return (
-        metrics[metrics["prune"].astype(bool)]
-        .sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
-        .assign(
-            reasons=lambda d: d["reasons"].fillna(""),
-            why=lambda d: prune_reason_labels(d),
-        )[
-            [
-                "name",
-                "why",
-                "size",
-                "segment",
-                "revenue_ttm",
-                "margin_ttm",
-                "effective_rate_ttm",
-                "rate_percentile",
-                "overdue_amount",
-                "reasons",
-            ]
-        ]
-        .rename(
-            columns={
-                "name": "client",
-                "revenue_ttm": "revenue (TTM)",
-                "margin_ttm": "margin (TTM)",
-                "effective_rate_ttm": "revenue / hour",
-                "rate_percentile": "rate percentile",
-                "overdue_amount": "overdue",
-            }
-        )
-    )
-
-
-def client_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Every active client (revenue or hours in the TTM window) with its segment, actions in
-    words, revenue, margin, rate and lateness, largest revenue first: the report's full table."""
-    active = metrics["active"] if "active" in metrics.columns else metrics["revenue_ttm"].ne(0)
-    return (
-        metrics[active.astype(bool)]
-        .sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
-        .assign(actions=lambda d: d["actions"].map(action_labels))[
-            [
-                "name",
-                "segment",
-                "actions",
-                "revenue_ttm",
-                "margin_ttm",
-                "effective_rate_ttm",
-                "days_late_avg",
-                "late_share",
-            ]
-        ]
-        .rename(
-            columns={
-                "name": "client",
-                "revenue_ttm": "revenue (TTM)",
-                "margin_ttm": "margin (TTM)",
-                "effective_rate_ttm": "revenue / hour",
-                "days_late_avg": "days late (mean)",
-                "late_share": "invoices paid late",
-            }
-        )
-    )
-
-
-#: The formats of :func:`client_table`'s columns for :func:`table_html`.
-CLIENT_TABLE_FORMATS: Mapping[str, str] = {
-    "revenue (TTM)": "money",
-    "margin (TTM)": "money",
-    "revenue / hour": "money",
-    "days late (mean)": "num1",
-    "invoices paid late": "pct",
-}
-
-
-#: What the fix list shows: the fixes and the weeds to review (from the registry).
-_FIX_OR_REVIEW = tuple(r.code for r in RULES if r.kind in ("fix", "review"))
-
-
-def fix_list(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Clients kept but with something to fix (reprice, rescope, invoice more often, reassign
-    owner, improve delivery, collect) or to review (weeds with no reason to let go), most
-    decisive action first."""
-    codes = metrics["actions"].fillna("").str.split(";")
-    wanted = set(_FIX_OR_REVIEW)
-    has_fix = codes.map(lambda a: bool(set(a) & wanted)) & ~metrics["prune"].astype(bool)
-    return (
-        metrics[has_fix]
-        .assign(
-            _rank=lambda d: _first_action_rank(d["actions"]),
-            actions=lambda d: d["actions"].map(action_labels),
-        )
-        .sort_values(["_rank", "revenue_ttm", "client_id"], ascending=[True, False, True])[
-            ["name", "segment", "actions", "revenue_ttm", "margin_ttm", "reasons"]
-        ]
-        .rename(
-            columns={"name": "client", "revenue_ttm": "revenue (TTM)", "margin_ttm": "margin (TTM)"}
-        )
-    )
-
-
-def fix_counts(metrics: pd.DataFrame) -> pd.DataFrame:
-    """How many kept clients get each fix action (and REVIEW)."""
-    kept = metrics[~metrics["prune"].astype(bool)]
-    codes = kept["actions"].fillna("").str.split(";").explode()
-    wanted = list(_FIX_OR_REVIEW)
-    counts = codes[codes.isin(wanted)].value_counts().reindex(wanted, fill_value=0)
-    return pd.DataFrame(
-        {
-            "action": [ACTION_LABELS.get(c, c) for c in counts.index],
-            "code": counts.index,
-            "clients": counts.to_numpy(),
-        }
-    )
-
-
-# ----------------------------------------------------------------------------- clients who left
-
-
-def left_table(left: pd.DataFrame) -> pd.DataFrame:
-    """The "clients who left" view (:func:`helpers.audit.rules.clients_who_left`) for display."""
-    columns = {
-        "name": "client",
-        "owner": "owner",
-        "last_activity": "last activity",
-        "revenue_then": "revenue then (TTM)",
-        "aging_90_plus": "still owed (90+ days)",
-        "preceded_by": "what preceded it",
-    }
-    return left[[c for c in columns if c in left.columns]].rename(columns=columns)
+# ----------------------------------------------------------------------------- sections
 
 
 def left_markdown(left: pd.DataFrame) -> str:
@@ -707,104 +344,6 @@ def left_markdown(left: pd.DataFrame) -> str:
     )
 
 
-# ----------------------------------------------------------------------------- sections
-
-
-def payment_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Late payment by client size: clients, median days late, late share, money 90+ days."""
-    return (
-        metrics.assign(size=metrics["size"].fillna("unknown"))
-        .groupby("size", sort=True)
-        .agg(
-            clients=("client_id", "size"),
-            median_days_late=("days_late_avg", "median"),
-            late_share=("late_share", "mean"),
-            overdue=("overdue_amount", "sum"),
-            over_90_days=("aging_90_plus", "sum"),
-        )
-        .reset_index()
-    )
-
-
-def movement_table(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Clients per (segment last quarter, segment now): rows from, columns to, with totals
-    (``gone`` included: who left, and who came back)."""
-    pairs = previous[["client_id", "segment"]].merge(
-        current[["client_id", "segment"]], on="client_id", suffixes=("_before", "_now")
-    )
-    table = pd.crosstab(
-        pd.Categorical(pairs["segment_before"], categories=SEGMENTS),
-        pd.Categorical(pairs["segment_now"], categories=SEGMENTS),
-        dropna=False,
-    )
-    return (
-        table.rename_axis(index="last quarter \\ now", columns=None)
-        .reset_index()
-        .assign(total=lambda d: d[list(SEGMENTS)].sum(axis=1))
-    )
-
-
-def moved_clients(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """The clients whose segment changed, with both segments and their TTM revenue now."""
-    pairs = previous[["client_id", "segment"]].merge(
-        current[["client_id", "name", "segment", "revenue_ttm"]],
-        on="client_id",
-        suffixes=("_before", "_now"),
-    )
-    return (
-        pairs[pairs["segment_before"] != pairs["segment_now"]]
-        .sort_values(["revenue_ttm", "client_id"], ascending=[False, True])[
-            ["name", "segment_before", "segment_now", "revenue_ttm"]
-        ]
-        .rename(
-            columns={
-                "name": "client",
-                "segment_before": "last quarter",
-                "segment_now": "now",
-                "revenue_ttm": "revenue (TTM)",
-            }
-        )
-    )
-
-
-BAND_COLUMNS = ("expected_revenue_next_4q_low", "expected_revenue_next_4q_high")
-
-
-def potential_table(metrics: pd.DataFrame, *, top: int = 15) -> pd.DataFrame:
-    """The clients with the most expected revenue next year, against this year's."""
-    return (
-        metrics.assign(
-            ratio=lambda d: (
-                d["expected_revenue_next_4q"] / d["revenue_ttm"].where(d["revenue_ttm"] > 0)
-            )
-        )
-        .sort_values(["expected_revenue_next_4q", "client_id"], ascending=[False, True])
-        .head(top)[
-            [
-                "name",
-                "segment",
-                "revenue_ttm",
-                "expected_revenue_next_4q",
-                "ratio",
-                *[c for c in BAND_COLUMNS if c in metrics.columns],
-                "potential_method",
-                *(["headroom"] if "headroom" in metrics.columns else []),
-            ]
-        ]
-        .rename(
-            columns={
-                "name": "client",
-                "revenue_ttm": "revenue (TTM)",
-                "expected_revenue_next_4q": "expected next 4 quarters",
-                "expected_revenue_next_4q_low": "low (80% band)",
-                "expected_revenue_next_4q_high": "high (80% band)",
-                "ratio": "next / this year",
-                "potential_method": "method",
-            }
-        )
-    )
-
-
 def potential_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
     """One sentence: expected revenue next year against this year's, and the method used."""
     money = _md_money(currency)
@@ -818,27 +357,6 @@ def potential_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
         f"quarters, against {money(current)} over the last four{change}. "
         f"Method: {method_text} clients. Headroom (the size wallet minus TTM revenue) is an "
         f"assumption from the settings, not a measurement."
-    )
-
-
-def backtest_table(checked: Backtest) -> pd.DataFrame:
-    """One row per forecast method: how far off it was on the book's last year (the backtest),
-    which one is used, and why a method did not run."""
-    t = checked.methods
-    bands = [
-        f"{lo:.2f}x to {hi:.2f}x" if np.isfinite(lo) and np.isfinite(hi) else ""
-        for lo, hi in zip(t["band_low"], t["band_high"], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "method": t["method"].map(lambda m: METHOD_WORDS.get(m, m)),
-            "used": np.where(t["method"] == checked.chosen, "used", ""),
-            "error": t["error"],
-            "bias": t["bias"],
-            "clients": t["clients"],
-            "80% band": bands,
-            "not run because": t["skipped"],
-        }
     )
 
 
@@ -863,58 +381,7 @@ def backtest_markdown(checked: Backtest, metrics: pd.DataFrame, *, currency: str
     )
 
 
-def reconciliation_totals(book, metrics: pd.DataFrame, *, quarter: str) -> pd.DataFrame:
-    """The book's totals against the metrics' totals for the quarter and the TTM window."""
-    invoices, entries = book.invoices, book.time_entries
-    q, ttm = quarter_window(quarter), ttm_window(quarter)
-    # clients without invoices are valued by the billable amounts of their time
-    by_time = (
-        set(metrics.loc[metrics["revenue_source"].eq("billable time"), "client_id"])
-        if "revenue_source" in metrics.columns
-        else set()
-    )
-    valued = entries.loc[entries["client_id"].isin(by_time)] if by_time else entries.iloc[0:0]
-
-    def revenue(window) -> float:
-        invoiced = invoices.loc[window.contains(invoices["issue_date"]), "amount_base"].sum()
-        if valued.empty:
-            return float(invoiced)
-        return float(
-            invoiced + valued.loc[window.contains(valued["date"]), "billable_amount"].sum()
-        )
-
-    rows = [
-        ("revenue in the quarter", revenue(q), metrics["revenue_q"].sum()),
-        ("revenue, trailing twelve months", revenue(ttm), metrics["revenue_ttm"].sum()),
-        (
-            "hours, trailing twelve months",
-            entries.loc[ttm.contains(entries["date"]), "hours"].sum(),
-            metrics["hours_ttm"].sum(),
-        ),
-    ]
-    frame = pd.DataFrame(rows, columns=["total", "from the book", "in the metrics"])
-    return frame.assign(difference=lambda d: d["in the metrics"] - d["from the book"])
-
-
-def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
-    """Rejected rows counted per table, column and reason."""
-    if rejects.empty:
-        return pd.DataFrame(columns=["table", "column", "reason", "rows"])
-    return (
-        rejects.groupby(["table", "column", "reason"], dropna=False)
-        .size()
-        .rename("rows")
-        .reset_index()
-        .sort_values(["rows", "table"], ascending=[False, True])
-    )
-
-
 # ----------------------------------------------------------------------------- methodology
-
-
-def _weights_text(weights: Mapping[str, float]) -> str:
-    total = sum(weights.values()) or 1.0
-    return ", ".join(f"{md_text(k)} {v / total:.0%}" for k, v in weights.items())
 
 
 def _cut_text(threshold: float) -> str:
@@ -1016,63 +483,3 @@ Every reason is a sentence with the client's figures.
 - Cost of an hour when a person has no cost rate: {money(s.default_cost_rate)}.
   Future revenue discounted at {s.discount_rate:.0%} a year.
 """
-
-
-# ----------------------------------------------------------------------------- export
-
-
-def _records(frame: pd.DataFrame) -> dict[str, object]:
-    return json.loads(frame.to_json(orient="split", index=False, date_format="iso"))
-
-
-def export_payload(
-    metrics: pd.DataFrame,
-    book,
-    *,
-    quarter: str,
-    currency: str = "USD",
-    settings: Settings | None = None,
-) -> dict[str, object]:
-    """What the renderer needs besides the HTML: headline figures, the action list, the
-    rejects ledger, the reconciliation and the offboarding plans (JSON-ready)."""
-    settings = settings or Settings(base_currency=currency)
-    reconciliation = book.reconciliation().astype({"balanced": bool})
-    return {
-        "quarter": quarter,
-        # the renderer leaves out the cells tagged needs-revenue when this is set
-        "no_revenue": NO_REVENUE if no_revenue_book(metrics) else "",
-        "headline": headline(metrics, currency=currency),
-        "actions": _records(action_list(metrics)),
-        "ledger": _records(book.rejects),
-        "reconciliation": _records(reconciliation),
-        "offboarding": _records(_offboarding_sheet(metrics, book, settings=settings)),
-    }
-
-
-def _offboarding_sheet(metrics: pd.DataFrame, book, *, settings: Settings) -> pd.DataFrame:
-    """One offboarding plan per prune candidate (``helpers.decide.offboarding``) for the Excel list."""
-    from helpers.decide.offboarding import offboarding_sheet
-
-    return offboarding_sheet(metrics, book, settings=settings)
-
-
-def publish_export(payload: Mapping[str, object]) -> None:
-    """Display the payload under :data:`EXPORT_MIME` (in a cell tagged ``export``)."""
-    from IPython.display import display
-
-    counts = {
-        k: len(v.get("data", [])) for k, v in payload.items() if isinstance(v, dict) and "data" in v
-    }
-    display(
-        {
-            EXPORT_MIME: json.loads(json.dumps(payload, default=_json_default)),
-            "text/plain": f"export for the renderer: {counts}",
-        },
-        raw=True,
-    )
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)

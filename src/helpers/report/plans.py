@@ -26,7 +26,7 @@ from helpers.decide.offboarding import (
     write_plans,
 )
 from helpers.errors import PumpkinError
-from helpers.present.tables import write_workbook
+from helpers.present.export import write_workbook
 
 WORKBOOK = "offboarding.xlsx"
 

@@ -43,8 +43,8 @@ REMOVED_TAGS = ("parameters", "injected-parameters", "export", "remove-cell")
 #: Cells of value-based sections (patch, ranking, whale, prune list, ...): left out of the page
 #: when the export payload says the book has no revenue, rather than drawn empty.
 NEEDS_REVENUE_TAG = "needs-revenue"
-#: The MIME type of the export cell's payload (see :func:`helpers.present.text.publish_export`);
-#: the same string as ``helpers.present.text.EXPORT_MIME`` (not imported: summary pulls in pandas).
+#: The MIME type of the export cell's payload (see :func:`helpers.present.export.publish_export`);
+#: the same string as ``helpers.present.export.EXPORT_MIME`` (not imported: it pulls in pandas).
 EXPORT_MIME = "application/vnd.pumpkin.report+json"
 _EXTERNAL_URL = re.compile(r"https?://", re.IGNORECASE)
 _HEADING = re.compile(r"^(#{2,3})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -341,7 +341,7 @@ def export_payload(nb, *, quarter: str) -> dict[str, Any]:
                 return json.loads(payload) if isinstance(payload, str) else dict(payload)
     raise ReportError(
         f"{quarter}: the notebook published no export payload "
-        f"(a cell tagged 'export' calling helpers.present.text.publish_export)"
+        f"(a cell tagged 'export' calling helpers.present.export.publish_export)"
     )
 
 
@@ -349,7 +349,7 @@ def write_actions_workbook(payload: Mapping[str, Any], path: Path) -> Path:
     """The action list, the data-quality ledger and the reconciliation, formulas neutralised."""
     import pandas as pd
 
-    from helpers.present.tables import write_workbook
+    from helpers.present.export import write_workbook
 
     def frame(key: str) -> pd.DataFrame:
         block = payload.get(key) or {}

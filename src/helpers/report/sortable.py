@@ -1,6 +1,6 @@
 """Sort and search for the report's tables, offline: itables' DataTables bundle embedded once.
 
-A table written by :func:`helpers.present.text.table_html` with ``sortable=True`` is an ordinary
+A table written by :func:`helpers.present.html.table_html` with ``sortable=True`` is an ordinary
 HTML table (class ``pumpkin-sortable``, every number cell with its raw value in ``data-order``),
 readable and printable without any script. When the page has one, the renderer appends
 :func:`sortable_tables_html` to the page: itables' offline loader (the DataTables bundle that

@@ -1,0 +1,102 @@
+"""The display tables carry their own formats, and the movement tables display the one pairing of
+quarters (``helpers.decide.contract.segment_movement``)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.decide.contract import segment_movement
+from helpers.present import tables
+from helpers.present.html import render
+from tests.conftest import synthetic_metrics
+
+
+def cells(html: str, column: int) -> list[str]:
+    """The text of one column's cells (0-based) in a rendered table."""
+    rows = re.findall(r"<tr>(.*?)</tr>", html)[1:]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row)[column] for row in rows]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        tables.prune_list,
+        tables.fix_list,
+        tables.client_table,
+        tables.potential_table,
+        tables.payment_table,
+        tables.hours_table,
+        tables.segment_table,
+        tables.realisation_table,
+    ],
+)
+def test_every_format_names_a_column_of_its_table(build):
+    metrics = synthetic_metrics(30).assign(
+        actions=lambda d: np.where(d["prune"], "PRUNE", "REPRICE;COLLECT"),
+        billable_value_ttm=lambda d: d["revenue_ttm"] * 1.2,
+        realisation_ttm=1 / 1.2,
+    )
+    table = build(metrics)
+    assert len(table.frame) > 0
+    assert set(table.formats) <= set(table.frame.columns)
+
+
+def test_a_table_renders_with_its_own_formats_in_the_currency_given():
+    metrics = synthetic_metrics(30)
+    table = tables.prune_list(metrics)
+    html = render(table, currency="EUR")
+    columns = list(table.frame.columns)
+    revenue = cells(html, columns.index("revenue (TTM)"))
+    assert revenue and all(c.startswith("€") for c in revenue)
+    assert all(re.fullmatch(r"\d+", c) for c in cells(html, columns.index("rate percentile")))
+    assert 'class="pumpkin-table pumpkin-sortable"' in html  # the list says it is sortable
+    none = render(tables.prune_list(metrics.assign(prune=False)))
+    assert none == '<p class="note">No prune candidate this quarter.</p>'
+
+
+def long_metrics() -> pd.DataFrame:
+    """Three quarters of four clients' segments; ``d`` arrives in the last quarter."""
+    rows = [
+        ("2025Q2", "a", "weed"), ("2025Q3", "a", "prize"), ("2025Q4", "a", "tangled"),
+        ("2025Q2", "b", "prize"), ("2025Q3", "b", "prize"), ("2025Q4", "b", "prize"),
+        ("2025Q3", "c", "seedling"), ("2025Q4", "c", "gone"),
+        ("2025Q4", "d", "seedling"),
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["quarter", "client_id", "segment"])
+    revenue = {"a": 500.0, "b": 900.0, "c": 0.0, "d": 50.0}
+    return frame.assign(
+        name=frame["client_id"].str.upper() + " Ltd",
+        revenue_ttm=frame["client_id"].map(revenue),
+    )
+
+
+def test_segment_movement_reads_the_wanted_quarters_of_metrics_given():
+    moves = segment_movement(None, ["2025Q3", "2025Q4"], per_client=True, metrics=long_metrics())
+    assert moves["client_id"].tolist() == ["a", "b", "c"]  # d has no quarter before
+    assert set(moves["from_quarter"]) == {"2025Q3"}
+    assert moves["to_segment"].tolist() == ["tangled", "prize", "gone"]
+
+
+def test_movement_tables_display_segment_movement():
+    long = long_metrics()
+    moves = segment_movement(None, ["2025Q3", "2025Q4"], per_client=True, metrics=long)
+    crossed = tables.movement_table(moves).frame.set_index("last quarter \\ now")
+    assert crossed.loc["prize", "tangled"] == 1 and crossed.loc["seedling", "gone"] == 1
+    assert crossed.loc["prize", "prize"] == 1 and crossed["total"].sum() == 3
+    current = long[long["quarter"] == "2025Q4"]
+    moved = tables.moved_clients(moves, current)
+    assert moved.frame.to_dict("list") == {
+        "client": ["A Ltd", "C Ltd"],
+        "last quarter": ["prize", "seedling"],
+        "now": ["tangled", "gone"],
+        "revenue (TTM)": [500.0, 0.0],
+    }
+    assert moved.formats == {"revenue (TTM)": "money"}
+    still = moves.assign(to_segment=moves["from_segment"])
+    assert render(tables.moved_clients(still, current)) == (
+        '<p class="note">No client changed segment.</p>'
+    )
