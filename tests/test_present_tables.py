@@ -100,3 +100,23 @@ def test_movement_tables_display_segment_movement():
     assert render(tables.moved_clients(still, current)) == (
         '<p class="note">No client changed segment.</p>'
     )
+
+
+def test_reconciliation_shows_money_as_money_and_hours_as_hours():
+    from types import SimpleNamespace
+
+    invoices = pd.DataFrame(
+        {"issue_date": pd.to_datetime(["2025-11-03", "2025-02-03"]), "amount_base": [1500.0, 500.0]}
+    )
+    entries = pd.DataFrame(
+        {"date": pd.to_datetime(["2025-10-06", "2025-03-03"]), "hours": [20.5, 9.0]}
+    )
+    book = SimpleNamespace(invoices=invoices, time_entries=entries)
+    metrics = pd.DataFrame({"revenue_q": [1500.0], "revenue_ttm": [2000.0], "hours_ttm": [29.5]})
+    table = tables.reconciliation_totals(book, metrics, quarter="2025Q4")
+    html = render(table, currency="USD")
+    assert cells(html, 0) == [
+        "revenue in the quarter", "revenue, trailing twelve months", "hours, trailing twelve months"
+    ]  # fmt: skip
+    assert cells(html, 1) == ["$1.5k", "$2k", "29.5"]  # hours as hours, not "$30"
+    assert cells(html, 3) == ["$0", "$0", "0"]

@@ -381,7 +381,7 @@ def reconciliation_totals(book, metrics: pd.DataFrame, *, quarter: str) -> Table
             "hours, trailing twelve months",
             entries.loc[ttm.contains(entries["date"]), "hours"].sum(),
             metrics["hours_ttm"].sum(),
-            "money",
+            "hours",
         ),
     ]
     frame = pd.DataFrame(rows, columns=["total", "from the book", "in the metrics", "format"])
