@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import types
+from pathlib import Path
 
-from helpers.ingest import detect, harvest, source, toggl
+from helpers import ingest
+from helpers.book.schema import LEDGER_COLUMNS, TABLES
+from helpers.ingest import detect, harvest, read_import, source, toggl
+from helpers.ingest.part import DETAIL, INTERMEDIATE_COLUMNS
 from helpers.ingest.source import Converter, ExportFormat, ReadsSomeColumns
 
 
@@ -38,3 +44,74 @@ def test_time_tools_read_only_the_columns_their_spec_names():
     assert harvest.columns_numeric(header) == []  # no Billable Amount column
     toggl_header = ["User", "Client", "Project", "Start date", "Duration", "Amount (USD)"]
     assert toggl.columns_numeric(toggl_header) == ["Amount (USD)"]
+
+
+# ----------------------------------------------------------------------------- the house rules
+
+INGEST = Path(ingest.__file__).parent
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+
+
+def _public_definitions(tree: ast.Module):
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+            yield node.name, node
+            if isinstance(node, ast.ClassDef):
+                for member in node.body:
+                    if isinstance(member, ast.FunctionDef) and not member.name.startswith("_"):
+                        yield f"{node.name}.{member.name}", member
+
+
+def test_every_public_function_and_class_of_ingest_has_a_docstring():
+    missing = [
+        f"{path.name}: {name}"
+        for path in sorted(INGEST.glob("*.py"))
+        for name, node in _public_definitions(ast.parse(path.read_text(encoding="utf-8")))
+        if not ast.get_docstring(node)
+    ]
+    assert missing == []
+
+
+def test_no_capability_is_found_by_getattr_or_hasattr():
+    probes = [
+        f"{path.name}:{node.lineno}"
+        for path in sorted(INGEST.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("getattr", "hasattr")
+    ]
+    assert probes == []
+
+
+def test_no_underscore_column_is_named_in_ingest():
+    hidden = re.compile(r"""["']_[a-z]|\b_[a-z]\w*=(?!=)""")
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted(INGEST.glob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if hidden.search(line) and not line.lstrip().startswith(("def ", "#"))
+    ]
+    assert found == []
+
+
+def test_frames_between_ingest_modules_carry_only_documented_columns():
+    imported = read_import([FIXTURES], jobs_as_clients=True)
+    canonical = set(LEDGER_COLUMNS) | {c.name for t in TABLES.values() for c in t.columns}
+    canonical.add("client")  # a part's client is still a name
+    frames = {"merged.ledger": imported.merged.ledger, "merged.assumed": imported.merged.assumed}
+    for part in imported.parts:
+        frames |= {f"{part.file} frame": part.frame, f"{part.file} ledger": part.ledger}
+        if part.assumed is not None:
+            frames[f"{part.file} assumed"] = part.assumed
+    undocumented = {
+        f"{name}: {column}"
+        for name, frame in frames.items()
+        for column in frame.columns
+        if column not in canonical
+        and column not in INTERMEDIATE_COLUMNS
+        and not column.startswith(DETAIL)
+    }
+    assert undocumented == set()
+    used = {c for frame in frames.values() for c in frame.columns}
+    assert {"file_row", "file_hours", "file_amount", "invoice_group", "part_index"} <= used

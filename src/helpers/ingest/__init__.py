@@ -212,11 +212,15 @@ def _base_currency(parts: list[Part], settings: Settings | None) -> tuple[str, s
     """The settings' base currency, else the exports' main currency (with a note)."""
     if settings is not None:
         return settings.base_currency, None
-    invoiced = [p.frame[["currency", "_amount"]] for p in parts if p.table == "invoices"]
+    invoiced = [p.frame[["currency", "file_amount"]] for p in parts if p.table == "invoices"]
     money = pd.concat(invoiced, ignore_index=True) if invoiced else pd.DataFrame()
     money = money.loc[money["currency"].ne("")] if len(money) else money
     if len(money):  # the currency with the most invoiced money
-        totals = money.assign(_amount=money["_amount"].abs()).groupby("currency")["_amount"].sum()
+        totals = (
+            money.assign(file_amount=money["file_amount"].abs())
+            .groupby("currency")["file_amount"]
+            .sum()
+        )
     else:  # time exports only: the currency most files name
         named = [c for p in parts for c in p.extra.get("currencies", [])]
         totals = pd.Series(named, dtype=object).value_counts()
@@ -358,20 +362,20 @@ def reconciliation(imported: Imported) -> pd.DataFrame:
     before anything is dropped), the book's and the ledger's, whether file = book + ledger, and
     the file's own total line when it has one."""
     ledger, used, rows = imported.merged.ledger, imported.merged.used, []
-    public = ledger.loc[ledger["_part"] >= 0]
+    public = ledger.loc[ledger["part_index"] >= 0]
     for i, part in enumerate(imported.parts):
-        mine = public.loc[public["_part"] == i]
+        mine = public.loc[public["part_index"] == i]
         got = used.loc[i]
         base = {"file": part.file, "format": part.format, "variant": part.variant}
         if part.table == "time_entries":
-            in_file = part.frame["_hours"].sum() + part.ledger["_hours"].sum()
+            in_file = part.frame["file_hours"].sum() + part.ledger["file_hours"].sum()
             rows.append(
                 {
                     **base,
                     "measure": "hours",
                     "in_file": in_file,
                     "in_book": got["hours"],
-                    "in_ledger": mine["_hours"].sum(),
+                    "in_ledger": mine["file_hours"].sum(),
                 }
             )
             continue
@@ -383,7 +387,7 @@ def reconciliation(imported: Imported) -> pd.DataFrame:
                 "measure": "money",
                 "in_file": lines["money"].sum(),
                 "in_book": got["amount"],
-                "in_ledger": mine["_amount"].sum(),
+                "in_ledger": mine["file_amount"].sum(),
                 "total_line": totals.get("money", np.nan),
             }
         )
@@ -427,7 +431,7 @@ def row_fates(imported: Imported) -> pd.DataFrame:
     merged = imported.merged
     files = np.array([p.file for p in imported.parts], dtype=object)
     used = merged.rows.loc[merged.rows["part"] >= 0]
-    left = merged.ledger.loc[merged.ledger["_part"] >= 0]
+    left = merged.ledger.loc[merged.ledger["part_index"] >= 0]
     return pd.concat(
         [
             pd.DataFrame(
@@ -439,7 +443,7 @@ def row_fates(imported: Imported) -> pd.DataFrame:
             ),
             pd.DataFrame(
                 {
-                    "source_file": files[left["_part"].to_numpy(dtype=int)],
+                    "source_file": files[left["part_index"].to_numpy(dtype=int)],
                     "row": left["row"].to_numpy(),
                     "fate": "ledger",
                 }
@@ -455,8 +459,8 @@ def summary(imported: Imported) -> str:
     ledger, used, lines = imported.merged.ledger, imported.merged.used, []
     checks = reconciliation(imported)
     for i, part in enumerate(imported.parts):
-        mine = ledger.loc[ledger["_part"] == i]
-        dups = mine["_duplicate"].to_numpy(dtype=bool)
+        mine = ledger.loc[ledger["part_index"] == i]
+        dups = mine["duplicate"].to_numpy(dtype=bool)
         unit = "invoice lines" if part.table == "invoices" else "rows"
         lines.append(f"{part.file}: {part.format} ({part.variant})")
         lines.append(
@@ -465,8 +469,8 @@ def summary(imported: Imported) -> str:
             + (f", report lines skipped {part.skipped}" if part.skipped else "")
         )
         if part.table == "time_entries":
-            if np.isfinite(part.frame["_amount"]).any():
-                money = part.frame["_amount"].sum() + part.ledger["_amount"].sum()
+            if np.isfinite(part.frame["file_amount"]).any():
+                money = part.frame["file_amount"].sum() + part.ledger["file_amount"].sum()
                 lines.append(
                     f"  billable amount in the file (the book's billable_amount): {money:,.2f}"
                 )
@@ -495,7 +499,7 @@ def notes_line(assumed: pd.DataFrame) -> str:
     """One line: how many notes on used rows, by kind (most first)."""
     if assumed.empty:
         return "notes.csv: no assumptions made about the rows used"
-    kinds = assumed["_kind"].value_counts(sort=True)
+    kinds = assumed["note_kind"].value_counts(sort=True)
     listing = "; ".join(f"{n} {k}" for k, n in kinds.items())
     return f"notes.csv: {len(assumed)} assumption(s) about rows used (not rejects): {listing}"
 
@@ -541,6 +545,7 @@ class WrittenImport:
 
     @property
     def book(self) -> Book:
+        """The imported book (validated, as written)."""
         return self.imported.merged.book
 
 

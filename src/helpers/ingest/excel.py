@@ -24,6 +24,7 @@ HEAD_ROWS = 40
 
 
 def is_canonical(sheet_names) -> bool:
+    """A workbook in the book's own layout: a ``clients`` sheet and a time or invoice sheet."""
     names = set(sheet_names)
     return "clients" in names and bool({"time_entries", "invoices"} & names)
 
@@ -85,12 +86,12 @@ def book_parts(name: str, book: Book) -> list[Part]:
             "person": time["person"],
             "hours": time["hours"].astype(str),
             "billable": time["billable"].map({True: "true", False: "false"}).fillna(""),
-            "_row": np.arange(len(time)) + 2,
-            "_hours": time["hours"].to_numpy(dtype=float),
-            "_amount": time["billable_amount"].to_numpy(dtype=float)
+            "file_row": np.arange(len(time)) + 2,
+            "file_hours": time["hours"].to_numpy(dtype=float),
+            "file_amount": time["billable_amount"].to_numpy(dtype=float)
             if "billable_amount" in time
             else np.nan,
-            "_currency": "",  # a canonical book's amounts are in its base currency
+            "file_currency": "",  # a canonical book's amounts are in its base currency
         }
     )
     inv = book.invoices
@@ -103,10 +104,10 @@ def book_parts(name: str, book: Book) -> list[Part]:
             "amount": inv["amount"].astype(str),
             "currency": inv["currency"].fillna(""),
             "paid_date": iso(inv["paid_date"]),
-            "_row": np.arange(len(inv)) + 2,
-            "_amount": inv["amount"].to_numpy(dtype=float),
-            "_lines": 1,
-            "_paid_unknown": False,
+            "file_row": np.arange(len(inv)) + 2,
+            "file_amount": inv["amount"].to_numpy(dtype=float),
+            "line_count": 1,
+            "paid_unknown": False,
         }
     )
     common = dict(format="canonical", variant="workbook", notes=(), ledger=empty_part_ledger())

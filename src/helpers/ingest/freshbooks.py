@@ -56,7 +56,7 @@ def convert(raw: RawFile, variant: str, *, date_order: str | None = None, **_) -
         void_text=text["status"],
         status_value=text["status"],
         currency=text["currency"].str.upper(),
-        _row=raw.rows,
+        file_row=raw.rows,
     )
     return convert_invoices(
         raw,

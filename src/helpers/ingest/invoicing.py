@@ -104,7 +104,7 @@ def convert_invoices(
     """
     lines = _with_defaults(lines)
     n = len(lines)
-    rows = lines["_row"].to_numpy(dtype="int64")
+    rows = lines["file_row"].to_numpy(dtype="int64")
     amount = lines["amount"].to_numpy(dtype="float64")
     adjustment = lines["kind"].eq("adjustment").to_numpy()
 
@@ -135,7 +135,7 @@ def convert_invoices(
                 dtype=object,
             ),
             amount=money[duplicate],
-        ).assign(_duplicate=True)
+        ).assign(duplicate=True)
         if duplicate.any()
         else empty_part_ledger()
     )
@@ -158,14 +158,14 @@ def convert_invoices(
 
     # 5. open balances: adjustments applied, invoices split into open and paid parts
     line_inv = np.full(n, -1, dtype="int64")
-    group_ok = pd.Series(ok, index=invoices["_group"].to_numpy())
+    group_ok = pd.Series(ok, index=invoices["invoice_group"].to_numpy())
     accepted_line = live & group_ok.reindex(group).fillna(False).to_numpy(dtype=bool)
     line_inv[accepted_line] = group[accepted_line]
     is_adjustment = invoices["kind"].eq("adjustment").to_numpy()
     settled = _settle(invoices.assign(**iso), ok & ~is_adjustment, ok & is_adjustment, as_of)
     # adjustments that could not be applied go to the ledger with their reason
     for g, reason in settled["unapplied"].items():
-        position = invoices.index[invoices["_group"].eq(g)][0]
+        position = invoices.index[invoices["invoice_group"].eq(g)][0]
         reasons.iloc[position] = reason
         fail_column.iloc[position] = columns.get("open", "")
         fail_value.iloc[position] = _fmt(invoices["open"].iloc[position])
@@ -173,20 +173,24 @@ def convert_invoices(
     for g, target in settled["applied"].items():
         mine = live & (group == g)
         line_inv[mine] = target
-    rejected_groups = set(invoices.loc[~ok, "_group"])
+    rejected_groups = set(invoices.loc[~ok, "invoice_group"])
     line_inv[np.isin(group, list(rejected_groups))] = -1
 
     # the ledger: every line of every group left out
     ledger_lines = live & np.isin(group, list(rejected_groups))
-    where = _where(invoices).set_axis(invoices["_group"])
+    where = _where(invoices).set_axis(invoices["invoice_group"])
     group_ledger = (
         ledger_frame(
             table=TABLE,
             file=raw.label,
             rows=rows[ledger_lines],
-            column=fail_column.set_axis(invoices["_group"]).reindex(group[ledger_lines]).to_numpy(),
-            value=fail_value.set_axis(invoices["_group"]).reindex(group[ledger_lines]).to_numpy(),
-            reason=(reasons.fillna("").set_axis(invoices["_group"]) + where)
+            column=fail_column.set_axis(invoices["invoice_group"])
+            .reindex(group[ledger_lines])
+            .to_numpy(),
+            value=fail_value.set_axis(invoices["invoice_group"])
+            .reindex(group[ledger_lines])
+            .to_numpy(),
+            reason=(reasons.fillna("").set_axis(invoices["invoice_group"]) + where)
             .reindex(group[ledger_lines])
             .to_numpy(),
             amount=money[ledger_lines],
@@ -200,7 +204,7 @@ def convert_invoices(
     frame = _pieces(invoices.loc[keep], {c: iso[c].loc[keep] for c in iso}, settled, as_of)
 
     # notes on used rows
-    remaining = settled["remaining"].reindex(invoices["_group"].to_numpy()).to_numpy()
+    remaining = settled["remaining"].reindex(invoices["invoice_group"].to_numpy()).to_numpy()
     open_part = np.abs(np.nan_to_num(remaining)) >= TOLERANCE
     paid_part = np.abs(np.nan_to_num(invoices["money"].to_numpy(dtype=float) - remaining))
     split = np.isfinite(remaining) & open_part & (paid_part >= TOLERANCE)
@@ -214,11 +218,13 @@ def convert_invoices(
     if order_note and date_order is None:
         note_frames.append(_order_notes(invoices, keep, columns, order, order_note, raw.label))
     if assumed is not None and len(assumed):
-        line_group = group[assumed["_line"].to_numpy()]
+        line_group = group[assumed["line_index"].to_numpy()]
         mine = assumed.assign(
-            _inv=line_group, row=rows[assumed["_line"].to_numpy()], source_file=raw.label
-        ).drop(columns="_line")
-        note_frames.append(mine.loc[accepted_line[assumed["_line"].to_numpy()]])
+            invoice_group=line_group,
+            row=rows[assumed["line_index"].to_numpy()],
+            source_file=raw.label,
+        ).drop(columns="line_index")
+        note_frames.append(mine.loc[accepted_line[assumed["line_index"].to_numpy()]])
     assumed_notes = pd.concat(
         [empty_notes(), *[f for f in note_frames if len(f)]], ignore_index=True
     )
@@ -250,7 +256,7 @@ def convert_invoices(
             *(["currency " + ", ".join(currencies)] if currencies else []),
         ),
         extra={
-            "invoices": int(frame["_inv"].nunique()),
+            "invoices": int(frame["invoice_group"].nunique()),
             "currencies": currencies,
             "total_line": total_line or {},
             "as_of": as_of,
@@ -293,18 +299,27 @@ def _groups(lines: pd.DataFrame, group: np.ndarray, money: np.ndarray) -> pd.Dat
     """One row per invoice group: its fields (first line), rows, money and open balance."""
     if not len(lines):
         return pd.DataFrame(
-            columns=[*lines.columns, "_group", "_first", "_last", "_lines", "money"]
+            columns=[
+                *lines.columns,
+                "invoice_group",
+                "first_row",
+                "last_row",
+                "line_count",
+                "money",
+            ]
         )
-    grouped = lines.assign(_group=group, _money=money).groupby("_group", sort=False)
+    grouped = lines.assign(invoice_group=group, line_money=money).groupby(
+        "invoice_group", sort=False
+    )
     out = grouped.first()
     out = out.assign(
-        _first=grouped["_row"].min(),
-        _last=grouped["_row"].max(),
-        _lines=grouped.size(),
-        money=grouped["_money"].sum(min_count=1),
+        first_row=grouped["file_row"].min(),
+        last_row=grouped["file_row"].max(),
+        line_count=grouped.size(),
+        money=grouped["line_money"].sum(min_count=1),
         open=grouped["open"].sum(min_count=1),
     )
-    return out.reset_index().sort_values("_first", kind="stable").reset_index(drop=True)
+    return out.reset_index().sort_values("first_row", kind="stable").reset_index(drop=True)
 
 
 def _all_dates(invoices: pd.DataFrame) -> pd.Series:
@@ -391,14 +406,14 @@ def _check(invoices: pd.DataFrame, columns: dict[str, str], order: str | None) -
 
 def _where(invoices: pd.DataFrame) -> pd.Series:
     """' (3 lines, rows 4-6)' for an invoice of several lines, '' for one line."""
-    several = invoices["_lines"].gt(1)
+    several = invoices["line_count"].gt(1)
     text = (
         " ("
-        + invoices["_lines"].astype(str)
+        + invoices["line_count"].astype(str)
         + " lines, rows "
-        + invoices["_first"].astype(str)
+        + invoices["first_row"].astype(str)
         + "-"
-        + invoices["_last"].astype(str)
+        + invoices["last_row"].astype(str)
         + ")"
     )
     return text.where(several, "")
@@ -416,9 +431,9 @@ def _settle(invoices: pd.DataFrame, items: np.ndarray, adjustments: np.ndarray, 
     if not adjustments.any():  # nothing to apply: every item keeps its own open balance
         remaining = invoices["open"].to_numpy(dtype="float64").copy()
         remaining[~items] = np.nan
-        empty = pd.Series([None] * len(invoices), index=invoices["_group"].to_numpy())
+        empty = pd.Series([None] * len(invoices), index=invoices["invoice_group"].to_numpy())
         return {
-            "remaining": pd.Series(remaining, index=invoices["_group"].to_numpy()),
+            "remaining": pd.Series(remaining, index=invoices["invoice_group"].to_numpy()),
             "paid_on": empty,
             "applied": {},
             "unapplied": {},
@@ -426,14 +441,14 @@ def _settle(invoices: pd.DataFrame, items: np.ndarray, adjustments: np.ndarray, 
         }
     customers = distinct(invoices["customer"], normalise).to_numpy()
     issue = invoices["issue_date"].fillna("").astype(str).to_numpy()
-    order = np.lexsort((invoices["_first"].to_numpy(), issue))
+    order = np.lexsort((invoices["first_row"].to_numpy(), issue))
     by_customer: dict[str, list[int]] = {}
     for t in order[items[order]]:  # each customer's open items, oldest first
         by_customer.setdefault(customers[t], []).append(int(t))
     for position in np.flatnonzero(adjustments)[np.argsort(issue[adjustments], kind="stable")]:
         left = invoices["open"].iloc[position]
         kind = invoices["type"].iloc[position] or "adjustment"
-        g = int(invoices["_group"].iloc[position])
+        g = int(invoices["invoice_group"].iloc[position])
         if not np.isfinite(left) or abs(left) < TOLERANCE:
             unapplied[g] = (
                 f"{kind} with nothing left to apply (open balance 0.00): already applied "
@@ -463,22 +478,22 @@ def _settle(invoices: pd.DataFrame, items: np.ndarray, adjustments: np.ndarray, 
             paid_on[t] = max(filter(None, [paid_on[t], issue[position], issue[t]]))
             note_rows.append(
                 {
-                    "row": int(invoices["_first"].iloc[position]),
+                    "row": int(invoices["first_row"].iloc[position]),
                     "column": "Open balance",
                     "value": str(invoices["invoice_id"].iloc[t])
-                    or f"row {invoices['_first'].iloc[t]}",
+                    or f"row {invoices['first_row'].iloc[t]}",
                     "reason": f"{kind} applied to this customer's open item",
-                    "_kind": NOTE_APPLIED,
-                    "_inv": int(invoices["_group"].iloc[t]),
+                    "note_kind": NOTE_APPLIED,
+                    "invoice_group": int(invoices["invoice_group"].iloc[t]),
                 }
             )
             if need <= TOLERANCE:
                 break
-        applied[g] = int(invoices["_group"].iloc[targets[0]])
+        applied[g] = int(invoices["invoice_group"].iloc[targets[0]])
     notes = pd.DataFrame(note_rows) if note_rows else empty_notes().drop(columns=["table"])
     return {
-        "remaining": pd.Series(remaining, index=invoices["_group"].to_numpy()),
-        "paid_on": pd.Series(paid_on, index=invoices["_group"].to_numpy()),
+        "remaining": pd.Series(remaining, index=invoices["invoice_group"].to_numpy()),
+        "paid_on": pd.Series(paid_on, index=invoices["invoice_group"].to_numpy()),
         "applied": applied,
         "unapplied": unapplied,
         "notes": notes,
@@ -487,13 +502,15 @@ def _settle(invoices: pd.DataFrame, items: np.ndarray, adjustments: np.ndarray, 
 
 def _pieces(invoices: pd.DataFrame, iso: dict, settled: dict, as_of: str | None) -> pd.DataFrame:
     """The canonical invoices: one per group, or two when it is partly paid (open, paid)."""
-    groups = invoices["_group"].to_numpy()
+    groups = invoices["invoice_group"].to_numpy()
     amount = invoices["money"].to_numpy(dtype="float64")
     remaining = settled["remaining"].reindex(groups).to_numpy(dtype="float64")
     paid_on = settled["paid_on"].reindex(groups).to_numpy(dtype=object)
     has_open = np.isfinite(remaining)
     number = invoices["invoice_id"].astype(str).to_numpy()
-    ids = np.where(number == "", "(no number, row " + invoices["_first"].astype(str) + ")", number)
+    ids = np.where(
+        number == "", "(no number, row " + invoices["first_row"].astype(str) + ")", number
+    )
     given_paid = iso["paid_date"].fillna("").to_numpy(dtype=object)
     paid_flag = invoices["paid"].to_numpy(dtype=bool)
     identity = pd.util.hash_pandas_object(
@@ -516,41 +533,41 @@ def _pieces(invoices: pd.DataFrame, iso: dict, settled: dict, as_of: str | None)
             "issue_date": iso["issue_date"].to_numpy(),
             "due_date": iso["due_date"].to_numpy(),
             "currency": invoices["currency"].to_numpy(),
-            "_row": invoices["_first"].to_numpy(dtype="int64"),
-            "_inv": groups,
-            "_number": number,
-            "_identity": identity,
-            "_cap": as_of or "",
+            "file_row": invoices["first_row"].to_numpy(dtype="int64"),
+            "invoice_group": groups,
+            "file_number": number,
+            "identity": identity,
+            "export_as_of": as_of or "",
         }
     )
     # without open balances: one invoice, paid per the tool's own flag and date
     closed = base.assign(
-        _amount=amount,
+        file_amount=amount,
         paid_date=given_paid,
-        _paid_unknown=paid_flag & (given_paid == ""),
-        _suffix="",
+        paid_unknown=paid_flag & (given_paid == ""),
+        id_suffix="",
     ).loc[~has_open]
     # with open balances: the open part, and the part paid by the report's date
     open_amount = np.where(has_open, remaining, 0.0)
     paid_amount = np.where(has_open, amount - open_amount, 0.0)
-    open_part = base.assign(_amount=open_amount, paid_date="", _paid_unknown=False, _suffix="").loc[
-        has_open & (np.abs(open_amount) >= TOLERANCE)
-    ]
+    open_part = base.assign(
+        file_amount=open_amount, paid_date="", paid_unknown=False, id_suffix=""
+    ).loc[has_open & (np.abs(open_amount) >= TOLERANCE)]
     whole_paid = has_open & (np.abs(open_amount) < TOLERANCE)
     paid_part = base.assign(
-        _amount=paid_amount,
+        file_amount=paid_amount,
         paid_date=np.where(pd.isna(paid_on), "", paid_on),
-        _paid_unknown=pd.isna(paid_on),
-        _suffix=np.where(whole_paid, "", PAID_PART),
+        paid_unknown=pd.isna(paid_on),
+        id_suffix=np.where(whole_paid, "", PAID_PART),
     ).loc[has_open & (np.abs(paid_amount) >= TOLERANCE)]
     frame = pd.concat([closed, open_part, paid_part], ignore_index=True)
-    frame = frame.sort_values(["_row", "_suffix"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["file_row", "id_suffix"], kind="stable").reset_index(drop=True)
     frame = frame.assign(
-        _base=frame["invoice_id"],
-        invoice_id=frame["invoice_id"] + frame["_suffix"],
-        amount=frame["_amount"].astype(float).astype(str),
+        base_id=frame["invoice_id"],
+        invoice_id=frame["invoice_id"] + frame["id_suffix"],
+        amount=frame["file_amount"].astype(float).astype(str),
         paid_date=frame["paid_date"].fillna("").astype(str),
-        _paid_unknown=frame["_paid_unknown"].astype(bool),
+        paid_unknown=frame["paid_unknown"].astype(bool),
     )
     return frame
 
@@ -570,12 +587,12 @@ def _notes_of(invoices, keep, notes, file) -> pd.DataFrame:
             note_frame(
                 table=TABLE,
                 file=file,
-                rows=invoices["_first"].to_numpy()[mask],
+                rows=invoices["first_row"].to_numpy()[mask],
                 column=column,
                 value=values,
                 reason=kind,
                 kind=kind,
-                inv=invoices["_group"].to_numpy()[mask],
+                inv=invoices["invoice_group"].to_numpy()[mask],
             )
         )
     return pd.concat([empty_notes(), *frames], ignore_index=True)
@@ -598,12 +615,12 @@ def _order_notes(invoices, keep, columns, order, order_note, file) -> pd.DataFra
     return note_frame(
         table=TABLE,
         file=file,
-        rows=invoices["_first"].to_numpy()[mask],
+        rows=invoices["first_row"].to_numpy()[mask],
         column=column[mask],
         value=value[mask],
         reason=f"{NOTE_ORDER}: read as {order_note.split(': ', 1)[-1]}",
         kind=NOTE_ORDER,
-        inv=invoices["_group"].to_numpy()[mask],
+        inv=invoices["invoice_group"].to_numpy()[mask],
     )
 
 

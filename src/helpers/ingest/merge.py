@@ -24,6 +24,7 @@ from helpers.ingest import values
 from helpers.ingest.clients import build_clients
 from helpers.ingest.invoicing import NOTE_PAID_UNKNOWN
 from helpers.ingest.part import (
+    DETAIL,
     Part,
     Rejects,
     concat_ledgers,
@@ -42,16 +43,18 @@ class Merged:
     """The book and, per part, what became of its rows (for the summary)."""
 
     book: Book
-    ledger: pd.DataFrame  # with _part, _hours, _amount, _duplicate
+    ledger: pd.DataFrame  # with part_index, file_hours, file_amount, duplicate
     used: pd.DataFrame  # per part: rows, hours, amount (and unpaid money) in the book
     notes: tuple[str, ...]
     rows: pd.DataFrame  # every data row used: part, row (what is in the book)
-    assumed: pd.DataFrame  # the notes on used rows (the book's ``notes``) with _part, _kind
+    assumed: (
+        pd.DataFrame
+    )  # the notes on used rows (the book's ``notes``) with part_index, note_kind
 
 
 def _tag(ledger: pd.DataFrame, part: int) -> pd.DataFrame:
-    duplicate = ledger["_duplicate"].fillna(False) if "_duplicate" in ledger else False
-    return ledger.assign(_part=part, _duplicate=duplicate)
+    duplicate = ledger["duplicate"].fillna(False) if "duplicate" in ledger else False
+    return ledger.assign(part_index=part, duplicate=duplicate)
 
 
 # ----------------------------------------------------------------------------- duplicates
@@ -78,7 +81,7 @@ def drop_repeats(parts: list[Part], key_of) -> tuple[list[pd.DataFrame], list[pd
             continue
         keyed = []
         common = set.intersection(
-            *({c for c in frames[i].columns if c.startswith("_detail ")} for i in members)
+            *({c for c in frames[i].columns if c.startswith(DETAIL)} for i in members)
         )
         for i in members:
             key = key_of(frames[i], common)
@@ -90,7 +93,7 @@ def drop_repeats(parts: list[Part], key_of) -> tuple[list[pd.DataFrame], list[pd
                         "n": occurrence,
                         "part": i,
                         "pos": np.arange(len(key)),
-                        "row": frames[i]["_row"].to_numpy(),
+                        "row": frames[i]["file_row"].to_numpy(),
                     }
                 )
             )
@@ -117,8 +120,8 @@ def drop_repeats(parts: list[Part], key_of) -> tuple[list[pd.DataFrame], list[pd
                     [f"duplicate: same entry as {w} (overlapping exports)" for w in where],
                     dtype=object,
                 ),
-                hours=dropped["_hours"].to_numpy() if "_hours" in dropped else np.nan,
-                amount=dropped["_amount"].to_numpy(),
+                hours=dropped["file_hours"].to_numpy() if "file_hours" in dropped else np.nan,
+                amount=dropped["file_amount"].to_numpy(),
             )
             keep = np.ones(len(frames[i]), dtype=bool)
             keep[mine["pos"].to_numpy()] = False
@@ -137,20 +140,20 @@ def invoice_part(part: Part) -> Part:
     frame = part.frame
     groups = np.arange(len(frame))
     frame = frame.assign(
-        _inv=groups,
-        _base=frame["invoice_id"],
-        _suffix="",
-        _number=frame["invoice_id"],
-        _cap="",
-        _identity=pd.util.hash_pandas_object(
+        invoice_group=groups,
+        base_id=frame["invoice_id"],
+        id_suffix="",
+        file_number=frame["invoice_id"],
+        export_as_of="",
+        identity=pd.util.hash_pandas_object(
             frame[["invoice_id", "client", "issue_date", "due_date", "amount", "currency"]],
             index=False,
         ).to_numpy(),
     )
     lines = pd.DataFrame(
         {
-            "row": frame["_row"].to_numpy(dtype="int64"),
-            "money": frame["_amount"].to_numpy(dtype=float),
+            "row": frame["file_row"].to_numpy(dtype="int64"),
+            "money": frame["file_amount"].to_numpy(dtype=float),
             "open": np.nan,
             "inv": groups,
             "adjustment": False,
@@ -181,34 +184,36 @@ def drop_repeated_invoices(parts: list[Part]) -> tuple[list[pd.DataFrame], list[
             continue
         keyed = []
         for i in members:
-            groups = frames[i].drop_duplicates("_inv")[["_inv", "_identity", "_row"]]
+            groups = frames[i].drop_duplicates("invoice_group")[
+                ["invoice_group", "identity", "file_row"]
+            ]
             keyed.append(
                 groups.assign(
-                    n=groups.groupby("_identity").cumcount().to_numpy(), part=i
+                    n=groups.groupby("identity").cumcount().to_numpy(), part=i
                 ).reset_index(drop=True)
             )
         allgroups = pd.concat(keyed, ignore_index=True)
         # the copy kept is the one from the export with the latest report date (its open
         # balance knows the most), else the first file's
         as_of = np.array([parts[i].extra.get("as_of") or "" for i in allgroups["part"]])
-        newest = allgroups.assign(_as_of=as_of).sort_values(
-            "_as_of", ascending=False, kind="stable"
-        )
+        newest = allgroups.assign(as_of=as_of).sort_values("as_of", ascending=False, kind="stable")
         repeat = (
-            newest.duplicated(["_identity", "n"], keep="first").reindex(allgroups.index).to_numpy()
+            newest.duplicated(["identity", "n"], keep="first").reindex(allgroups.index).to_numpy()
         )
-        firsts = allgroups.loc[~repeat].set_index(["_identity", "n"])[["part", "_row"]]
+        firsts = allgroups.loc[~repeat].set_index(["identity", "n"])[["part", "file_row"]]
         for i in members:
             mine = allgroups.loc[repeat & (allgroups["part"] == i).to_numpy()]
             if mine.empty:
                 continue
-            origin = firsts.loc[pd.MultiIndex.from_frame(mine[["_identity", "n"]])]
+            origin = firsts.loc[pd.MultiIndex.from_frame(mine[["identity", "n"]])]
             dropped[i] = {
                 int(g): f"duplicate: the same invoice as {parts[p].file} row {r} "
                 "(overlapping exports)"
-                for g, p, r in zip(mine["_inv"], origin["part"], origin["_row"], strict=True)
+                for g, p, r in zip(
+                    mine["invoice_group"], origin["part"], origin["file_row"], strict=True
+                )
             }
-            frames[i] = frames[i].loc[~frames[i]["_inv"].isin(list(dropped[i]))]
+            frames[i] = frames[i].loc[~frames[i]["invoice_group"].isin(list(dropped[i]))]
             frames[i] = frames[i].reset_index(drop=True)
     return frames, dropped
 
@@ -221,26 +226,28 @@ def unique_ids(parts: list[Part], frames: list[pd.DataFrame]) -> tuple[list, pd.
         return frames, pd.DataFrame()
     groups = pd.concat(
         [
-            f.drop_duplicates("_inv")[["_inv", "_base", "_row"]].assign(part=k)
+            f.drop_duplicates("invoice_group")[["invoice_group", "base_id", "file_row"]].assign(
+                part=k
+            )
             for k, f in enumerate(frames)
         ],
         ignore_index=True,
     )
-    taken = set(groups["_base"])
-    nth = groups.groupby("_base", sort=False).cumcount().to_numpy()
+    taken = set(groups["base_id"])
+    nth = groups.groupby("base_id", sort=False).cumcount().to_numpy()
     later = groups.loc[nth > 0]
     renamed = {}
     notes = []
     if len(later):
         heads = groups.loc[nth == 0]
         first = dict(
-            zip(heads["_base"], zip(heads["part"], heads["_row"], strict=True), strict=True)
+            zip(heads["base_id"], zip(heads["part"], heads["file_row"], strict=True), strict=True)
         )
         for k, g, base, row, n in zip(
             later["part"],
-            later["_inv"],
-            later["_base"],
-            later["_row"],
+            later["invoice_group"],
+            later["base_id"],
+            later["file_row"],
             nth[nth > 0] + 1,
             strict=True,
         ):
@@ -259,18 +266,18 @@ def unique_ids(parts: list[Part], frames: list[pd.DataFrame]) -> tuple[list, pd.
                     "value": new,
                     "reason": NOTE_REUSED
                     + f" (first at {parts[origin_part].file} row {origin_row})",
-                    "_kind": NOTE_REUSED,
-                    "_inv": g,
-                    "_part": k,
+                    "note_kind": NOTE_REUSED,
+                    "invoice_group": g,
+                    "part_index": k,
                 }
             )
     out = []
     for k, frame in enumerate(frames):
         mine = {g: new for (p, g), new in renamed.items() if p == k}
-        new_base = frame["_base"].astype(object)
+        new_base = frame["base_id"].astype(object)
         if mine:
-            new_base = frame["_inv"].map(mine).fillna(new_base).astype(object)
-        out.append(frame.assign(invoice_id=new_base + frame["_suffix"], _base=new_base))
+            new_base = frame["invoice_group"].map(mine).fillna(new_base).astype(object)
+        out.append(frame.assign(invoice_id=new_base + frame["id_suffix"], base_id=new_base))
     return out, pd.DataFrame(notes)
 
 
@@ -279,33 +286,33 @@ def fill_paid_dates(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Paid invoices without a date: from the payments file, else the due date (with a note).
 
-    A report's open balances are at a date (``_cap``): what was paid by then was paid on or
+    A report's open balances are at a date (``export_as_of``): what was paid by then was paid on or
     before it, so the due date is taken only up to that date.
     """
-    unknown = frame["_paid_unknown"].to_numpy(dtype=bool)
+    unknown = frame["paid_unknown"].to_numpy(dtype=bool)
     if not unknown.any():
         return frame, empty_notes()
     found = (
-        frame["_base"].map(paid.set_index("invoice_id")["paid_date"])  # N (paid part) too
+        frame["base_id"].map(paid.set_index("invoice_id")["paid_date"])  # N (paid part) too
         if paid is not None and len(paid)
         else pd.Series(None, index=frame.index)
     )
     from_payments = unknown & found.notna().to_numpy()
     still = unknown & ~from_payments
-    cap = frame["_cap"].where(frame["_cap"].ne(""), frame["due_date"])
+    cap = frame["export_as_of"].where(frame["export_as_of"].ne(""), frame["due_date"])
     due = frame["due_date"].where(frame["due_date"] <= cap, cap)
     filled = frame["paid_date"].mask(from_payments, found).mask(still, due)
     notes = note_frame(
         table=table,
         file=file,
-        rows=frame["_row"].to_numpy()[still],
+        rows=frame["file_row"].to_numpy()[still],
         column="paid_date",
         value=frame["invoice_id"].to_numpy()[still],
         reason=NOTE_PAID_UNKNOWN
         + " (or the report's date when that is earlier), so lateness cannot be measured for "
         "this invoice (pass --payments to give it)",
         kind=NOTE_PAID_UNKNOWN,
-        inv=frame["_inv"].to_numpy()[still],
+        inv=frame["invoice_group"].to_numpy()[still],
     )
     return frame.assign(paid_date=filled), notes
 
@@ -325,7 +332,7 @@ def _line_ledger(part: Part, left_out: dict, *, duplicate: bool = False) -> pd.D
         value=np.array([f[1] for f in found], dtype=object),
         reason=np.array([f[2] for f in found], dtype=object),
         amount=lines["money"].to_numpy(),
-    ).assign(_duplicate=duplicate)
+    ).assign(duplicate=duplicate)
 
 
 # ----------------------------------------------------------------------------- validation
@@ -389,19 +396,21 @@ def _time_entries(
         "person",
         "hours",
         "billable",
-        "_row",
-        "_hours",
-        "_amount",
-        "_currency",
+        "file_row",
+        "file_hours",
+        "file_amount",
+        "file_currency",
     ]
-    tagged = [(f if "_currency" in f else f.assign(_currency="")).loc[:, columns] for f in frames]
+    tagged = [
+        (f if "file_currency" in f else f.assign(file_currency="")).loc[:, columns] for f in frames
+    ]
     if not tagged:
         empty = pd.DataFrame(
             {c.name: pd.Series(dtype="object") for c in TABLES["time_entries"].columns}
-        ).assign(_currency=pd.Series(dtype="object"))
+        ).assign(file_currency=pd.Series(dtype="object"))
         return (
             validate_table(empty, TABLES["time_entries"], source="", rows=np.zeros(0))[0],
-            empty_part_ledger().assign(_part=0, _duplicate=False),
+            empty_part_ledger().assign(part_index=0, duplicate=False),
             np.zeros(0, dtype=int),
             np.zeros(0, dtype="int64"),
         )
@@ -419,7 +428,8 @@ def _time_entries(
     )
     typed, failures = validate_coded(text, _TIME_TEXT)
     typed = typed.assign(  # checked by the importer (numbers >= 0); converted by the merge
-        billable_amount=merged["_amount"].to_numpy(dtype=float), _currency=merged["_currency"]
+        billable_amount=merged["file_amount"].to_numpy(dtype=float),
+        file_currency=merged["file_currency"],
     )
     id_codes, ids = values.coded(text["client_id"])
     known = ids.isin(list(accepted_clients)).to_numpy()
@@ -433,22 +443,22 @@ def _time_entries(
         )
     ok = failures.ok
     if ok.all():
-        ledger = empty_part_ledger().assign(_part=0, _duplicate=False)
+        ledger = empty_part_ledger().assign(part_index=0, duplicate=False)
     else:
         files = np.array([p.file for p in parts], dtype=object)
         ledger = ledger_frame(
             table="time_entries",
             file=files[part_of[~ok]],
-            rows=merged["_row"].to_numpy()[~ok],
+            rows=merged["file_row"].to_numpy()[~ok],
             column=failures.column[~ok],
             value=failures.value[~ok],
             reason=failures.reason[~ok],
-            hours=merged["_hours"].to_numpy()[~ok],
-            amount=merged["_amount"].to_numpy()[~ok],
-        ).assign(_part=part_of[~ok], _duplicate=False)
+            hours=merged["file_hours"].to_numpy()[~ok],
+            amount=merged["file_amount"].to_numpy()[~ok],
+        ).assign(part_index=part_of[~ok], duplicate=False)
     entries = typed.loc[ok].reset_index(drop=True) if not ok.all() else typed
     entries = entries.assign(billable=entries["billable"].astype(object))
-    file_rows = merged["_row"].to_numpy(dtype="int64")
+    file_rows = merged["file_row"].to_numpy(dtype="int64")
     if ok.all():
         return entries, ledger, part_of, file_rows
     return entries, ledger, part_of[ok], file_rows[ok]
@@ -465,9 +475,13 @@ def billable_in_base(
     entries: pd.DataFrame, fx: pd.DataFrame, base_currency: str
 ) -> tuple[pd.DataFrame, list[str]]:
     """Time entries with ``billable_amount`` in the base currency (from the file's currency
-    in ``_currency``), converted like invoices: the fx rate on or before the entry's date.
+    in ``file_currency``), converted like invoices: the fx rate on or before the entry's date.
     An amount in a currency without a rate is left blank, and a note says how many."""
-    given = entries["_currency"] if "_currency" in entries else pd.Series("", index=entries.index)
+    given = (
+        entries["file_currency"]
+        if "file_currency" in entries
+        else pd.Series("", index=entries.index)
+    )
     currency = given.astype(object).fillna("").astype(str).str.upper()
     amount = entries["billable_amount"].to_numpy(dtype=float)
     foreign = (currency.ne("") & currency.ne(base_currency.upper())).to_numpy() & ~np.isnan(amount)
@@ -493,7 +507,7 @@ def billable_in_base(
             f"(base {base_currency}; add the rate to the fx table)"
             for code, count in missing.items()
         ]
-    out = entries.drop(columns="_currency", errors="ignore")
+    out = entries.drop(columns="file_currency", errors="ignore")
     return out.assign(billable_amount=amount), notes
 
 
@@ -523,10 +537,10 @@ def _validate_small(
         reason=ledger["reason"]
         .astype(str)
         .str.replace(r"first at row (\d+)", first_at, regex=True),
-        _part=parts[where],
-        _duplicate=False,
-        _hours=np.nan,
-        _amount=pd.to_numeric(frame["amount"], errors="coerce").to_numpy()[where]
+        part_index=parts[where],
+        duplicate=False,
+        file_hours=np.nan,
+        file_amount=pd.to_numeric(frame["amount"], errors="coerce").to_numpy()[where]
         if "amount" in frame
         else np.nan,
     )
@@ -550,9 +564,9 @@ def merge_parts(
     time_idx = [i for i, p in enumerate(parts) if p.table == "time_entries"]
     inv_idx = [i for i, p in enumerate(parts) if p.table == "invoices"]
     ledgers = [_tag(p.ledger, i) for i, p in enumerate(parts)]
-    assumed = [p.assumed.assign(_part=i) for i, p in enumerate(parts) if p.assumed is not None]
+    assumed = [p.assumed.assign(part_index=i) for i, p in enumerate(parts) if p.assumed is not None]
     time_frames, dup = drop_repeats([parts[i] for i in time_idx], _entry_key)
-    ledgers += [_tag(d, i).assign(_duplicate=True) for i, d in zip(time_idx, dup, strict=True)]
+    ledgers += [_tag(d, i).assign(duplicate=True) for i, d in zip(time_idx, dup, strict=True)]
     inv_frames, dropped = drop_repeated_invoices([parts[i] for i in inv_idx])
     left_out = {
         i: {g: ("", "", r) for g, r in d.items()} for i, d in zip(inv_idx, dropped, strict=True)
@@ -560,12 +574,14 @@ def merge_parts(
     ledgers += [_tag(_line_ledger(parts[i], left_out[i], duplicate=True), i) for i in inv_idx]
     inv_frames, reused = unique_ids([parts[i] for i in inv_idx], inv_frames)
     if len(reused):
-        assumed.append(reused.assign(_part=np.asarray(inv_idx)[reused["_part"].to_numpy()]))
+        assumed.append(
+            reused.assign(part_index=np.asarray(inv_idx)[reused["part_index"].to_numpy()])
+        )
     filled = []
     for i, frame in zip(inv_idx, inv_frames, strict=True):
         frame, notes = fill_paid_dates(frame, parts[i].file, paid, "invoices")
         filled.append(frame)
-        assumed.append(notes.assign(_part=i))
+        assumed.append(notes.assign(part_index=i))
     inv_frames = filled
 
     mapping = _with_book_clients(mapping, books)
@@ -589,7 +605,7 @@ def merge_parts(
     entries, money_notes = billable_in_base(entries, fx, base_currency)
     ledgers.append(
         time_ledger.assign(
-            _part=np.asarray(time_idx)[time_ledger["_part"]] if len(time_ledger) else -1
+            part_index=np.asarray(time_idx)[time_ledger["part_index"]] if len(time_ledger) else -1
         )
     )
     time_parts = np.asarray(time_idx)[time_parts] if len(time_parts) else time_parts
@@ -603,11 +619,11 @@ def merge_parts(
 
     ledger = concat_ledgers(ledgers)
     ledger = ledger.assign(
-        _part=ledger.get("_part", -1), _duplicate=ledger.get("_duplicate", False)
+        part_index=ledger.get("part_index", -1), duplicate=ledger.get("duplicate", False)
     )
     ledger = ledger.assign(
-        _part=ledger["_part"].fillna(-1).astype(int),
-        _duplicate=ledger["_duplicate"].fillna(False).astype(bool),
+        part_index=ledger["part_index"].fillna(-1).astype(int),
+        duplicate=ledger["duplicate"].fillna(False).astype(bool),
     )
     rows = _rows_used(parts, inv_idx, invoice_parts, invoice_groups, time_parts, time_rows)
     notes_used = _notes_on(pd.concat([empty_notes(), *assumed], ignore_index=True), rows)
@@ -666,11 +682,13 @@ def _rows_used(parts, inv_idx, invoice_parts, invoice_groups, time_parts, time_r
 def _notes_on(notes: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """The notes about rows that are in the book (a row left out has its reason instead)."""
     if notes.empty:
-        return notes.assign(_part=pd.Series(dtype="int64"))
-    notes = notes.assign(_part=notes["_part"].astype("int64"), row=notes["row"].astype("int64"))
+        return notes.assign(part_index=pd.Series(dtype="int64"))
+    notes = notes.assign(
+        part_index=notes["part_index"].astype("int64"), row=notes["row"].astype("int64")
+    )
     used = pd.MultiIndex.from_frame(rows[["part", "row"]])
-    keep = pd.MultiIndex.from_frame(notes[["_part", "row"]]).isin(used)
-    return notes.loc[keep].sort_values(["_part", "row"], kind="stable").reset_index(drop=True)
+    keep = pd.MultiIndex.from_frame(notes[["part_index", "row"]]).isin(used)
+    return notes.loc[keep].sort_values(["part_index", "row"], kind="stable").reset_index(drop=True)
 
 
 def _used(parts, time_parts, hours, invoice_parts, invoices, rows) -> pd.DataFrame:
@@ -712,7 +730,8 @@ def _invoices(parts, inv_idx, inv_frames, lookup, clients, fx, base_currency):
     if not inv_frames or not sum(len(f) for f in inv_frames):
         return empty_table("invoices"), {}, np.zeros(0, int), np.zeros(0, int)
     merged = pd.concat(
-        [f.assign(_part=i) for i, f in zip(inv_idx, inv_frames, strict=True)], ignore_index=True
+        [f.assign(part_index=i) for i, f in zip(inv_idx, inv_frames, strict=True)],
+        ignore_index=True,
     )
     text = merged.assign(client_id=_client_ids(merged["client"], lookup))[columns]
     loaded = {"clients": clients, "fx": fx}
@@ -729,7 +748,10 @@ def _invoices(parts, inv_idx, inv_frames, lookup, clients, fx, base_currency):
     for where, column, value, reason in zip(
         failed, ledger["column"], ledger["value"], ledger["reason"], strict=True
     ):
-        part, group = int(merged["_part"].iloc[where]), int(merged["_inv"].iloc[where])
+        part, group = (
+            int(merged["part_index"].iloc[where]),
+            int(merged["invoice_group"].iloc[where]),
+        )
         left_out.setdefault(part, {}).setdefault(group, (column, value, reason))
     kept = np.setdiff1d(position, failed)
     # a group whose other part passed is left out whole (its lines cannot be both)
@@ -737,14 +759,21 @@ def _invoices(parts, inv_idx, inv_frames, lookup, clients, fx, base_currency):
         [
             int(g) not in left_out.get(int(p), {})
             for p, g in zip(
-                merged["_part"].to_numpy()[kept], merged["_inv"].to_numpy()[kept], strict=True
+                merged["part_index"].to_numpy()[kept],
+                merged["invoice_group"].to_numpy()[kept],
+                strict=True,
             )
         ],
         dtype=bool,
     )
     clean = clean.loc[whole].reset_index(drop=True)
     kept = kept[whole]
-    return clean, left_out, merged["_part"].to_numpy()[kept], merged["_inv"].to_numpy()[kept]
+    return (
+        clean,
+        left_out,
+        merged["part_index"].to_numpy()[kept],
+        merged["invoice_group"].to_numpy()[kept],
+    )
 
 
 def _client_ids(names: pd.Series, lookup: dict[str, str]) -> pd.Series:
@@ -843,10 +872,10 @@ def _book_table(books, name: str) -> pd.DataFrame:
 
 def _people(parts, books) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each person's latest cost rate from the exports that give one (and canonical books)."""
-    found = [p.people.assign(_file=p.file) for p in parts if p.people is not None]
-    found += [b.people.assign(date="", _file=name) for name, b in books if len(b.people)]
+    found = [p.people.assign(source_file=p.file) for p in parts if p.people is not None]
+    found += [b.people.assign(date="", source_file=name) for name, b in books if len(b.people)]
     if not found:
-        return _book_table([], "people"), empty_part_ledger().assign(_part=-1, _duplicate=False)
+        return _book_table([], "people"), empty_part_ledger().assign(part_index=-1, duplicate=False)
     latest = (
         pd.concat(found, ignore_index=True)
         .assign(date=lambda d: d["date"].fillna("").astype(str))
@@ -858,7 +887,7 @@ def _people(parts, books) -> tuple[pd.DataFrame, pd.DataFrame]:
     clean, ledger, _ = _validate_small(
         text,
         "people",
-        files=latest["_file"].to_numpy(dtype=object),
+        files=latest["source_file"].to_numpy(dtype=object),
         rows=np.zeros(len(latest), dtype=int),
         parts=np.full(len(latest), -1),
     )

@@ -3,6 +3,21 @@
 A ``Part`` keeps the client *name* (not yet an id: ids are assigned across all files), each
 row's file row number, and the file's own hours and money per row, so the import can show
 that the book's totals equal the file's totals minus what the ledger lists.
+
+The intermediate schema: besides the canonical columns, the frames an import passes between its
+modules carry these named columns (:data:`INTERMEDIATE_COLUMNS`; never an underscore name), which
+the merge drops when it builds the book, the ledger and the notes:
+
+- a part's ``frame`` (one row per canonical row): ``file_row``, ``file_hours``,
+  ``file_amount``, ``file_currency``, ``detail <column>`` (time: the export's descriptive
+  columns, to find repeated rows); invoices also ``invoice_group``, ``base_id``, ``id_suffix``,
+  ``file_number``, ``identity``, ``export_as_of``, ``paid_unknown``;
+- a ledger (rows left out): :data:`~helpers.book.schema.LEDGER_COLUMNS` + ``file_hours``,
+  ``file_amount``; in the merge also ``part_index`` and ``duplicate``;
+- notes on used rows (``assumed``): LEDGER_COLUMNS + ``note_kind`` + ``invoice_group``; in the
+  merge also ``part_index``;
+- an invoice export's lines grouped into invoices (:mod:`helpers.ingest.invoicing`):
+  ``invoice_group``, ``first_row``, ``last_row``, ``line_count``.
 """
 
 from __future__ import annotations
@@ -14,6 +29,30 @@ import pandas as pd
 
 from helpers.book.schema import LEDGER_COLUMNS
 from helpers.ingest.read import RawFile
+
+#: The intermediate columns (see the module's docstring), each with what it holds.
+INTERMEDIATE_COLUMNS = {
+    "file_row": "the row's number in its file, as a spreadsheet shows it",
+    "file_hours": "the hours the row carried in the file (for the reconciliation)",
+    "file_amount": "the money the row carried in the file (for the reconciliation)",
+    "file_currency": "the currency the file gives the row's amount in ('' = the base currency)",
+    "invoice_group": "the invoice a file's line belongs to (a number within its file)",
+    "base_id": "an invoice's id without the suffix of its paid part",
+    "id_suffix": "the suffix of a partly paid invoice's paid part ('' otherwise)",
+    "file_number": "the invoice number as the file wrote it",
+    "identity": "a hash of number, client, dates, amount and currency (same invoice in two files)",
+    "export_as_of": "the date a report's open balances are at ('' when not given)",
+    "paid_unknown": "paid according to the file, without a paid date",
+    "first_row": "the first file row of an invoice's lines",
+    "last_row": "the last file row of an invoice's lines",
+    "line_count": "how many lines an invoice has in its file",
+    "line_index": "the position of a line in its file's data (a note's line, before grouping)",
+    "note_kind": "a note's short kind, counted by the import summary",
+    "part_index": "the position of the file's part among the import's parts (-1: no file)",
+    "duplicate": "the row was left out as a repeat of another",
+}
+#: A time part's frame's descriptive columns are named ``DETAIL + export column``.
+DETAIL = "detail "
 
 #: Columns of a time part's frame besides the canonical ones.
 TIME_COLUMNS = ("date", "client", "person", "hours", "billable")
@@ -36,8 +75,8 @@ class Part:
     format: str
     variant: str
     table: str  # "time_entries" or "invoices"
-    frame: pd.DataFrame  # the canonical columns (client = name) + _row, _hours, _amount, _key
-    ledger: pd.DataFrame  # LEDGER_COLUMNS + _hours + _amount
+    frame: pd.DataFrame  # the canonical columns (client = name) + intermediate columns
+    ledger: pd.DataFrame  # LEDGER_COLUMNS + file_hours + file_amount
     rows_read: int
     notes: tuple[str, ...] = ()
     people: pd.DataFrame | None = None  # person, cost_rate, date
@@ -46,7 +85,7 @@ class Part:
     #: invoice exports: one row per data row (row, money, open, inv = the invoice group it
     #: went into or -1, adjustment = a payment or adjustment applied to that group)
     lines: pd.DataFrame | None = None
-    #: what the conversion assumed about rows it used (LEDGER_COLUMNS + _kind + _inv)
+    #: what the conversion assumed about rows it used (LEDGER_COLUMNS + note_kind + invoice_group)
     assumed: pd.DataFrame | None = None
 
 
@@ -63,12 +102,12 @@ def ledger_frame(
             "column": column,
             "value": value,
             "reason": reason,
-            "_hours": hours,
-            "_amount": amount,
+            "file_hours": hours,
+            "file_amount": amount,
         },
         index=range(len(rows)),
     )
-    return frame.astype({"value": object, "_hours": "float64", "_amount": "float64"})
+    return frame.astype({"value": object, "file_hours": "float64", "file_amount": "float64"})
 
 
 def empty_part_ledger() -> pd.DataFrame:
@@ -83,8 +122,8 @@ def empty_part_ledger() -> pd.DataFrame:
             "column": text,
             "value": np.zeros(0, dtype=object),
             "reason": text,
-            "_hours": numbers,
-            "_amount": numbers,
+            "file_hours": numbers,
+            "file_amount": numbers,
         }
     )
 
@@ -115,6 +154,7 @@ class Rejects:
         self.reason = self.column = self.value = None
 
     def fail(self, mask, column: str, reason, values) -> None:
+        """Rows in ``mask`` that have not failed yet fail with this column, reason and value."""
         mask = np.asarray(mask, dtype=bool) & ~self.failed
         if not mask.any():
             return
@@ -129,9 +169,11 @@ class Rejects:
 
     @property
     def ok(self) -> np.ndarray:
+        """The rows that passed every rule so far."""
         return ~self.failed
 
     def ledger(self, raw: RawFile, table: str, *, hours=None, amount=None) -> pd.DataFrame:
+        """The failed rows as ledger rows, with the hours and money each carried."""
         bad = self.failed
         if not bad.any():
             return empty_part_ledger()
@@ -152,8 +194,8 @@ class Rejects:
 
 
 def note_frame(*, table: str, file: str, rows, column, value, reason, kind, inv) -> pd.DataFrame:
-    """Notes on used rows: the ledger's columns, a short ``_kind`` for the summary and the
-    invoice group (``_inv``) they describe (dropped with it if the group is left out later)."""
+    """Notes on used rows: the ledger's columns, a short ``note_kind`` for the summary and the
+    ``invoice_group`` they describe (dropped with it if the group is left out later)."""
     rows = np.asarray(rows, dtype="int64")
     frame = pd.DataFrame(
         {
@@ -163,21 +205,23 @@ def note_frame(*, table: str, file: str, rows, column, value, reason, kind, inv)
             "column": column,
             "value": value,
             "reason": reason,
-            "_kind": kind,
-            "_inv": inv,
+            "note_kind": kind,
+            "invoice_group": inv,
         },
         index=range(len(rows)),
     )
-    return frame.astype({"value": object, "_inv": "int64"})
+    return frame.astype({"value": object, "invoice_group": "int64"})
 
 
 def empty_notes() -> pd.DataFrame:
+    """Notes without rows, typed as :func:`note_frame` types them."""
     return note_frame(
         table="", file="", rows=[], column="", value="", reason="", kind="", inv=np.zeros(0)
     )
 
 
 def concat_ledgers(ledgers: list[pd.DataFrame]) -> pd.DataFrame:
+    """One ledger from several (the empty ones skipped)."""
     frames = [f for f in ledgers if len(f)]
     if not frames:
         return empty_part_ledger()

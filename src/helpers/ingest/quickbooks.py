@@ -154,7 +154,7 @@ def convert(
             "void_text": text["memo"],
             "kind": np.where(adjustment, "adjustment", "invoice"),
             "type": text["type"],
-            "_row": raw_kept.rows,
+            "file_row": raw_kept.rows,
         }
     )
     has_job = project.ne("")
@@ -165,8 +165,8 @@ def convert(
             "column": "project",
             "value": project[has_job].to_numpy(),
             "reason": NOTE_JOB + " (--jobs-as-clients keeps each job as a client)",
-            "_kind": NOTE_JOB,
-            "_line": np.flatnonzero(has_job.to_numpy()),
+            "note_kind": NOTE_JOB,
+            "line_index": np.flatnonzero(has_job.to_numpy()),
         }
     )
     return convert_invoices(

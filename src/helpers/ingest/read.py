@@ -47,6 +47,7 @@ class RawFile:
 
     @property
     def label(self) -> str:
+        """The name the ledger and the summary give the file (``name.xlsx[sheet]`` for a sheet)."""
         return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
 
     def column(self, name: str) -> pd.Series:
@@ -104,6 +105,7 @@ def decode_head(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def as_utf8(path: Path, data: bytes, encoding: str) -> bytes:
+    """The file's bytes as UTF-8 (re-encoded from ``encoding``, e.g. Windows-1252)."""
     if encoding == "utf-8":
         return data
     try:
@@ -303,6 +305,7 @@ def cell_text(value: object) -> str:
 
 
 def read_sheets(path: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet of a workbook as text cells, no header; an unreadable file stops with one line."""
     try:
         return pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError for a bad file

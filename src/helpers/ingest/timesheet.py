@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers.ingest import dates, values
-from helpers.ingest.part import Part, Rejects, bad_row_ledger, concat_ledgers
+from helpers.ingest.part import DETAIL, Part, Rejects, bad_row_ledger, concat_ledgers
 from helpers.ingest.read import RawFile
 from helpers.ingest.values import decimal
 
@@ -199,16 +199,16 @@ def convert_time(
             "person": pd.Series(person),
             "hours": pd.Series(hours_text),
             "billable": pd.Series(billable),
-            "_row": raw.rows,
-            "_hours": hours,
-            "_amount": amount,
-            "_currency": currency,
+            "file_row": raw.rows,
+            "file_hours": hours,
+            "file_amount": amount,
+            "file_currency": currency,
         },
         copy=False,  # a million rows: wrap the arrays, do not copy them (none is modified)
     )
     for name in spec.detail:
         if name in raw.frame.columns:  # read only when several files of the tool may overlap
-            frame[f"_detail {name}"] = raw.frame[name].reset_index(drop=True)
+            frame[DETAIL + name] = raw.frame[name].reset_index(drop=True)
     ok = rejects.ok
     if not ok.all():
         frame = frame.loc[ok].reset_index(drop=True)
