@@ -42,6 +42,12 @@ _CLIENT_HEADERS: Mapping[str, str] = {
     "effective_rate_ttm": "revenue / hour",
 }
 _MONEY = "money"
+#: The formats of those headers (money: the client lists' figures).
+_CLIENT_FORMATS: Mapping[str, str] = {
+    "revenue (TTM)": _MONEY,
+    "margin (TTM)": _MONEY,
+    "revenue / hour": _MONEY,
+}
 
 
 def first_action_rank(actions: pd.Series) -> pd.Series:
@@ -56,6 +62,13 @@ def _client_rows(metrics: pd.DataFrame, columns: Sequence[str], **headers: str) 
     return metrics.sort_values(["revenue_ttm", "client_id"], ascending=[False, True])[
         list(columns)
     ].rename(columns={**_CLIENT_HEADERS, **headers})
+
+
+def _client_list(frame: pd.DataFrame, formats: Mapping[str, str], *, empty: str) -> Table:
+    """A sortable client list: the client headers' money formats where they are shown, plus
+    ``formats``."""
+    shown = {c: f for c, f in _CLIENT_FORMATS.items() if c in frame.columns}
+    return Table(frame, {**shown, **formats}, empty=empty, sortable=True)
 
 
 def hours_table(metrics: pd.DataFrame, *, top: int = 15) -> Table:
@@ -127,14 +140,8 @@ def prune_list(metrics: pd.DataFrame) -> Table:
         rate_percentile="rate percentile",
         overdue_amount="overdue",
     )  # fmt: skip
-    formats = {
-        "revenue (TTM)": _MONEY,
-        "margin (TTM)": _MONEY,
-        "revenue / hour": _MONEY,
-        "rate percentile": "int",
-        "overdue": _MONEY,
-    }
-    return Table(frame, formats, empty="No prune candidate this quarter.", sortable=True)
+    formats = {"rate percentile": "int", "overdue": _MONEY}
+    return _client_list(frame, formats, empty="No prune candidate this quarter.")
 
 
 def client_table(metrics: pd.DataFrame) -> Table:
@@ -149,14 +156,8 @@ def client_table(metrics: pd.DataFrame) -> Table:
         days_late_avg="days late (mean)",
         late_share="invoices paid late",
     )  # fmt: skip
-    formats = {
-        "revenue (TTM)": _MONEY,
-        "margin (TTM)": _MONEY,
-        "revenue / hour": _MONEY,
-        "days late (mean)": "num1",
-        "invoices paid late": "pct",
-    }
-    return Table(frame, formats, empty="No active client this quarter.", sortable=True)
+    formats = {"days late (mean)": "num1", "invoices paid late": "pct"}
+    return _client_list(frame, formats, empty="No active client this quarter.")
 
 
 #: What the fix list shows: the fixes and the weeds to review (from the registry).
@@ -181,8 +182,7 @@ def fix_list(metrics: pd.DataFrame) -> Table:
         ]
         .rename(columns=_CLIENT_HEADERS)
     )
-    formats = {"revenue (TTM)": _MONEY, "margin (TTM)": _MONEY}
-    return Table(frame, formats, empty="Nothing to fix.", sortable=True)
+    return _client_list(frame, {}, empty="Nothing to fix.")
 
 
 def fix_counts(metrics: pd.DataFrame) -> Table:
