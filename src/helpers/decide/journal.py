@@ -662,11 +662,15 @@ def apply_journal(
         for c in metrics.columns
         if c == "prune" or (c.startswith("prune_") and metrics[c].dtype == bool)
     }
-    # the rules' one flag per action code (``action_<code>``) follows the overruled actions
-    codes_now = [set(str(a).split(";")) for a in actions]
+    # the rules' one flag per action code (``action_<code>``) follows the overruled actions;
+    # split once per distinct actions text (a few dozen combinations among thousands of clients)
+    which, combos = pd.factorize(pd.Series(actions, dtype=object).map(str))
+    codes_now = [set(a.split(";")) for a in combos]
     flags.update(
         {
-            c: np.array([c.removeprefix("action_").upper() in a for a in codes_now], dtype=bool)
+            c: np.array(
+                [c.removeprefix("action_").upper() in a for a in codes_now], dtype=bool
+            ).take(which)
             for c in metrics.columns
             if c.startswith("action_") and metrics[c].dtype == bool
         }
