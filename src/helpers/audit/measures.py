@@ -167,6 +167,9 @@ class _Prepared:
     source: np.ndarray | None = None  # per client: its code in REVENUE_SOURCES
     #: sorted ``code x _KEY + day`` of every time entry and invoice (for ``last_activity``)
     activity: np.ndarray | None = None
+    #: whether the time entries are in date order (as exports write them): a window of them is
+    #: then a slice, found by binary search, instead of a pass over every entry
+    te_by_date: bool = False
 
     @property
     def n(self) -> int:
@@ -258,7 +261,14 @@ def _prepare(book, settings: Settings) -> _Prepared:
         first_activity=book.first_activity(),
         source=_sources(te_code, amount, inv_code, len(clients)),
         activity=_activity_keys(te_code, _dates(te["date"]), inv_code, _dates(inv["issue_date"])),
+        te_by_date=_in_order(_dates(te["date"])),
     )
+
+
+def _in_order(dates: np.ndarray) -> bool:
+    """Whether ``dates`` never go back (any NaT, never in a time entry, counts as out of
+    order)."""
+    return not np.isnat(dates).any() and bool((dates[1:] >= dates[:-1]).all())
 
 
 def _sources(te_code: np.ndarray, amount: np.ndarray, inv_code: np.ndarray, n: int) -> np.ndarray:
@@ -284,6 +294,30 @@ def _sum(codes: np.ndarray, weights: np.ndarray | None, mask: np.ndarray, n: int
     return np.bincount(codes[keep], weights=w, minlength=n).astype(float)
 
 
+def _te_rows(prep: _Prepared, window) -> slice | np.ndarray:
+    """The time entries dated in ``window``: a slice when they are in date order, else a mask.
+    Either way the rows keep their order, so sums add the same numbers in the same order."""
+    dates = prep.te["date"]
+    if not prep.te_by_date:
+        return _within(dates, window)
+    start, end = np.datetime64(window.start, "ns"), np.datetime64(window.end, "ns")
+    return slice(
+        int(np.searchsorted(dates, start, side="left")),
+        int(np.searchsorted(dates, end, side="right")),
+    )
+
+
+def _te_sum(
+    prep: _Prepared, rows, weights: str | None, *, where: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`_sum` of a time-entry column (count when None) over ``rows`` (from
+    :func:`_te_rows`) and, when given, the entries in ``where``."""
+    te = prep.te
+    codes = te["code"][rows]
+    mask = np.ones(len(codes), dtype=bool) if where is None else where[rows]
+    return _sum(codes, None if weights is None else te[weights][rows], mask, prep.n)
+
+
 def _divide(num: np.ndarray, den: np.ndarray, *, empty: float = np.nan) -> np.ndarray:
     out = np.full(num.shape, empty, dtype=float)
     np.divide(num, den, out=out, where=den != 0)
@@ -306,9 +340,7 @@ def _money_measures(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
     for name, window in windows.items():
         invoiced = _sum(inv["code"], inv["amount"], _within(inv["issue"], window), n)
         billed[name] = (
-            _sum(te["code"], te["amount"], _within(te["date"], window), n)
-            if any_amount
-            else np.zeros(n)
+            _te_sum(prep, _te_rows(prep, window), "amount") if any_amount else np.zeros(n)
         )
         revenue[name] = np.where(by_time, billed[name], invoiced)
     revenue_ttm, revenue_prior = revenue["revenue_ttm"], revenue["revenue_prior"]
@@ -457,11 +489,11 @@ def _oldest_overdue(prep: _Prepared, mask: np.ndarray, days: np.ndarray) -> dict
 
 
 def _work(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
-    te, n = prep.te, prep.n
-    in_ttm = _within(te["date"], ttm_window(quarter))
-    hours = _sum(te["code"], te["hours"], in_ttm, n)
-    non_billable = _sum(te["code"], te["hours"], in_ttm & ~te["billable"], n)
-    cost = _sum(te["code"], te["cost"], in_ttm, n)
+    te = prep.te
+    in_ttm = _te_rows(prep, ttm_window(quarter))
+    hours = _te_sum(prep, in_ttm, "hours")
+    non_billable = _te_sum(prep, in_ttm, "hours", where=~te["billable"])
+    cost = _te_sum(prep, in_ttm, "cost")
     return {
         "hours_ttm": hours,
         "non_billable_share": _divide(non_billable, hours, empty=0.0),
