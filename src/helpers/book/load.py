@@ -86,23 +86,35 @@ class Book:
         amounts = self.time_entries.get("billable_amount")
         return amounts is not None and bool((amounts > 0).any())
 
+    def _activity_span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """(first, last) dated time entry or invoice, None when there is none (each column's
+        own minimum and maximum: no copy of 2M dates into one column)."""
+        ends = [
+            (dates.min(), dates.max())
+            for dates in (self.time_entries["date"], self.invoices["issue_date"])
+            if dates.notna().any()
+        ]
+        if not ends:
+            return None
+        return min(first for first, _ in ends), max(last for _, last in ends)
+
     def first_activity(self) -> pd.Timestamp | None:
         """The first dated time entry or invoice: where the book's history starts."""
-        dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()
-        return None if dates.empty else dates.min().normalize()
+        span = self._activity_span()
+        return None if span is None else span[0].normalize()
 
     def quarters(self) -> list[str]:
         """Every quarter with activity (time entries or invoices), in order."""
-        dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()
-        if dates.empty:
+        span = self._activity_span()
+        if span is None:
             return []
-        periods = pd.period_range(dates.min(), dates.max(), freq="Q")
+        periods = pd.period_range(span[0], span[1], freq="Q")
         return [str(p) for p in periods]
 
     def last_activity(self) -> pd.Timestamp | None:
         """The last dated time entry or invoice: where the book's history ends."""
-        dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()
-        return None if dates.empty else dates.max().normalize()
+        span = self._activity_span()
+        return None if span is None else span[1].normalize()
 
     def check_usable(self) -> None:
         """Refuse, in one message, a book the audit cannot run on: no clients at all, or a
@@ -139,10 +151,10 @@ class Book:
 
     def complete_quarters(self) -> list[str]:
         """Quarters whose last day is on or before the last dated activity in the book."""
-        dates = pd.concat([self.time_entries["date"], self.invoices["issue_date"]]).dropna()
-        if dates.empty:
+        span = self._activity_span()
+        if span is None:
             return []
-        last = dates.max()
+        last = span[1]
         return [q for q in self.quarters() if pd.Period(q, freq="Q").end_time.normalize() <= last]
 
 
