@@ -90,7 +90,7 @@ if line := rejects_line(book.rejects, see="notebook 01 or `pumpkin validate` for
 if note := text.coverage_note(book, quarter=quarter):
     display(Markdown(f"*{note}*"))
 raw = raw_metrics(book, quarter, settings)
-metrics = with_journal(classify(raw, settings), book, quarter, settings)  # KEEP overrules
+metrics = with_journal(classify(raw, settings), book, quarter, settings=settings)  # KEEP overrules
 currency = settings.base_currency
 answers_path = Path(plans_dir or answers_dir) / offboarding.ANSWERS_FILE
 prospect_answers = ProspectAnswers(

@@ -169,7 +169,7 @@ show(tables.client_table(metrics), currency=currency)
 from helpers.decide.journal import decision_outcomes
 from helpers.present.journal import decisions_markdown, decisions_table, kept_table
 
-outcomes = decision_outcomes(book, quarter, settings, metrics=metrics)
+outcomes = decision_outcomes(book, quarter, settings=settings, metrics=metrics)
 display(Markdown(decisions_markdown(outcomes, metrics, quarter=quarter)))
 display(show(decisions_table(outcomes, currency=currency)))
 show(kept_table(metrics), currency=currency)

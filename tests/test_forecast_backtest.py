@@ -287,13 +287,13 @@ def test_forecast_check_plot_draws_one_dot_per_client_and_the_band(project_book)
 
     checked = backtest(project_book, QUARTER)
     data = checked.per_client
-    ax = plot_forecast_check(data, method=checked.chosen, band=checked.band)
+    ax = plot_forecast_check(data, method=checked.chosen, band=checked.band, currency="USD")
     chosen = data[(data["method"] == checked.chosen) & (data["forecast"] > 0)]
     assert sum(len(c.get_offsets()) for c in ax.collections) == len(chosen)
     assert ax.get_xscale() == "log" and "off by" in ax.get_title(loc="left")
     assert len(ax.lines) == 2 + int(checked.band[0] > 0)  # diagonal, band high (and low)
     with pytest.raises(PumpkinError, match="several methods"):
-        plot_forecast_check(data)
+        plot_forecast_check(data, currency="USD")
 
 
 def test_explorer_card_line_gives_the_band_or_says_there_is_none():

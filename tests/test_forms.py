@@ -94,11 +94,11 @@ def test_exit_calendar_figure_draws_the_months_and_says_when_there_is_none():
             "hours_freed": [0.0, 20.0, 50.0],
         }
     )
-    ax = plot_exit_calendar(calendar, ax=Figure().add_subplot())
+    ax = plot_exit_calendar(calendar, ax=Figure().add_subplot(), currency="USD")
     assert len(ax.patches) == 3
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["2026-01", "2026-02\n2 leave", "2026-03"]
     notes = [t.get_text() for t in ax.texts]
     assert "$3k\n50 h" in notes and "$3k a month stops" in ax.get_title(loc="left")
-    empty = plot_exit_calendar(calendar.iloc[:0], ax=Figure().add_subplot())
+    empty = plot_exit_calendar(calendar.iloc[:0], ax=Figure().add_subplot(), currency="USD")
     assert [t.get_text() for t in empty.texts] == ["No exit is planned."]

@@ -105,7 +105,7 @@ def metrics(book):
 
 @pytest.fixture(scope="module")
 def outcomes(book, metrics):
-    frame = decision_outcomes(book, "2025Q4", SETTINGS, metrics=metrics.reset_index())
+    frame = decision_outcomes(book, "2025Q4", settings=SETTINGS, metrics=metrics.reset_index())
     return frame.set_index("client_id")
 
 
@@ -163,7 +163,9 @@ def test_a_repricing_that_did_not_work_is_said_in_the_reasons(outcomes, metrics)
 
 def test_a_pruned_client_is_gone_and_its_hours_went_to_grow_clients(book, metrics):
     grow = pd.DataFrame({"client_id": ["g1", "g2"], "actions": ["GROW", "GROW"]})
-    pruned = decision_outcomes(book, "2025Q4", SETTINGS, metrics=grow).set_index("client_id")
+    pruned = decision_outcomes(book, "2025Q4", settings=SETTINGS, metrics=grow).set_index(
+        "client_id"
+    )
     row = pruned.loc["pruned"]
     assert row["verdict"] == "worked"
     assert row["before"] == pytest.approx(100.0) and row["after"] == pytest.approx(0.0)
@@ -174,7 +176,7 @@ def test_a_pruned_client_is_gone_and_its_hours_went_to_grow_clients(book, metric
     # from the contract's own GROW clients (g1 and g2 among them): more hours since too
     grow_ids = {c for c in metrics.index if "GROW" in metrics.loc[c, "actions"].split(";")}
     assert {"g1", "g2"} <= grow_ids and "pruned" not in grow_ids
-    contract = decision_outcomes(book, "2025Q4", SETTINGS, metrics=metrics.reset_index())
+    contract = decision_outcomes(book, "2025Q4", settings=SETTINGS, metrics=metrics.reset_index())
     row = contract.set_index("client_id").loc["pruned"]
     assert row["grow_hours_after"] - row["grow_hours_before"] == pytest.approx(100.0)
 
@@ -215,11 +217,13 @@ def test_an_overrule_holds_in_the_quarters_it_covers(book):
 
 def test_verdicts_follow_the_quarters_since(book):
     by_quarter = {
-        q: decision_outcomes(book, q, SETTINGS).set_index("client_id").loc["flat", "verdict"]
+        q: decision_outcomes(book, q, settings=SETTINGS)
+        .set_index("client_id")
+        .loc["flat", "verdict"]
         for q in ("2025Q1", "2025Q2", "2025Q3")
     }
     assert by_quarter == {"2025Q1": "too early", "2025Q2": "not yet", "2025Q3": "did not work"}
-    assert "flat" not in decision_outcomes(book, "2024Q4", SETTINGS)["client_id"].tolist()
+    assert "flat" not in decision_outcomes(book, "2024Q4", settings=SETTINGS)["client_id"].tolist()
 
 
 def test_a_book_without_decisions_changes_nothing(tmp_path):
@@ -242,7 +246,7 @@ def _one(action: str, client: str, date: str, book_tables: dict, tmp_path: Path,
          "until": ""} | extra
     ]  # fmt: skip
     book = load_book(write_book(tmp_path, tables))
-    return decision_outcomes(book, "2025Q4", SETTINGS).iloc[0]
+    return decision_outcomes(book, "2025Q4", settings=SETTINGS).iloc[0]
 
 
 def test_collect_worked_when_the_old_money_came_in(tmp_path):
@@ -331,7 +335,7 @@ def test_apply_journal_keeps_collect_and_attaches_follow_ups_to_their_reason(met
             "still": ["", "rate still 50 USD per hour (49 USD before)"],
         }
     )
-    out = apply_journal(frame, outcomes).set_index("client_id")
+    out = apply_journal(frame, outcomes, settings=Settings()).set_index("client_id")
     assert out.loc["a", "actions"] == "COLLECT;KEEP" and not out.loc["a", "prune_abuse"]
     assert out.loc["a", "reasons"].startswith("900 USD more than 90 days past due | kept on ")
     assert "(no reason given, no end date, decided 2025-10-01)" in out.loc["a", "reasons"]
@@ -387,7 +391,9 @@ def test_cli_decide_writes_beside_the_book(tmp_path, capsys):
 def test_the_demo_journal_has_outcomes_that_differ():
     book = load_book(Path(__file__).resolve().parents[1] / "data" / "sample")
     metrics = client_metrics(book, "2025Q4")
-    outcomes = decision_outcomes(book, "2025Q4", metrics=metrics).set_index("client_id")
+    outcomes = decision_outcomes(book, "2025Q4", settings=Settings(), metrics=metrics).set_index(
+        "client_id"
+    )
     assert len(outcomes) >= 6
     assert {"worked", "did not work", "not yet", "too early"} <= set(outcomes["verdict"])
     assert outcomes.loc["c-hog", "verdict"] == "did not work"

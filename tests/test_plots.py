@@ -73,7 +73,7 @@ def test_house_style_does_not_leak():
 
 # ----------------------------------------------------------------------------- patch
 def test_patch_draws_every_client_once_in_its_segment_colour(metrics):
-    ax = plot_patch(metrics)
+    ax = plot_patch(metrics, currency="USD")
     gone = metrics["segment"] == "gone"
     assert client_marks(ax) == len(metrics) - gone.sum()  # clients who left are not drawn
     assert not [c for c in ax.collections if c.get_gid() == "clients-gone"]
@@ -86,20 +86,20 @@ def test_patch_draws_every_client_once_in_its_segment_colour(metrics):
 
 
 def test_patch_puts_the_threshold_lines_where_asked(metrics):
-    ax = plot_patch(metrics, value_threshold=62, headache_threshold=37)
+    ax = plot_patch(metrics, value_threshold=62, headache_threshold=37, currency="USD")
     lines = {line.get_gid(): line for line in ax.lines}
     assert lines["value-threshold"].get_ydata()[0] == 62
     assert lines["headache-threshold"].get_xdata()[0] == 37
 
 
 def test_patch_thresholds_default_to_the_medians(metrics):
-    ax = plot_patch(metrics)
+    ax = plot_patch(metrics, currency="USD")
     lines = {line.get_gid(): line for line in ax.lines}
     assert lines["value-threshold"].get_ydata()[0] == pytest.approx(metrics["value_score"].median())
 
 
 def test_patch_labels_the_biggest_clients_and_the_legend_counts(metrics):
-    ax = plot_patch(metrics, label=6)
+    ax = plot_patch(metrics, label=6, currency="USD")
     labelled = {
         t.get_text() for t in ax.texts if t.get_gid() is None or "quadrant" not in str(t.get_gid())
     }
@@ -112,7 +112,7 @@ def test_patch_labels_the_biggest_clients_and_the_legend_counts(metrics):
 
 
 def test_patch_labels_do_not_overlap(metrics):
-    ax = plot_patch(metrics, label=12)
+    ax = plot_patch(metrics, label=12, currency="USD")
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -130,7 +130,7 @@ def test_patch_title_states_the_finding(metrics):
         f"{len(prize)} prize pumpkins bring {share:.0%} of revenue; {len(prune)} prune candidates "
         f"bring {format_money(prune['revenue_ttm'].sum())}"
     )
-    assert plot_patch(metrics).get_title(loc="left") == expected
+    assert plot_patch(metrics, currency="USD").get_title(loc="left") == expected
 
 
 def test_patch_marker_area_is_proportional_to_revenue(metrics):
@@ -143,7 +143,7 @@ def test_patch_marker_area_is_proportional_to_revenue(metrics):
 
 
 def test_patch_coloured_by_action_uses_the_first_action(metrics):
-    ax = plot_patch(metrics, colour_by="action")
+    ax = plot_patch(metrics, colour_by="action", currency="USD")
     (prune,) = [c for c in ax.collections if c.get_gid() == "clients-PRUNE"]
     assert len(prune.get_offsets()) == metrics["actions"].str.startswith("PRUNE").sum()
 
@@ -153,37 +153,37 @@ def test_patch_at_many_clients_still_draws_every_client(metrics):
         client_id=lambda d: d.index.astype(str)
     )
     assert len(many) > patch_module.MAX_EXACT_POINTS
-    assert client_marks(plot_patch(many, label=0)) == len(many)
+    assert client_marks(plot_patch(many, label=0, currency="USD")) == len(many)
 
 
 def test_patch_does_not_change_its_input_and_draws_on_a_given_axes(metrics):
     before = metrics.copy()
     fig, ax = plt.subplots()
-    assert plot_patch(metrics, ax=ax) is ax
+    assert plot_patch(metrics, ax=ax, currency="USD") is ax
     pd.testing.assert_frame_equal(metrics, before)
 
 
 def test_patch_refuses_a_frame_without_scores(metrics):
     with pytest.raises(PumpkinError, match="value_score"):
-        plot_patch(metrics.drop(columns="value_score"))
+        plot_patch(metrics.drop(columns="value_score"), currency="USD")
 
 
 def test_no_warnings_while_drawing(metrics, metrics_quarters):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        plot_patch(metrics)
-        plot_rate_ranking(metrics)
-        plot_whale_curve(metrics)
+        plot_patch(metrics, currency="USD")
+        plot_rate_ranking(metrics, currency="USD")
+        plot_whale_curve(metrics, currency="USD")
         plot_payment_behaviour(metrics)
-        plot_aging(metrics)
+        plot_aging(metrics, currency="USD")
         plot_segment_movement(metrics_quarters)
-        plot_scorecard(metrics_quarters, client_id="C001")
+        plot_scorecard(metrics_quarters, client_id="C001", currency="USD")
         plt.gcf().canvas.draw()
 
 
 # ----------------------------------------------------------------------------- ranking
 def test_rate_ranking_highlights_the_bottom_cut(metrics):
-    ax = plot_rate_ranking(metrics, cut_percentile=10)
+    ax = plot_rate_ranking(metrics, cut_percentile=10, currency="USD")
     bars = ax.patches
     assert len(bars) == len(metrics)
     in_cut = metrics["rate_percentile"] <= 10
@@ -207,14 +207,14 @@ def test_rate_ranking_counts_clients_without_hours(metrics):
         hours_ttm=lambda d: d["hours_ttm"].where(d.index >= 3, 0.0),
         effective_rate_ttm=lambda d: d["effective_rate_ttm"].where(d.index >= 3),
     )
-    ax = plot_rate_ranking(data)
+    ax = plot_rate_ranking(data, currency="USD")
     assert len(ax.patches) == len(metrics) - 3
     assert "3 without hours" in "".join(t.get_text() for t in ax.texts)
 
 
 # ----------------------------------------------------------------------------- whale
 def test_whale_curve_peaks_at_the_profitable_clients(metrics):
-    ax = plot_whale_curve(metrics)
+    ax = plot_whale_curve(metrics, currency="USD")
     (curve,) = [line for line in ax.lines if line.get_gid() == "whale-curve"]
     assert len(curve.get_xdata()) == len(metrics) + 1
     margins = metrics["margin_ttm"].sort_values(ascending=False)
@@ -239,7 +239,7 @@ def test_payment_behaviour_draws_one_dot_per_client_with_a_lateness(metrics):
 
 
 def test_aging_stacks_the_buckets_per_size(metrics):
-    ax = plot_aging(metrics)
+    ax = plot_aging(metrics, currency="USD")
     totals = metrics.groupby("size")["aging_90_plus"].sum()
     bars = [p for p in ax.patches if p.get_gid() == "aging-aging_90_plus"]
     assert sorted(b.get_width() for b in bars) == pytest.approx(sorted(totals))
@@ -261,7 +261,7 @@ def test_segment_movement_counts_clients_per_quarter(metrics_quarters):
 
 # ----------------------------------------------------------------------------- scorecard
 def test_scorecard_has_one_panel_per_measure_and_a_dot_per_quarter(metrics_quarters):
-    ax = plot_scorecard(metrics_quarters, client_id="C005")
+    ax = plot_scorecard(metrics_quarters, client_id="C005", currency="USD")
     panels = ax.child_axes
     assert len(panels) == 6
     client = metrics_quarters[metrics_quarters["client_id"] == "C005"].sort_values("quarter")
@@ -274,7 +274,7 @@ def test_scorecard_has_one_panel_per_measure_and_a_dot_per_quarter(metrics_quart
 
 def test_scorecard_names_an_unknown_client(metrics_quarters):
     with pytest.raises(PumpkinError, match="no client 'nope'"):
-        plot_scorecard(metrics_quarters, client_id="nope")
+        plot_scorecard(metrics_quarters, client_id="nope", currency="USD")
 
 
 def test_marker_areas_shrink_for_big_books():

@@ -523,17 +523,19 @@ def test_plot_calibration_draws_actual_bars_and_the_predicted_line():
             "method": BGNBD,
         }
     )
-    ax = plot_calibration(table)
+    ax = plot_calibration(table, currency="USD")
     assert [p.get_height() for p in ax.patches] == [12.0, 10.0, 13.0]
     assert list(ax.lines[0].get_ydata()) == [10.0, 11.0, 12.0]
     assert (
         ax.get_title(loc="left") == "The forecast was 6% under what happened over 3 quarters"
     )  # 33 / 35
-    assert "matched" in plot_calibration(table, measure="revenue").get_title(loc="left")
+    assert "matched" in plot_calibration(table, measure="revenue", currency="USD").get_title(
+        loc="left"
+    )
     with pytest.raises(PumpkinError, match="measure"):
-        plot_calibration(table, measure="hours")
+        plot_calibration(table, measure="hours", currency="USD")
     with pytest.raises(PumpkinError, match="actual_purchases"):
-        plot_calibration(table.drop(columns="actual_purchases"))
+        plot_calibration(table.drop(columns="actual_purchases"), currency="USD")
 
 
 def test_book_without_purchases_gives_no_history_and_credit_notes_are_not_purchases(tmp_path):

@@ -60,7 +60,7 @@ def book_metrics() -> pd.DataFrame:
 
 
 def test_lookalikes_are_the_active_clients_of_the_same_industry_and_size():
-    screen = screen_prospect(book_metrics(), industry="RETAIL", size="small")
+    screen = screen_prospect(book_metrics(), industry="RETAIL", size="small", settings=Settings())
     assert sorted(screen.lookalikes["client_id"]) == ["r1", "r2", "r3", "r4", "r5", "r6"]
     assert not screen.widened
     counts = screen.segments.set_index("segment")["clients"]
@@ -77,12 +77,14 @@ def test_lookalikes_are_the_active_clients_of_the_same_industry_and_size():
 
 
 def test_too_few_lookalikes_widens_to_the_same_size_and_says_so():
-    screen = screen_prospect(book_metrics(), industry="tech", size="small")
+    screen = screen_prospect(book_metrics(), industry="tech", size="small", settings=Settings())
     assert screen.widened
     assert len(screen.lookalikes) == 8  # every active small client
     assert "only 2 small client(s) in tech" in screen.basis
     assert "only 2 small client(s) in tech" in screen.summary
-    large = screen_prospect(book_metrics(), industry="retail", size="large", min_lookalikes=3)
+    large = screen_prospect(
+        book_metrics(), industry="retail", size="large", min_lookalikes=3, settings=Settings()
+    )
     assert not large.widened and large.figures["weed_share"] == 0
     assert not large.red_cloth and "No red-cloth flag" in large.summary
     assert large.figures["late_payer_share"] == 1.0
@@ -97,7 +99,12 @@ def test_abuse_or_dispute_events_raise_the_red_cloth_flag():
         }
     )
     screen = screen_prospect(
-        book_metrics(), industry="retail", size="large", min_lookalikes=3, events=events
+        book_metrics(),
+        industry="retail",
+        size="large",
+        min_lookalikes=3,
+        events=events,
+        settings=Settings(),
     )
     # L2's abuse is before the TTM window (2025Q1-2025Q4); L3's event is not red cloth
     assert screen.figures["red_cloth_clients"] == 1
@@ -118,7 +125,12 @@ def test_implied_rate_against_the_book_and_the_prune_line():
     assert f["implied_rate_percentile"] == pytest.approx(100 / 11)  # only r1 (40) is below
     assert "at or below the prune line" in screen.summary
     good = screen_prospect(
-        book_metrics(), industry="retail", size="small", expected_hours=10, expected_fees=2_500
+        book_metrics(),
+        industry="retail",
+        size="small",
+        expected_hours=10,
+        expected_fees=2_500,
+        settings=Settings(),
     )
     assert good.figures["implied_rate_percentile"] == 100
     assert "prune line" not in good.summary
@@ -135,11 +147,13 @@ def test_implied_rate_against_the_book_and_the_prune_line():
 )
 def test_bad_input_is_refused_clearly(kwargs, message):
     with pytest.raises(PumpkinError, match=message):
-        screen_prospect(book_metrics(), **kwargs)
+        screen_prospect(book_metrics(), **kwargs, settings=Settings())
 
 
 def test_report_prints_summary_and_lookalikes():
-    text = screen_prospect(book_metrics(), industry="retail", size="small").report()
+    text = screen_prospect(
+        book_metrics(), industry="retail", size="small", settings=Settings()
+    ).report()
     assert text.startswith("Prospect: retail, small")
     assert "r5" in text and "idle" not in text
 
@@ -194,6 +208,7 @@ def large_retail(answers, **kwargs):
         min_lookalikes=3,
         answers=answers,
         **kwargs,
+        settings=Settings(),
     )
 
 
@@ -236,11 +251,11 @@ def test_figures_and_unclear_value_proposition_set_conditions_or_decline():
     # small retail: mostly weeds; $45 an hour is at the prune line
     weak = dict(industry="retail", size="small", expected_hours=100, expected_fees=4_500)
     unclear = ProspectAnswers(**{**GOOD.as_dict(), "value_proposition": "not-understood"})
-    declined = screen_prospect(book_metrics(), answers=unclear, **weak)
+    declined = screen_prospect(book_metrics(), answers=unclear, **weak, settings=Settings())
     assert declined.decision == DECLINE
     assert "do not understand what we offer" in declined.reasons[0]
     assert "mostly weeds (67%)" in declined.reasons[0] and "$45 an hour" in declined.reasons[0]
-    taken = screen_prospect(book_metrics(), answers=GOOD, **weak)
+    taken = screen_prospect(book_metrics(), answers=GOOD, **weak, settings=Settings())
     assert taken.decision == TAKE_WITH_CONDITIONS
     conditions = " ".join(taken.conditions)
     assert "Quote at least $" in conditions and "at $45 an hour" in conditions

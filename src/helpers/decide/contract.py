@@ -145,7 +145,7 @@ def client_metrics(book, quarter: str, settings: Settings | None = None) -> pd.D
     """The full metric contract: measured columns, scores, segment, actions and reasons."""
     settings = settings or Settings()
     classified = classify(raw_metrics(book, quarter, settings), settings)
-    return with_journal(classified, book, quarter, settings)  # the partners' decisions
+    return with_journal(classified, book, quarter, settings=settings)  # the partners' decisions
 
 
 def metrics_for_quarters(
@@ -174,7 +174,7 @@ def metrics_for_quarters(
             ),
             book,
             q,
-            settings,
+            settings=settings,
         )
         for q in quarters
     ]

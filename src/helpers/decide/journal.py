@@ -489,7 +489,7 @@ def _empty_decisions() -> pd.DataFrame:
 
 
 def decision_outcomes(
-    book, quarter: str, settings: Settings | None = None, *, metrics: pd.DataFrame | None = None
+    book, quarter: str, *, settings: Settings, metrics: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """One row per decision dated on or before ``quarter``'s last day: the figure its action is
     meant to move before and after, the verdict and a sentence of what happened.
@@ -498,7 +498,6 @@ def decision_outcomes(
     hours should have gone to; without it they are the clients whose ``actions`` would say so,
     which is unknown: the PRUNE rows then say there is no GROW client.
     """
-    settings = settings or Settings()
     decisions = decisions_as_of(book, quarter)
     if decisions.empty:
         return empty_outcomes()
@@ -599,14 +598,13 @@ def _append(reasons: str, actions: str, code: str, sentence: str) -> str:
 
 
 def apply_journal(
-    metrics: pd.DataFrame, outcomes: pd.DataFrame, *, settings: Settings | None = None
+    metrics: pd.DataFrame, outcomes: pd.DataFrame, *, settings: Settings
 ) -> pd.DataFrame:
     """The classified contract of one quarter with the journal taken into account.
 
     Adds ``kept_on_purpose`` (bool), ``kept_until`` (date) and ``overruled_actions`` (the rules'
     codes for a client kept on purpose, else ""). ``metrics`` is not changed.
     """
-    settings = settings or Settings()
     n = len(metrics)
     kept = np.zeros(n, dtype=bool)
     until = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -678,11 +676,9 @@ def apply_journal(
     return metrics.assign(actions=actions, reasons=reasons, **plain, **flags)
 
 
-def with_journal(
-    metrics: pd.DataFrame, book, quarter: str, settings: Settings | None = None
-) -> pd.DataFrame:
+def with_journal(metrics: pd.DataFrame, book, quarter: str, *, settings: Settings) -> pd.DataFrame:
     """:func:`apply_journal` with the book's decisions for ``quarter`` (what the contract does)."""
-    outcomes = decision_outcomes(book, quarter, settings, metrics=metrics)
+    outcomes = decision_outcomes(book, quarter, settings=settings, metrics=metrics)
     return apply_journal(metrics, outcomes, settings=settings)
 
 

@@ -132,7 +132,7 @@ class Screen:
     red_cloth: bool
     flags: tuple[str, ...]
     summary: str
-    currency: str = "USD"
+    currency: str
     answers: ProspectAnswers = ProspectAnswers()
     decision: str = TAKE_WITH_CONDITIONS
     reasons: tuple[str, ...] = ()
@@ -180,7 +180,7 @@ def screen_prospect(
     size: str,
     expected_hours: float | None = None,
     expected_fees: float | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     events: pd.DataFrame | None = None,
     min_lookalikes: int = MIN_LOOKALIKES,
     answers: ProspectAnswers | None = None,
@@ -193,7 +193,6 @@ def screen_prospect(
     TTM window to the red-cloth check; without it the metrics' ``abuse_ttm`` column is used.
     """
     answers = answers or ProspectAnswers()
-    settings = settings or Settings()
     industry, size = check_prospect(industry, size, expected_hours, expected_fees)
     book = _active(metrics).assign(red_cloth_events=lambda d: _red_cloth_events(d, events))
     if book.empty:
@@ -380,7 +379,7 @@ def decide_prospect(
     flags: tuple[str, ...] = (),
     *,
     basis: str = "",
-    currency: str = "USD",
+    currency: str,
 ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """(answer, reasons, conditions): the seed's questions first, the look-alikes' figures
     second. Mistreating our people, blurring client and supplier, or wanting a service we do not

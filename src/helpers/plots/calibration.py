@@ -44,7 +44,7 @@ def plot_calibration(
     *,
     ax: Axes | None = None,
     measure: str = "purchases",
-    currency: str = "USD",
+    currency: str,
     title: str | None = None,
 ) -> Axes:
     """Actual (bars) vs predicted (line) purchases or revenue per holdout quarter."""
@@ -105,7 +105,7 @@ def plot_forecast_check(
     method: str | None = None,
     band: tuple[float, float] | None = None,
     ax: Axes | None = None,
-    currency: str = "USD",
+    currency: str,
     title: str | None = None,
 ) -> Axes:
     """Each client's forecast (across) against what it was invoiced in the year after (up), log

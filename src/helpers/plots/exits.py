@@ -20,9 +20,7 @@ from helpers.plots.style import (
 LOST = OKABE_ITO["vermillion"]
 
 
-def plot_exit_calendar(
-    calendar: pd.DataFrame, *, ax: Axes | None = None, currency: str = "USD"
-) -> Axes:
+def plot_exit_calendar(calendar: pd.DataFrame, *, ax: Axes | None = None, currency: str) -> Axes:
     """Bars of the revenue not coming in each month (pro rata after each exit), labelled with
     the hours freed; the months in which someone leaves are named under the axis.
 

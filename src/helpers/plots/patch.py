@@ -51,7 +51,7 @@ def plot_patch(
     value_threshold: float | None = None,
     headache_threshold: float | None = None,
     label: int | list[str] = 8,
-    currency: str = "USD",
+    currency: str,
     title: str | None = None,
     quarter: str | None = None,
     note: str | None = None,

@@ -134,7 +134,7 @@ def plot_aging(
     data: pd.DataFrame,
     *,
     ax: Axes | None = None,
-    currency: str = "USD",
+    currency: str,
     title: str | None = None,
 ) -> Axes:
     """Open invoice money by age bucket, one stacked bar per client size."""

@@ -26,7 +26,7 @@ def plot_rate_ranking(
     *,
     ax: Axes | None = None,
     cut_percentile: float = 10.0,
-    currency: str = "USD",
+    currency: str,
     label: int = 5,
     title: str | None = None,
 ) -> Axes:

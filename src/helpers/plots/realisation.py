@@ -30,7 +30,7 @@ def plot_realisation(
     *,
     ax: Axes | None = None,
     top: int = 10,
-    currency: str = "USD",
+    currency: str,
     low: float = 0.9,
     title: str | None = None,
 ) -> Axes:

@@ -40,7 +40,7 @@ def plot_scorecard(
     *,
     client_id: str,
     ax: Axes | None = None,
-    currency: str = "USD",
+    currency: str,
     title: str | None = None,
 ) -> Axes:
     """Small multiples (2 x 3 panels inside ``ax``) of one client's measures over the quarters

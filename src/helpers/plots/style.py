@@ -108,7 +108,7 @@ def apply_house_style() -> None:
     mpl.rcParams.update(_RC)
 
 
-def currency_formatter(currency: str = "USD") -> FuncFormatter:
+def currency_formatter(currency: str) -> FuncFormatter:
     """A tick formatter writing money the house way ($184k, $1.2M)."""
     return FuncFormatter(lambda x, _pos: format_money(x, currency))
 

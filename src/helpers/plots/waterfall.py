@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from helpers.errors import PumpkinError
 from helpers.plots._common import label_bar, new_axes
 from helpers.plots.style import (
     GREY,
@@ -55,9 +56,15 @@ def plot_margin_waterfall(
 ) -> Axes:
     """Bars from the margin now to the margin after the scenario, each effect in between.
 
-    ``data`` is a :class:`~helpers.decide.prune.PruneScenario` or its ``waterfall`` frame.
+    ``data`` is a :class:`~helpers.decide.prune.PruneScenario` (its ``currency`` is used unless
+    ``currency`` is given) or its ``waterfall`` frame (``currency`` required: a frame carries
+    none).
     """
-    currency = currency or getattr(data, "currency", "USD")
+    currency = currency or getattr(data, "currency", None)
+    if not currency:
+        raise PumpkinError(
+            "plot_margin_waterfall: a waterfall frame carries no currency: give currency="
+        )
     bars = waterfall_frame(data)
     with house_style():
         return _draw_waterfall(

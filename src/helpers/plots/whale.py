@@ -28,7 +28,7 @@ def plot_whale_curve(
     data: pd.DataFrame,
     *,
     ax: Axes | None = None,
-    currency: str = "USD",
+    currency: str,
     title: str | None = None,
 ) -> Axes:
     """Cumulative margin (% of the book's margin) against the share of clients, best first."""

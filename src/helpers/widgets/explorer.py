@@ -353,7 +353,7 @@ class PatchExplorer:
             return metrics
         if quarter not in self._outcomes:
             self._outcomes[quarter] = decision_outcomes(
-                self._book, quarter, self.base_settings, metrics=metrics
+                self._book, quarter, settings=self.base_settings, metrics=metrics
             )
         return apply_journal(metrics, self._outcomes[quarter], settings=self.settings)
 

@@ -133,7 +133,9 @@ class PruningPlanner:
             return metrics
         if self._outcomes is None:  # the journal's figures do not move with the sliders
             quarter = str(metrics["quarter"].iloc[0])
-            self._outcomes = decision_outcomes(self.book, quarter, settings, metrics=metrics)
+            self._outcomes = decision_outcomes(
+                self.book, quarter, settings=settings, metrics=metrics
+            )
         return apply_journal(metrics, self._outcomes, settings=settings)
 
     def _on_decision(self, row: pd.Series) -> None:
