@@ -35,24 +35,41 @@ def target_ms(clients: int) -> float:
 
 
 def tiled_raw(clients: int, *, seed: int = 7) -> pd.DataFrame:
-    """Raw metrics for ``clients`` clients: the demo book's last quarter tiled with noise."""
+    """Raw metrics for ``clients`` clients: the demo book's last quarter tiled with noise, then
+    ranked among themselves once (the ``pctl_`` columns), as ``raw_metrics`` ranks a book of
+    that size: a slider move then only re-weights the ranks."""
+    from helpers.audit.scores import input_ranks
     from helpers.book.load import load_book
     from helpers.decide.contract import raw_metrics
 
     book = load_book(ROOT / "data" / "sample")
     raw = raw_metrics(book, book.complete_quarters()[-1])
-    if clients <= len(raw):  # the demo book itself
-        return raw.head(clients)
+    if clients == len(raw):  # the demo book itself
+        return raw
+    if clients < len(raw):
+        return _ranked(raw.head(clients))
     copies = -(-clients // len(raw))
     rng = np.random.default_rng(seed)
-    tiled = pd.concat([raw] * copies, ignore_index=True).head(clients)
+    tiled = _unranked(pd.concat([raw] * copies, ignore_index=True).head(clients))
     numeric = [c for c in tiled.select_dtypes("float").columns if c not in ("rate_percentile",)]
     noise = rng.uniform(0.8, 1.2, (len(tiled), len(numeric)))
-    return tiled.assign(
-        client_id=[f"B{i:06d}" for i in range(len(tiled))],
-        name=[f"{n} #{i}" for i, n in enumerate(tiled["name"])],
-        **{c: tiled[c].to_numpy() * noise[:, j] for j, c in enumerate(numeric)},
+    return input_ranks(
+        tiled.assign(
+            client_id=[f"B{i:06d}" for i in range(len(tiled))],
+            name=[f"{n} #{i}" for i, n in enumerate(tiled["name"])],
+            **{c: tiled[c].to_numpy() * noise[:, j] for j, c in enumerate(numeric)},
+        )
     )
+
+
+def _unranked(raw: pd.DataFrame) -> pd.DataFrame:
+    return raw.drop(columns=[c for c in raw.columns if c.startswith("pctl_")])
+
+
+def _ranked(raw: pd.DataFrame) -> pd.DataFrame:
+    from helpers.audit.scores import input_ranks
+
+    return input_ranks(_unranked(raw))
 
 
 def _parts(explorer, raw: pd.DataFrame, *, repeats: int) -> dict[str, float]:

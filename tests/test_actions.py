@@ -553,13 +553,13 @@ def test_rules_text_states_every_rule_with_the_settings_in_force():
 
 
 def test_vectorised_number_text_matches_python_formatting():
-    from helpers.audit.rules import _grouped_text
+    from helpers.present.format import grouped_text
 
     rng = np.random.default_rng(5)
     values = rng.normal(0, 1, 500) * 10.0 ** rng.integers(0, 10, 500)
     values = np.append(values, [0.0, -0.4, 999.4, 1000.0, -1_000_000.0])
     expected = [f"{v:,.0f}" for v in values]  # except that -0.4 reads "0", not "-0"
-    assert _grouped_text(values).tolist() == [t if t != "-0" else "0" for t in expected]
+    assert grouped_text(values).tolist() == [t if t != "-0" else "0" for t in expected]
 
 
 def test_user_text_cannot_break_the_separators():

@@ -57,6 +57,7 @@ from helpers.audit.scores import (
     segment,
 )
 from helpers.book.settings import Settings
+from helpers.present.format import grouped_text, number_text, percent_text
 from helpers.present.format import money_with_code as _money
 
 # ----------------------------------------------------------------------------- segments
@@ -325,42 +326,6 @@ def _m_keep(sig: Signals) -> np.ndarray:
 # ----------------------------------------------------------------------------- text helpers
 
 
-_WHOLE_TEXT = np.array([str(i) for i in range(1000)], dtype=object)
-_PADDED_TEXT = np.array([f"{i:03d}" for i in range(1000)], dtype=object)
-
-
-def _number_text(values: np.ndarray) -> np.ndarray:
-    """Numbers as text: whole numbers 0-999 by table lookup (fast), anything else with ``:g``."""
-    v = np.asarray(values, dtype=float)
-    whole = (v == np.round(v)) & (v >= 0) & (v < len(_WHOLE_TEXT))
-    out = np.empty(len(v), dtype=object)
-    out[whole] = _WHOLE_TEXT[v[whole].astype(int)]
-    rest = np.flatnonzero(~whole)
-    out[rest] = [f"{x:g}" for x in v[rest].tolist()]
-    return out
-
-
-def _grouped_text(values: np.ndarray) -> np.ndarray:
-    """Whole numbers with thousands separators (``-12,345``), vectorised by 3-digit lookups."""
-    v = np.rint(np.asarray(values, dtype=float))
-    finite = np.isfinite(v)
-    rest = np.abs(np.where(finite, v, 0)).astype(np.int64)
-    low, rest = rest % 1000, rest // 1000
-    text = np.where(rest > 0, _PADDED_TEXT[low], _WHOLE_TEXT[low])
-    while (rest > 0).any():
-        low, higher = rest % 1000, rest // 1000
-        head = np.where(higher > 0, _PADDED_TEXT[low], _WHOLE_TEXT[low])
-        text = np.where(rest > 0, head + "," + text, text)
-        rest = higher
-    text = np.where(v < 0, "-" + text, text)
-    return np.where(finite, text, "n/a")
-
-
-def _percent_text(shares: np.ndarray) -> np.ndarray:
-    """Shares as whole percentages (``0.425`` -> ``42%``)."""
-    return _grouped_text(np.asarray(shares, dtype=float) * 100) + "%"
-
-
 def _join_nonempty(parts: list[np.ndarray], separator: str) -> np.ndarray:
     """Row-wise join of the non-empty strings of several object arrays."""
     out = parts[0]
@@ -421,10 +386,10 @@ class Words:
         return out
 
     def money(self, idx: np.ndarray, name: str) -> np.ndarray:
-        return _grouped_text(self.col(idx, name)) + f" {self.cur}"
+        return grouped_text(self.col(idx, name)) + f" {self.cur}"
 
     def number(self, idx: np.ndarray, name: str) -> np.ndarray:
-        return _number_text(self.col(idx, name))
+        return number_text(self.col(idx, name))
 
     def per_hour(self, idx: np.ndarray, name: str) -> np.ndarray:
         return self.money(idx, name) + " per hour"
@@ -605,7 +570,7 @@ def _r_invoice(w: Words, idx: np.ndarray) -> list[str]:
 
 def _r_nurture(w: Words, idx: np.ndarray) -> np.ndarray:
     low = "expected_revenue_next_4q_low" in w.frame
-    grew = "revenue grew " + _percent_text(w.col(idx, "growth_ttm")) + " on the prior four quarters"
+    grew = "revenue grew " + percent_text(w.col(idx, "growth_ttm")) + " on the prior four quarters"
     expects = (
         "expected revenue next year of "
         + (
@@ -660,7 +625,7 @@ def _r_keep(w: Words, idx: np.ndarray) -> np.ndarray:
 
 #: What each headache input reads as, in words with its figures (REVIEW's reason).
 def _headache_phrases(w: Words, idx: np.ndarray) -> dict[str, np.ndarray]:
-    nb = _percent_text(w.col(idx, "non_billable_share"))
+    nb = percent_text(w.col(idx, "non_billable_share"))
     per_100 = np.array([f"{x:.1f}" for x in w.col(idx, "incidents_per_100h").tolist()], object)
     respect = np.array(
         [f"{x:.1f}" if np.isfinite(x) else "n/a" for x in w.col(idx, "respect_rating").tolist()],
@@ -675,7 +640,7 @@ def _headache_phrases(w: Words, idx: np.ndarray) -> dict[str, np.ndarray]:
         + " (look at the price or the scope)",
         "non_billable": nb + " of its hours not billable (agree what is billable)",
         "lateness": "it pays "
-        + _grouped_text(w.col(idx, "days_late_avg"))
+        + grouped_text(w.col(idx, "days_late_avg"))
         + " days late on average, late for a "
         + size
         + " client (shorten the terms)",
@@ -1011,8 +976,8 @@ def _since_text(frame: pd.DataFrame, code: str, idx: np.ndarray) -> np.ndarray:
     column = since_column(code)
     if column not in frame or "quarter" not in frame:
         return np.full(len(idx), "", dtype=object)
-    since = frame[column].to_numpy(dtype=object, na_value=None)[idx]
-    quarter = frame["quarter"].to_numpy(dtype=object, na_value=None)[idx]
+    since = frame[column].iloc[idx].to_numpy(dtype=object, na_value=None)
+    quarter = frame["quarter"].iloc[idx].to_numpy(dtype=object, na_value=None)
     known = since != None  # noqa: E711 (element-wise)
     text = np.full(len(idx), "", dtype=object)
     for q in set(quarter[known].tolist()):
@@ -1027,30 +992,32 @@ def _since_text(frame: pd.DataFrame, code: str, idx: np.ndarray) -> np.ndarray:
     return text
 
 
-def _notes(frame: pd.DataFrame, masks: dict[str, np.ndarray], settings: Settings) -> np.ndarray:
-    """Bracketed notes that call for no action, appended to the last reason."""
+def _notes(
+    frame: pd.DataFrame, masks: dict[str, np.ndarray], settings: Settings, idx: np.ndarray
+) -> np.ndarray:
+    """Bracketed notes that call for no action, appended to the last reason (rows ``idx``)."""
 
-    def column(name: str) -> np.ndarray:
-        return _col(frame, name)
+    def column(name: str, rows: np.ndarray) -> np.ndarray:
+        return _col(frame, name)[idx[rows]]
 
-    out = np.full(len(frame), "", dtype=object)
-    late = np.flatnonzero(masks["note_large_late"])
+    out = np.full(len(idx), "", dtype=object)
+    late = np.flatnonzero(masks["note_large_late"][idx])
     out[late] = (
         " (pays "
-        + _grouped_text(column("days_late_avg")[late])
+        + grouped_text(column("days_late_avg", late))
         + " days late on average, "
-        + _percent_text(column("late_share")[late])
+        + percent_text(column("late_share", late))
         + " of invoices late: a large company, that is their payables policy, not a reason to act)"
     )
-    paid = np.flatnonzero(masks["note_large_paid"])
+    paid = np.flatnonzero(masks["note_large_paid"][idx])
     if len(paid):
-        overdue, revenue = column("overdue_60_plus")[paid], column("revenue_ttm")[paid]
+        overdue, revenue = column("overdue_60_plus", paid), column("revenue_ttm", paid)
         held = np.where(
-            masks["nonpayer_quarters"][paid],
+            masks["nonpayer_quarters"][idx[paid]],
             "money was more than 90 days past due at "
-            + _number_text(column("overdue_90_quarters")[paid])
+            + number_text(column("overdue_90_quarters", paid))
             + " of the last four quarter ends",
-            _grouped_text(overdue)
+            grouped_text(overdue)
             + f" {settings.base_currency} more than 60 days past due, "
             + np.array([_share_of(o, r) for o, r in zip(overdue, revenue, strict=True)], object)
             + " the revenue",
@@ -1097,36 +1064,88 @@ def _joined_codes(final: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     return labels[inverse]
 
 
-def assign_actions(scored: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+def _reason_text(
+    scored: pd.DataFrame,
+    masks: dict[str, np.ndarray],
+    final: dict[str, np.ndarray],
+    settings: Settings,
+    idx: np.ndarray,
+) -> np.ndarray:
+    """The ``reasons`` of the rows at positions ``idx``: one sentence per decided action, most
+    decisive first, joined with `` | ``, then the notes. Every builder works row by row, so a
+    row's words do not depend on which other rows are worded with it."""
+    target, rise = target_rates(scored, settings)
+    words = Words(scored, masks, settings, {"target_rate": target, "target_rise": rise})
+    reasons = np.full(len(idx), "", dtype=object)
+    for code, mask in final.items():
+        hit = np.flatnonzero(mask[idx])
+        if not len(hit):
+            continue
+        rows = idx[hit]
+        text = np.array(RULES_BY_CODE[code].reason(words, rows), dtype=object)
+        if RULES_BY_CODE[code].kind == "fix":
+            text = text + _since_text(scored, code, rows)
+        current = reasons[hit]
+        reasons[hit] = np.where(current == "", text, current + " | " + text)
+    return reasons + _notes(scored, masks, settings, idx)
+
+
+def assign_actions(
+    scored: pd.DataFrame, settings: Settings | None = None, *, reasons: bool = True
+) -> pd.DataFrame:
     """``scored`` (with ``segment``) plus ``actions``, ``prune``, ``reasons``, the prune reason
     columns, ``target_rate`` / ``target_rise`` and one ``action_<code>`` flag per code. The
-    input is not changed."""
+    input is not changed.
+
+    With ``reasons=False`` the ``reasons`` column is left empty (None): the codes and flags are
+    the same, and :func:`word_reasons` words the rows a view shows (what a slider move needs:
+    wording 10,000 reasons is most of a classification)."""
     settings = settings or Settings()
     target, rise = target_rates(scored, settings)
     masks = rule_masks(scored, settings)
     final = _final_masks(masks)
-    words = Words(scored, masks, settings, {"target_rate": target, "target_rise": rise})
     n = len(scored)
-    reasons = np.full(n, "", dtype=object)
-    for code, mask in final.items():
-        idx = np.flatnonzero(mask)
-        if not len(idx):
-            continue
-        text = np.array(RULES_BY_CODE[code].reason(words, idx), dtype=object)
-        if RULES_BY_CODE[code].kind == "fix":
-            text = text + _since_text(scored, code, idx)
-        current = reasons[idx]
-        reasons[idx] = np.where(current == "", text, current + " | " + text)
-    reasons = reasons + _notes(scored, masks, settings)
-    return scored.assign(  # one assign: each one copies the frame's column index
-        target_rate=target,
-        target_rise=rise,
-        actions=_joined_codes(final, n),
-        prune=final["PRUNE"],
-        reasons=reasons,
-        **{c: masks[c] & final["PRUNE"] for c in PRUNE_COLUMNS},
-        **{action_column(code): final[code] for code in ACTION_ORDER},
+    text = (
+        _reason_text(scored, masks, final, settings, np.arange(n))
+        if reasons
+        else np.full(n, None, dtype=object)
     )
+    return _with_columns(
+        scored,
+        {
+            "target_rate": target,
+            "target_rise": rise,
+            "actions": _joined_codes(final, n),
+            "prune": final["PRUNE"],
+            "reasons": text,
+            **{c: masks[c] & final["PRUNE"] for c in PRUNE_COLUMNS},
+            **{action_column(code): final[code] for code in ACTION_ORDER},
+        },
+    )
+
+
+def _with_columns(frame: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:
+    """``frame.assign(**columns)``; in one step when every name is new (``assign`` inserts the
+    columns one by one: a quarter of a slider move at 10,000 clients)."""
+    if any(name in frame.columns for name in columns):
+        return frame.assign(**columns)
+    return pd.concat([frame, pd.DataFrame(dict(columns), index=frame.index)], axis=1)
+
+
+def word_reasons(
+    classified: pd.DataFrame, settings: Settings, *, rows: Sequence[int] | np.ndarray
+) -> pd.DataFrame:
+    """``classified`` (from ``classify(..., reasons=False)`` with the same settings) with the
+    ``reasons`` of the rows at positions ``rows`` worded, exactly as :func:`classify` words
+    them; the other rows keep what they had. A book without revenue keeps its reasons
+    (:func:`without_value` words them all)."""
+    idx = np.unique(np.asarray(rows, dtype=np.int64))
+    if not len(idx) or no_revenue_book(classified):
+        return classified
+    masks = rule_masks(classified, settings)
+    text = classified["reasons"].to_numpy(dtype=object, copy=True)
+    text[idx] = _reason_text(classified, masks, _final_masks(masks), settings, idx)
+    return classified.assign(reasons=text)
 
 
 def no_revenue_book(frame: pd.DataFrame) -> bool:
@@ -1195,11 +1214,14 @@ def without_value(classified: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return classified.assign(**changes)
 
 
-def classify(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+def classify(
+    raw: pd.DataFrame, settings: Settings | None = None, *, reasons: bool = True
+) -> pd.DataFrame:
     """Scores, segment and actions on top of ``raw_metrics``: the full contract. Cheap (what the
-    sliders call on every move); ``raw`` is not changed."""
+    sliders call on every move); ``raw`` is not changed. ``reasons=False`` leaves the reasons
+    unworded (None) for :func:`word_reasons` to word the rows a view shows."""
     settings = settings or Settings()
-    out = assign_actions(segment(score(raw, settings), settings), settings)
+    out = assign_actions(segment(score(raw, settings), settings), settings, reasons=reasons)
     out = without_value(out, settings)
     first = [c for c in CONTRACT_COLUMNS if c in out.columns]
     return out[first + [c for c in out.columns if c not in first]]

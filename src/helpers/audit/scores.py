@@ -26,9 +26,10 @@ client's size class**: a large client's slow payment is its finance department's
 A missing input (no prior revenue for growth, no assessment for the ratings) gets the neutral rank
 50: it neither helps nor hurts. With all weights 0 a score is 50.
 
-``raw_metrics`` stores the ranks (``pctl_<input>`` columns, see :func:`input_ranks`) so that
-re-scoring with other weights is only a weighted sum (``values`` is re-ranked with the settings in
-force, as it depends on the owner rule's thresholds).
+``raw_metrics`` stores the ranks (``pctl_<input>`` columns, and ``pctl_rows``: how many rows
+they were ranked among; see :func:`input_ranks`) so that re-scoring with other weights is only a
+weighted sum (``values`` is re-ranked with the settings in force, as it depends on the owner
+rule's thresholds).
 
 Clients with no hours and no invoices in the TTM window are ``gone``: outside the ranks, the
 thresholds and the four fields; their scores are empty.
@@ -184,9 +185,10 @@ def input_ranks(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataF
     """``raw`` plus one ``pctl_<input>`` column per score input (its 0-100 rank in the book).
 
     ``raw_metrics`` calls this once so that ``score`` (on every slider move) only has to weight
-    them. The frame remembers how many rows were ranked (``attrs["pctl_rows"]``); ``score``
-    re-ranks when the row count differs. Changing measured values of a ranked frame in place is
-    not detected: drop the ``pctl_`` columns first.
+    them. The ``pctl_rows`` column says how many rows were ranked together; ``score`` re-ranks
+    when the frame's row count differs (a subset of the clients is ranked among itself).
+    Changing measured values of a ranked frame in place is not detected: drop the ``pctl_``
+    columns first.
     """
     settings = settings or Settings()
     active = _active(raw)
@@ -195,13 +197,16 @@ def input_ranks(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataF
         for group in INPUTS.values()
         for k, read in group.items()
     }
-    out = raw.assign(**ranks)
-    out.attrs["pctl_rows"] = len(out)
-    return out
+    return raw.assign(**ranks, pctl_rows=np.full(len(raw), len(raw), dtype=np.int64))
 
 
-def _has_fresh_ranks(raw: pd.DataFrame, names) -> bool:
-    return raw.attrs.get("pctl_rows") == len(raw) and all(f"pctl_{k}" in raw for k in names)
+def has_fresh_ranks(raw: pd.DataFrame, names) -> bool:
+    """Whether ``raw`` carries the ``pctl_<name>`` ranks of each of ``names``, made among
+    exactly its rows (``pctl_rows``, see :func:`input_ranks`)."""
+    if "pctl_rows" not in raw or not all(f"pctl_{k}" in raw for k in names):
+        return False
+    ranked = raw["pctl_rows"].to_numpy()
+    return bool(len(raw)) and bool((ranked == len(raw)).all())
 
 
 def _composite(
@@ -211,7 +216,7 @@ def _composite(
     total = sum(used.values())
     if total <= 0:
         return np.where(active, NEUTRAL_RANK, np.nan)
-    fresh = _has_fresh_ranks(raw, used)
+    fresh = has_fresh_ranks(raw, used)
     ranks = {
         k: raw[f"pctl_{k}"].to_numpy(dtype=float)
         if fresh and k not in SETTINGS_DEPENDENT

@@ -17,6 +17,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from helpers.audit.rules import PRUNE_REASONS
 from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
 from helpers.present.format import money_formatter as _money
@@ -423,12 +424,12 @@ def _prune_counts(
     instead of 105 full classifications: about 15x faster on the demo book).
     """
     from helpers.audit.rules import prune_flags
-    from helpers.audit.scores import INPUTS, _has_fresh_ranks, input_ranks, score, segment
+    from helpers.audit.scores import INPUTS, has_fresh_ranks, input_ranks, score, segment
 
     # checked like a setting (an out-of-range percentile raises as in the slow path)
     cuts = [settings.replace(prune_percentile=float(p)).prune_percentile for p in percentiles]
     names = [k for group in INPUTS.values() for k in group]
-    ranked = raw if _has_fresh_ranks(raw, names) else input_ranks(raw)
+    ranked = raw if has_fresh_ranks(raw, names) else input_ranks(raw)
 
     def flags(changed: Settings, cuts: Sequence[float] | None = None) -> np.ndarray:
         return prune_flags(segment(score(ranked, changed), changed), changed, percentiles=cuts)
@@ -467,6 +468,46 @@ def _changes(changes: Mapping[str, object]) -> dict[str, object]:
     return {k: dict(v) if isinstance(v, Mapping) else v for k, v in changes.items()}
 
 
+# ----------------------------------------------------------------------------- the candidates
+
+
+def prune_reason_labels(metrics: pd.DataFrame) -> pd.Series:
+    """Per client, the prune reasons that hold, in words (``won't pay, reprice or exit``); empty
+    when none does or the frame has no prune reason columns."""
+    present = [c for c in PRUNE_REASONS if c in metrics.columns]
+    short = {c: PRUNE_REASONS[c].split(":")[0] for c in present}
+    flags = metrics[present].fillna(False).astype(bool).to_numpy()
+    texts = [", ".join(short[c] for c, f in zip(present, row, strict=True) if f) for row in flags]
+    return pd.Series(texts, index=metrics.index, dtype=object)
+
+
+def candidate_rows(
+    metrics: pd.DataFrame, *, order: str = "revenue", limit: int | None = None, flag: str = "prune"
+) -> np.ndarray:
+    """The positions of the prune candidates (``flag`` true; missing counts as false) in
+    ``metrics``: biggest ``revenue_ttm`` first, ties by ``client_id`` (``order="revenue"``), or
+    in the frame's own order (``order="book"``); the first ``limit`` when given."""
+    if order not in ("revenue", "book"):
+        raise PumpkinError(f"prune candidates: order is 'revenue' or 'book', not {order!r}")
+    rows = np.flatnonzero(metrics[flag].fillna(False).astype(bool).to_numpy())
+    if order == "revenue" and len(rows):
+        keys = metrics[["revenue_ttm", "client_id"]].iloc[rows].reset_index(drop=True)
+        ranked = keys.sort_values(["revenue_ttm", "client_id"], ascending=[False, True]).index
+        rows = rows[ranked.to_numpy()]
+    return rows if limit is None else rows[:limit]
+
+
+def prune_candidates(
+    metrics: pd.DataFrame, *, order: str = "revenue", limit: int | None = None, flag: str = "prune"
+) -> pd.DataFrame:
+    """The one list of prune candidates: the rows of ``metrics`` whose ``flag`` column is true
+    (:func:`candidate_rows`: biggest revenue first, or the frame's order), every column kept,
+    plus ``why`` (:func:`prune_reason_labels`). The report's list, the explorer's table, the
+    robust candidates and the pruning notebook show it with their own columns."""
+    chosen = metrics.iloc[candidate_rows(metrics, order=order, limit=limit, flag=flag)]
+    return chosen.assign(why=prune_reason_labels(chosen))
+
+
 # ----------------------------------------------------------------------------- report helper
 
 
@@ -478,7 +519,7 @@ def robust_candidates(metrics: pd.DataFrame, *, settings: Settings) -> pd.DataFr
     grid = robustness(metrics, settings)
     rows = metrics.set_index("client_id")
     return (
-        grid[grid["candidate"].fillna(False).astype(bool)]
+        prune_candidates(grid, order="book", flag="candidate")
         .assign(
             robustness=lambda d: np.where(d["robust"], "robust", "borderline"),
             revenue_ttm=lambda d: d["client_id"].map(rows["revenue_ttm"]),

@@ -17,8 +17,9 @@ import pandas as pd
 from helpers.audit.measures import segment_counts
 from helpers.audit.rules import ACTION_LABELS, ACTION_ORDER, RULES, SEGMENT_NAMES
 from helpers.book.quarters import quarter_window, ttm_window
+from helpers.decide.prune import prune_candidates
 from helpers.forecast.choice import METHOD_WORDS, Backtest
-from helpers.present.text import action_labels, prune_reason_labels
+from helpers.present.text import action_labels
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,9 @@ def realisation_table(metrics: pd.DataFrame, *, top: int = 10) -> Table:
 def prune_list(metrics: pd.DataFrame) -> Table:
     """Prune candidates with why (the seed's reason), their figures and reasons, largest revenue
     first."""
-    candidates = metrics[metrics["prune"].astype(bool)]
+    candidates = prune_candidates(metrics)
     frame = _client_rows(
-        candidates.assign(reasons=candidates["reasons"].fillna(""), why=prune_reason_labels),
+        candidates.assign(reasons=candidates["reasons"].fillna("")),
         ["name", "why", "size", "segment", "revenue_ttm", "margin_ttm", "effective_rate_ttm",
          "rate_percentile", "overdue_amount", "reasons"],
         rate_percentile="rate percentile",

@@ -18,7 +18,6 @@ from helpers.audit.rules import (
     ACTION_LABELS,
     FIELD_SEGMENTS,
     FIX_ACTIONS,
-    PRUNE_REASONS,
     RULES,
     SEGMENT_LABELS,
     SEGMENT_NAMES,
@@ -30,6 +29,7 @@ from helpers.book.load import NO_REVENUE
 from helpers.book.quarters import ending_note, history_covers, prior_window, ttm_window
 from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.book.settings import Settings
+from helpers.decide.prune import prune_reason_labels as _prune_reason_labels
 from helpers.forecast.choice import METHOD_WORDS, Backtest
 from helpers.present.html import md_money as _md_money
 from helpers.present.html import md_text
@@ -116,11 +116,7 @@ def action_labels(codes: str) -> str:
 
 def prune_reason_labels(metrics: pd.DataFrame) -> pd.Series:
     """Per client, the prune reasons that hold, in words (``won't pay, reprice or exit``)."""
-    present = [c for c in PRUNE_REASONS if c in metrics.columns]
-    short = {c: PRUNE_REASONS[c].split(":")[0] for c in present}
-    flags = metrics[present].fillna(False).astype(bool).to_numpy()
-    texts = [", ".join(short[c] for c, f in zip(present, row, strict=True) if f) for row in flags]
-    return pd.Series(texts, index=metrics.index, dtype=object)
+    return _prune_reason_labels(metrics)
 
 
 # ----------------------------------------------------------------------------- headline

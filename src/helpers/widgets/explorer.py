@@ -21,12 +21,13 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from helpers.audit.rules import action_column, classify, no_revenue_book
+from helpers.audit.rules import action_column, classify, no_revenue_book, word_reasons
 from helpers.audit.scores import thresholds
 from helpers.book.load import NO_REVENUE
 from helpers.book.quarters import check_quarter, ending_note
 from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.decide.journal import apply_journal, decision_outcomes
+from helpers.decide.prune import candidate_rows, prune_candidates
 from helpers.errors import PumpkinError
 from helpers.plots.patch import (
     _label_notable,  # the patch's own label placement
@@ -45,7 +46,7 @@ from helpers.plots.style import (
     format_money,
     house_style,
 )
-from helpers.present.text import action_labels, prune_reason_labels
+from helpers.present.text import action_labels
 from helpers.widgets.decisions import DecisionForm, default_decisions_file, with_decision
 
 __all__ = ["PatchExplorer", "summary_line"]
@@ -55,6 +56,8 @@ __all__ = ["PatchExplorer", "summary_line"]
 PATCH_AXES = (0.075, 0.085, 0.63, 0.89)
 #: How many notable clients the patch names.
 LABELLED = 6
+#: How many prune candidates the table under the patch lists (biggest revenue first).
+TABLE_ROWS = 30
 _TABLE_COLUMNS = {
     "name": "Client",
     "segment": "Segment",
@@ -70,11 +73,13 @@ _TABLE_COLUMNS = {
 def summary_line(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
     """'12 prune candidates, $184k revenue, 2,310 hours' (revenue and hours over 12 months),
     then how many weeds are to review and how many clients have left, when any."""
-    prune = metrics[metrics["prune"].fillna(False).astype(bool)]
-    noun = "prune candidate" if len(prune) == 1 else "prune candidates"
+    chosen = metrics["prune"].fillna(False).astype(bool).to_numpy()  # two columns, not the frame
+    revenue, hours = metrics["revenue_ttm"][chosen], metrics["hours_ttm"][chosen]
+    count = int(chosen.sum())
+    noun = "prune candidate" if count == 1 else "prune candidates"
     line = (
-        f"{len(prune)} {noun}, {format_money(prune['revenue_ttm'].sum(), currency)} revenue, "
-        f"{format_count(prune['hours_ttm'].fillna(0).sum())} hours"
+        f"{count} {noun}, {format_money(revenue.sum(), currency)} revenue, "
+        f"{format_count(hours.fillna(0).sum())} hours"
     )
     review = (
         int(metrics[action_column("REVIEW")].sum()) if action_column("REVIEW") in metrics else 0
@@ -88,14 +93,12 @@ def summary_line(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
 
 
 def candidates_table(
-    metrics: pd.DataFrame, *, currency: str = "USD", limit: int = 30
+    metrics: pd.DataFrame, *, currency: str = "USD", limit: int = TABLE_ROWS
 ) -> pd.DataFrame:
-    """The prune candidates, biggest revenue first, with readable columns (for display)."""
-    chosen = metrics[metrics["prune"].fillna(False).astype(bool)]
-    prune = chosen.assign(why=prune_reason_labels(chosen))[["client_id", *_TABLE_COLUMNS]]
+    """The prune candidates (:func:`helpers.decide.prune.prune_candidates`), biggest revenue
+    first, the first ``limit``, with readable columns (for display)."""
     return (
-        prune.sort_values(["revenue_ttm", "client_id"], ascending=[False, True])
-        .head(limit)[list(_TABLE_COLUMNS)]
+        prune_candidates(metrics, limit=limit)[list(_TABLE_COLUMNS)]
         .assign(
             segment=lambda d: d["segment"].astype(object).map(SEGMENT_LABELS),
             revenue_ttm=lambda d: d["revenue_ttm"].map(lambda x: format_money(x, currency)),
@@ -327,7 +330,11 @@ class PatchExplorer:
         """Re-classify the current quarter with the sliders' settings and redraw everything."""
         settings = self.settings
         quarter = self.quarter_dropdown.value
-        self.metrics = self.with_journal(classify(self.raw(quarter), settings), quarter)
+        # The flags, codes and segments of every client; the reasons only of the rows shown
+        # (the table, the picked client, the clients with decisions): wording every client's
+        # reasons was most of a move.
+        classified = classify(self.raw(quarter), settings, reasons=False)
+        self.metrics = self._worded(self.with_journal(classified, quarter), settings)
         if no_revenue_book(self.metrics):  # nothing to place on the patch: say why instead
             self.summary.value = f"<b>{html.escape(NO_REVENUE[0].upper() + NO_REVENUE[1:])}</b>"
             self.headline.value, self.image.value = "", b""
@@ -348,14 +355,31 @@ class PatchExplorer:
 
     def with_journal(self, metrics: pd.DataFrame, quarter: str) -> pd.DataFrame:
         """The partners' decisions applied after the rules (KEEP overrules, failed fixes); the
-        outcomes are computed once per quarter (they do not move with the sliders)."""
+        outcomes are computed once per quarter (they do not move with the sliders). The
+        reasons of the clients with decisions are worded first when ``metrics`` left them
+        unworded (``classify(..., reasons=False)``)."""
         if self._book is None:
             return metrics
         if quarter not in self._outcomes:
             self._outcomes[quarter] = decision_outcomes(
                 self._book, quarter, settings=self.base_settings, metrics=metrics
             )
-        return apply_journal(metrics, self._outcomes[quarter], settings=self.settings)
+        outcomes = self._outcomes[quarter]
+        decided = np.flatnonzero(metrics["client_id"].isin(outcomes["client_id"]).to_numpy())
+        metrics = self._worded(metrics, self.settings, rows=decided)
+        return apply_journal(metrics, outcomes, settings=self.settings)
+
+    def _worded(
+        self, metrics: pd.DataFrame, settings: Settings, *, rows: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """``metrics`` with the reasons of ``rows`` worded (default: the candidates table's rows
+        and the picked client's), where they are not yet (see :func:`word_reasons`)."""
+        if rows is None:
+            picked = metrics["client_id"].eq(self.client_dropdown.value).to_numpy()
+            rows = np.union1d(candidate_rows(metrics, limit=TABLE_ROWS), np.flatnonzero(picked))
+        rows = np.asarray(rows, dtype=np.int64)
+        unworded = rows[metrics["reasons"].iloc[rows].isna().to_numpy()] if len(rows) else rows
+        return word_reasons(metrics, settings, rows=unworded)
 
     def _on_decision(self, row: pd.Series) -> None:
         """A decision was recorded: the next classification takes it into account."""
@@ -454,11 +478,12 @@ class PatchExplorer:
         if client_id is None:
             self.client_reasons.value = "Pick a client to see its scorecard and reasons."
             return
-        row = self.metrics[self.metrics["client_id"] == client_id]
-        if row.empty:
+        here = np.flatnonzero(self.metrics["client_id"].eq(client_id).to_numpy())
+        if not len(here):
             self.client_reasons.value = f"No client {html.escape(str(client_id))} this quarter."
             return
-        first = row.iloc[0]
+        self.metrics = self._worded(self.metrics, self.settings, rows=here[:1])
+        first = self.metrics.iloc[here[0]]
         reasons = "".join(
             f"<li>{html.escape(r)}</li>" for r in str(first["reasons"] or "").split(" | ") if r
         ) + self._decisions_html(client_id)
@@ -491,12 +516,15 @@ class PatchExplorer:
 
     def history(self) -> pd.DataFrame:
         """The last ``history_quarters`` quarters up to the current one, classified with the
-        current settings (for scorecards; raw metrics measured once per quarter)."""
+        current settings (for scorecards; raw metrics measured once per quarter). The reasons
+        are worded only for the clients with decisions (the scorecard shows none)."""
         settings = self.settings
         quarters = list(self.quarter_dropdown.options)
         end = quarters.index(self.quarter_dropdown.value) + 1
         wanted = quarters[max(0, end - self.history_quarters) : end]
-        frames = [self.with_journal(classify(self.raw(q), settings), q) for q in wanted]
+        frames = [
+            self.with_journal(classify(self.raw(q), settings, reasons=False), q) for q in wanted
+        ]
         return pd.concat(frames, ignore_index=True)
 
     def save(self) -> Path:
