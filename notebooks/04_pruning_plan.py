@@ -65,7 +65,12 @@ from helpers.decide.offboarding import (
     plans_frame,
 )
 from helpers.decide.prospects import ProspectAnswers, screen_prospect
-from helpers.decide.prune import robust_candidates, robustness_sentence, simulate
+from helpers.decide.prune import (
+    prune_candidates,
+    robust_candidates,
+    robustness_sentence,
+    simulate,
+)
 from helpers.plots.exits import plot_exit_calendar
 from helpers.plots.style import apply_house_style
 from helpers.plots.waterfall import plot_margin_waterfall
@@ -117,7 +122,7 @@ def show(frame):
 # exit: the offer comes first). "why" names the reason; the reasons are the audit's own words.
 
 # %%
-candidates = metrics[metrics["prune"]].sort_values("rate_percentile")
+candidates = prune_candidates(metrics, order="book").sort_values("rate_percentile")
 display(
     Markdown(
         f"**{len(candidates)} of {len(metrics)} clients** are prune candidates in "
@@ -125,7 +130,7 @@ display(
     )
 )
 show(
-    candidates.assign(why=text.prune_reason_labels(candidates))[
+    candidates[
         [
             "client_id",
             "name",

@@ -498,14 +498,22 @@ def candidate_rows(
 
 
 def prune_candidates(
-    metrics: pd.DataFrame, *, order: str = "revenue", limit: int | None = None, flag: str = "prune"
+    metrics: pd.DataFrame,
+    *,
+    order: str = "revenue",
+    limit: int | None = None,
+    flag: str = "prune",
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The one list of prune candidates: the rows of ``metrics`` whose ``flag`` column is true
-    (:func:`candidate_rows`: biggest revenue first, or the frame's order), every column kept,
-    plus ``why`` (:func:`prune_reason_labels`). The report's list, the explorer's table, the
-    robust candidates and the pruning notebook show it with their own columns."""
-    chosen = metrics.iloc[candidate_rows(metrics, order=order, limit=limit, flag=flag)]
-    return chosen.assign(why=prune_reason_labels(chosen))
+    (:func:`candidate_rows`: biggest revenue first, or the frame's order), with every column
+    (or only ``columns``) plus ``why`` (:func:`prune_reason_labels`). The report's list, the
+    explorer's table, the robust candidates and the pruning notebook show it with their own
+    columns."""
+    rows = candidate_rows(metrics, order=order, limit=limit, flag=flag)
+    chosen = (metrics if columns is None else metrics[list(columns)]).iloc[rows]
+    reasons = metrics[[c for c in PRUNE_REASONS if c in metrics.columns]].iloc[rows]
+    return chosen.assign(why=prune_reason_labels(reasons).to_numpy())
 
 
 # ----------------------------------------------------------------------------- report helper

@@ -97,8 +97,9 @@ def candidates_table(
 ) -> pd.DataFrame:
     """The prune candidates (:func:`helpers.decide.prune.prune_candidates`), biggest revenue
     first, the first ``limit``, with readable columns (for display)."""
+    measured = [c for c in _TABLE_COLUMNS if c != "why"]  # ``why`` comes with the list
     return (
-        prune_candidates(metrics, limit=limit)[list(_TABLE_COLUMNS)]
+        prune_candidates(metrics, limit=limit, columns=measured)[list(_TABLE_COLUMNS)]
         .assign(
             segment=lambda d: d["segment"].astype(object).map(SEGMENT_LABELS),
             revenue_ttm=lambda d: d["revenue_ttm"].map(lambda x: format_money(x, currency)),

@@ -74,25 +74,11 @@ class PruningPlanner:
             on_recorded=self._on_decision,
             action="PRUNE",
         )
-        self.percentile = w.FloatSlider(
-            value=settings.prune_percentile,
-            min=0.0,
-            max=30.0,
-            step=0.5,
-            description="Prune percentile",
-            continuous_update=False,
-            readout_format=".1f",
-            style={"description_width": "initial"},
+        self.percentile = _slider(
+            "Prune percentile", settings.prune_percentile, top=30.0, step=0.5, readout=".1f"
         )
-        self.utilisation = w.FloatSlider(
-            value=settings.utilisation,
-            min=0.0,
-            max=1.0,
-            step=0.05,
-            description="Utilisation",
-            continuous_update=False,
-            readout_format=".0%",
-            style={"description_width": "initial"},
+        self.utilisation = _slider(
+            "Utilisation", settings.utilisation, top=1.0, step=0.05, readout=".0%"
         )
         self.checks = w.VBox()
         self.extra = w.SelectMultiple(
@@ -251,3 +237,17 @@ def waterfall_figure(scenario: PruneScenario) -> Figure:
     figure = Figure(figsize=(9, 4.5), layout="constrained")
     plot_margin_waterfall(scenario, ax=figure.subplots())
     return figure
+
+
+def _slider(description: str, value: float, *, top: float, step: float, readout: str):
+    """A planner slider from 0 to ``top`` that applies when released (each change simulates)."""
+    return w.FloatSlider(
+        value=value,
+        min=0.0,
+        max=top,
+        step=step,
+        description=description,
+        continuous_update=False,
+        readout_format=readout,
+        style={"description_width": "initial"},
+    )
