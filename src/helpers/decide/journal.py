@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.audit.rules import FIX_ACTIONS
 from helpers.book.quarters import Window, parse_quarter
 from helpers.book.schema import (
     CLIENT_EVENT_KINDS,
@@ -69,16 +70,9 @@ from helpers.present.format import money_with_code
 
 DECISIONS_FILE = "decisions.csv"
 VERDICTS = ("worked", "not yet", "did not work", "too early")
-#: Decisions whose failure is said in the client's reasons two or more quarters on.
-FOLLOWED_UP = (
-    "REPRICE",
-    "RESCOPE",
-    "INVOICE_MORE_OFTEN",
-    "REASSIGN_OWNER",
-    "IMPROVE_DELIVERY",
-    "COLLECT",
-    "PRUNE",
-)
+#: Decisions whose failure is said in the client's reasons two or more quarters on: the rules'
+#: fixes (the registry's ``fix`` actions) and PRUNE.
+FOLLOWED_UP = (*FIX_ACTIONS, "PRUNE")
 #: Quarters after which a fix that did not work is said in the reasons.
 FOLLOW_UP_QUARTERS = 2
 RATINGS = ("alignment", "transparency", "respect", "fit")

@@ -35,7 +35,8 @@ from helpers.book.load import (
 )
 from helpers.book.settings import SETTINGS_FILE, Settings, save_settings
 from helpers.errors import BookError
-from helpers.ingest import detect, excel, payments
+from helpers.ingest import detect, excel
+from helpers.ingest import payments as payments_export
 from helpers.ingest.clients import read_mapping
 from helpers.ingest.merge import Merged, invoice_part, merge_parts
 from helpers.ingest.part import Part
@@ -189,16 +190,16 @@ def read_exports(files: list[Path], *, settings: Settings | None):
 
 
 def _paid_dates(raws, payments_path, date_order) -> pd.DataFrame | None:
-    frames = [payments.paid_dates(raw, date_order=date_order) for raw in raws]
+    frames = [payments_export.paid_dates(raw, date_order=date_order) for raw in raws]
     if payments_path is not None:
         raw, source, _ = read_csv_file(sniff_csv(Path(payments_path)))
-        if source is not payments:
+        if source is not payments_export:
             raise BookError(
-                f"--payments needs an invoice number column ({', '.join(payments.NUMBER)}) "
-                f"and a payment date column ({', '.join(payments.DATE)})",
+                f"--payments needs an invoice number column ({', '.join(payments_export.NUMBER)}) "
+                f"and a payment date column ({', '.join(payments_export.DATE)})",
                 file=payments_path,
             )
-        frames.append(payments.paid_dates(raw, date_order=date_order))
+        frames.append(payments_export.paid_dates(raw, date_order=date_order))
     if not frames:
         return None
     return (
@@ -230,81 +231,7 @@ def _base_currency(parts: list[Part], settings: Settings | None) -> tuple[str, s
     return main, f"base currency {main} (the exports' main currency)"
 
 
-def _import(
-    paths,
-    *,
-    clients,
-    date_order,
-    payments_path,
-    settings,
-    bill_rates=None,
-    jobs_as_clients=False,
-) -> Imported:
-    files = export_files(paths)
-    found, books, notes = read_exports(files, settings=settings)
-    raws = [raw for raw, source, _ in found if source is payments]
-    parts = [
-        source.convert(raw, variant, date_order=date_order, jobs_as_clients=jobs_as_clients)
-        if source.TABLE == "invoices"
-        else source.convert(raw, variant, date_order=date_order)
-        for raw, source, variant in found
-        if source is not payments
-    ]
-    parts += [part for name, book in books for part in excel.book_parts(name, book)]
-    parts = [invoice_part(p) if p.table == "invoices" else p for p in parts]  # rows -> invoices
-    if not parts and not books:
-        raise BookError(
-            "no time or invoice export among the files (only payments files)",
-            file=", ".join(str(f) for f in files),
-        )
-    base, note = _base_currency(parts, settings)
-    merged = merge_parts(
-        parts,
-        mapping=read_mapping(clients) if clients else None,
-        paid=_paid_dates(raws, payments_path, date_order),
-        base_currency=base,
-        books=books,
-    )
-    extra = [note] if note else []
-    extra += [f"payments file {raw.label}: {len(raw.frame)} row(s)" for raw in raws]
-    if bill_rates is not None:
-        valued, rate_notes = with_bill_rates(merged.book, read_bill_rates(bill_rates))
-        merged, extra = replace(merged, book=valued), [*extra, *rate_notes]
-    return Imported(parts=parts, merged=merged, notes=(*notes, *extra, *merged.notes))
-
-
 # ----------------------------------------------------------------------------- public
-
-
-def import_exports(
-    paths: Iterable[str | Path],
-    *,
-    clients: str | Path | None = None,
-    date_order: str | None = None,
-    payments: str | Path | None = None,
-    settings: Settings | None = None,
-    bill_rates: str | Path | None = None,
-    jobs_as_clients: bool = False,
-) -> Book:
-    """Read exports (files or folders), detect each by its header, merge into a validated Book.
-
-    ``clients`` is a CSV mapping (name, client_id, size, owner, industry); ``date_order``
-    (``dmy``/``mdy``) settles ambiguous dates; ``payments`` is a CSV of invoice numbers and
-    payment dates; ``bill_rates`` a CSV of hourly rates (client and/or person, rate) that values
-    billable hours without an amount (:mod:`helpers.ingest.rates`); ``jobs_as_clients`` keeps
-    QuickBooks' ``Customer:Job`` as one client per job (default: the parent customer is the
-    client, the job a ``project`` note). The book's ledger lists every row left out with its
-    original file and row; ``book.notes`` what was assumed about rows used.
-    """
-    return read_import(
-        paths,
-        clients=clients,
-        date_order=date_order,
-        payments=payments,
-        settings=settings,
-        bill_rates=bill_rates,
-        jobs_as_clients=jobs_as_clients,
-    ).merged.book
 
 
 def read_import(
@@ -317,44 +244,68 @@ def read_import(
     bill_rates: str | Path | None = None,
     jobs_as_clients: bool = False,
 ) -> Imported:
-    """:func:`import_exports` keeping each file's part: for :func:`summary`,
-    :func:`reconciliation` and :func:`row_fates`."""
-    return _import(
-        paths,
-        clients=clients,
-        date_order=date_order,
-        payments_path=payments,
-        settings=settings,
-        bill_rates=bill_rates,
-        jobs_as_clients=jobs_as_clients,
+    """Read exports (files or folders), detect each by its header, merge into a validated Book,
+    keeping each file's part: for :func:`summary`, :func:`reconciliation` and :func:`row_fates`.
+
+    ``clients`` is a CSV mapping (name, client_id, size, owner, industry); ``date_order``
+    (``dmy``/``mdy``) settles ambiguous dates; ``payments`` is a CSV of invoice numbers and
+    payment dates; ``bill_rates`` a CSV of hourly rates (client and/or person, rate) that values
+    billable hours without an amount (:mod:`helpers.ingest.rates`); ``jobs_as_clients`` keeps
+    QuickBooks' ``Customer:Job`` as one client per job (default: the parent customer is the
+    client, the job a ``project`` note). The book's ledger lists every row left out with its
+    original file and row; ``book.notes`` what was assumed about rows used.
+    """
+    files = export_files(paths)
+    found, books, notes = read_exports(files, settings=settings)
+    raws = [raw for raw, source, _ in found if source is payments_export]
+    parts = [
+        source.convert(raw, variant, date_order=date_order, jobs_as_clients=jobs_as_clients)
+        if source.TABLE == "invoices"
+        else source.convert(raw, variant, date_order=date_order)
+        for raw, source, variant in found
+        if source is not payments_export
+    ]
+    parts += [part for name, book in books for part in excel.book_parts(name, book)]
+    parts = [invoice_part(p) if p.table == "invoices" else p for p in parts]  # rows -> invoices
+    if not parts and not books:
+        raise BookError(
+            "no time or invoice export among the files (only payments files)",
+            file=", ".join(str(f) for f in files),
+        )
+    base, note = _base_currency(parts, settings)
+    merged = merge_parts(
+        parts,
+        mapping=read_mapping(clients) if clients else None,
+        paid=_paid_dates(raws, payments, date_order),
+        base_currency=base,
+        books=books,
     )
+    extra = [note] if note else []
+    extra += [f"payments file {raw.label}: {len(raw.frame)} row(s)" for raw in raws]
+    if bill_rates is not None:
+        valued, rate_notes = with_bill_rates(merged.book, read_bill_rates(bill_rates))
+        merged, extra = replace(merged, book=valued), [*extra, *rate_notes]
+    return Imported(parts=parts, merged=merged, notes=(*notes, *extra, *merged.notes))
+
+
+def import_exports(paths: Iterable[str | Path], **options) -> Book:
+    """The validated Book of :func:`read_import` (same keyword options)."""
+    return read_import(paths, **options).merged.book
 
 
 def open_book(
-    path: str | Path,
-    *,
-    settings: Settings | None = None,
-    strict: bool = False,
-    clients: str | Path | None = None,
-    date_order: str | None = None,
-    payments: str | Path | None = None,
-    jobs_as_clients: bool = False,
+    path: str | Path, *, settings: Settings | None = None, strict: bool = False, **options
 ) -> Book:
     """A canonical book (an .xlsx workbook or a folder with ``clients.csv``) loaded as it is, or
-    a folder of tool exports imported: what a consultant points the first notebook at."""
+    a folder of tool exports imported with :func:`read_import`'s keyword options (``clients``,
+    ``date_order``, ``payments``, ``jobs_as_clients``, ...): what a consultant points the first
+    notebook at."""
     from helpers.book.load import load_book
 
     source = Path(path)
     if source.suffix.lower() == ".xlsx" or (source / "clients.csv").exists():
         return load_book(source, settings=settings, strict=strict)
-    return import_exports(
-        [source],
-        clients=clients,
-        date_order=date_order,
-        payments=payments,
-        settings=settings,
-        jobs_as_clients=jobs_as_clients,
-    )
+    return import_exports([source], settings=settings, **options)
 
 
 def reconciliation(imported: Imported) -> pd.DataFrame:
@@ -549,30 +500,13 @@ class WrittenImport:
         return self.imported.merged.book
 
 
-def write_import(
-    paths,
-    *,
-    out,
-    clients=None,
-    date_order=None,
-    payments=None,
-    strict: bool = False,
-    bill_rates=None,
-    jobs_as_clients: bool = False,
-) -> WrittenImport:
-    """Import the exports and write the book, rejects.csv and notes.csv to ``out`` (and a
-    settings.toml naming the base currency when it is not the default); prints nothing
-    (``pumpkin import`` prints :func:`summary` of it). ``strict``: any rejected row is an error.
+def write_import(paths, *, out, strict: bool = False, **options) -> WrittenImport:
+    """Import the exports (:func:`read_import`'s keyword options) and write the book,
+    rejects.csv and notes.csv to ``out`` (and a settings.toml naming the base currency when it is
+    not the default); prints nothing (``pumpkin import`` prints :func:`summary` of it).
+    ``strict``: any rejected row is an error.
     """
-    imported = _import(
-        paths,
-        clients=clients,
-        date_order=date_order,
-        payments_path=payments,
-        settings=None,
-        bill_rates=bill_rates,
-        jobs_as_clients=jobs_as_clients,
-    )
+    imported = read_import(paths, **options)
     book = imported.merged.book
     if strict:
         refuse_rejects(book.rejects)

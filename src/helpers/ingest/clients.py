@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import BookError
+from helpers.ingest.read import read_side_csv
 
 LEGAL_SUFFIXES = frozenset(
     {
@@ -83,12 +84,11 @@ def slug(keys: pd.Series) -> pd.Series:
 def read_mapping(path: str | Path) -> pd.DataFrame:
     """The clients.csv mapping (name, client_id, size, owner, industry[, since]) with its keys."""
     path = Path(path)
-    try:
-        mapping = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BookError("client mapping not found", file=path) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise BookError(f"cannot be read as a CSV client mapping ({exc})", file=path) from None
+    mapping = read_side_csv(
+        path,
+        missing="client mapping not found",
+        unreadable="cannot be read as a CSV client mapping",
+    )
     mapping.columns = [c.strip() for c in mapping.columns]
     if "name" not in mapping.columns:
         raise BookError(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.ingest import values
-from helpers.ingest.invoicing import convert_invoices, distinct, split_total_line, text_columns
+from helpers.ingest.invoicing import convert_by_status, distinct, split_total_line, text_columns
 from helpers.ingest.part import Part
 from helpers.ingest.read import RawFile
 
@@ -48,19 +48,15 @@ def convert(raw: RawFile, variant: str, *, date_order: str | None = None, **_) -
     )
     raw, text, total_line, skipped = split_total_line(raw, text, "line_total")
     status = text["status"].str.lower()
-    lines = text.assign(
-        amount=distinct(text["line_total"], values.money),
-        paid=status.eq("paid") | text["paid_date"].ne(""),
-        status_reason=np.where(status.eq("draft"), "not issued (status draft)", None),
-        void=status.isin(VOID_STATUSES),
-        void_text=text["status"],
-        status_value=text["status"],
-        currency=text["currency"].str.upper(),
-        file_row=raw.rows,
-    )
-    return convert_invoices(
+    return convert_by_status(
         raw,
-        lines,
+        text,
+        void_statuses=VOID_STATUSES,
+        line_columns=dict(
+            amount=distinct(text["line_total"], values.money),
+            paid=status.eq("paid") | text["paid_date"].ne(""),
+            status_reason=np.where(status.eq("draft"), "not issued (status draft)", None),
+        ),
         fmt=NAME,
         variant=variant,
         date_order=date_order,

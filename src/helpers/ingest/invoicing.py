@@ -37,10 +37,9 @@ from helpers.ingest import dates, values
 from helpers.ingest.clients import normalise
 from helpers.ingest.part import (
     Part,
-    bad_row_ledger,
-    concat_ledgers,
     empty_notes,
     empty_part_ledger,
+    file_part,
     ledger_frame,
     note_frame,
 )
@@ -75,6 +74,25 @@ NOTE_APPLIED = "payment or adjustment applied to an open item"
 NOTE_PAID_UNKNOWN = "paid, no paid date in the export: due date used"
 
 
+def convert_by_status(
+    raw: RawFile, text: pd.DataFrame, *, void_statuses, line_columns: dict, **options
+) -> Part:
+    """:func:`convert_invoices` for a tool whose lines carry a ``status`` and a ``currency`` text
+    column (Xero, FreshBooks): a status in ``void_statuses`` (lower case) voids the line, the
+    status text is the value the ledger shows, the currency is upper case. ``line_columns`` are
+    the tool's own line columns (``amount``, ``paid``, ``status_reason``, ...); ``options`` go to
+    :func:`convert_invoices`."""
+    lines = text.assign(
+        **line_columns,
+        void=text["status"].str.lower().isin(void_statuses),
+        void_text=text["status"],
+        status_value=text["status"],
+        currency=text["currency"].str.upper(),
+        file_row=raw.rows,
+    )
+    return convert_invoices(raw, lines, **options)
+
+
 def convert_invoices(
     raw: RawFile,
     lines: pd.DataFrame,
@@ -100,7 +118,7 @@ def convert_invoices(
     ``invoice_fields`` are further line columns that belong to the invoice (its lines repeat
     them). ``total_line`` holds the figures of the file's own total line (``money``,
     ``open``); ``as_of`` (ISO) is the date the open balances are at. ``assumed`` holds notes
-    the source module made per line (``_line`` = position in ``lines``).
+    the source module made per line (``line_index`` = position in ``lines``).
     """
     lines = _with_defaults(lines)
     n = len(lines)
@@ -229,7 +247,6 @@ def convert_invoices(
         [empty_notes(), *[f for f in note_frames if len(f)]], ignore_index=True
     )
 
-    ledger = concat_ledgers([bad_row_ledger(raw, TABLE), dup_ledger, group_ledger])
     currencies = sorted(set(frame["currency"]) - {""})
     part_lines = pd.DataFrame(
         {
@@ -240,21 +257,18 @@ def convert_invoices(
             "adjustment": adjustment,
         }
     )
-    return Part(
-        file=raw.label,
-        format=fmt,
+    return file_part(
+        raw,
+        fmt=fmt,
         variant=variant,
         table=TABLE,
         frame=frame,
-        ledger=ledger,
-        rows_read=n + len(raw.bad),
+        ledgers=[dup_ledger, group_ledger],
+        rows=n,
+        notes=notes,
+        order_note=order_note,
+        currencies=currencies,
         skipped=skipped,
-        notes=(
-            *raw.notes,
-            *notes,
-            *([order_note] if order_note else []),
-            *(["currency " + ", ".join(currencies)] if currencies else []),
-        ),
         extra={
             "invoices": int(frame["invoice_group"].nunique()),
             "currencies": currencies,

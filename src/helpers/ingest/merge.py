@@ -60,9 +60,29 @@ def _tag(ledger: pd.DataFrame, part: int) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- duplicates
 
 
+def _several_files_per_format(parts: list[Part]) -> list[list[int]]:
+    """The positions of the parts of each export format read from two files or more: repeats
+    across files (overlapping exports) are looked for among them only."""
+    by_format: dict[str, list[int]] = {}
+    for i, part in enumerate(parts):
+        by_format.setdefault(part.format, []).append(i)
+    return [members for members in by_format.values() if len(members) >= 2]
+
+
 def _entry_key(frame: pd.DataFrame, common: set[str]) -> np.ndarray:
     columns = ["date", "client", "person", "hours", "billable", *sorted(common)]
     return pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
+
+
+def _copies(frame: pd.DataFrame, repeat: np.ndarray, keys: list[str], row: str, members):
+    """Per part of ``members`` with rows marked ``repeat`` (a later copy of an earlier row with
+    the same ``keys``): the part, those rows, and where each row's kept copy is (its ``part`` and
+    ``row``)."""
+    firsts = frame.loc[~repeat].set_index(keys)[["part", row]]
+    for i in members:
+        mine = frame.loc[repeat & (frame["part"] == i).to_numpy()]
+        if not mine.empty:
+            yield i, mine, firsts.loc[pd.MultiIndex.from_frame(mine[keys])]
 
 
 def drop_repeats(parts: list[Part], key_of) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
@@ -73,12 +93,7 @@ def drop_repeats(parts: list[Part], key_of) -> tuple[list[pd.DataFrame], list[pd
     """
     frames = [p.frame for p in parts]
     ledgers = [empty_part_ledger() for _ in parts]
-    by_format: dict[str, list[int]] = {}
-    for i, part in enumerate(parts):
-        by_format.setdefault(part.format, []).append(i)
-    for members in by_format.values():
-        if len(members) < 2:
-            continue
+    for members in _several_files_per_format(parts):
         keyed = []
         common = set.intersection(
             *({c for c in frames[i].columns if c.startswith(DETAIL)} for i in members)
@@ -99,12 +114,7 @@ def drop_repeats(parts: list[Part], key_of) -> tuple[list[pd.DataFrame], list[pd
             )
         allrows = pd.concat(keyed, ignore_index=True)
         repeat = allrows.duplicated(["key", "n"], keep="first").to_numpy()
-        firsts = allrows.loc[~repeat].set_index(["key", "n"])[["part", "row"]]
-        for i in members:
-            mine = allrows.loc[repeat & (allrows["part"] == i).to_numpy()]
-            if mine.empty:
-                continue
-            origin = firsts.loc[pd.MultiIndex.from_frame(mine[["key", "n"]])]
+        for i, mine, origin in _copies(allrows, repeat, ["key", "n"], "row", members):
             where = [
                 f"{parts[p].file} row {r}"
                 for p, r in zip(origin["part"], origin["row"], strict=True)
@@ -176,12 +186,7 @@ def drop_repeated_invoices(parts: list[Part]) -> tuple[list[pd.DataFrame], list[
     """
     frames = [p.frame for p in parts]
     dropped: list[dict] = [{} for _ in parts]
-    by_format: dict[str, list[int]] = {}
-    for i, part in enumerate(parts):
-        by_format.setdefault(part.format, []).append(i)
-    for members in by_format.values():
-        if len(members) < 2:
-            continue
+    for members in _several_files_per_format(parts):
         keyed = []
         for i in members:
             groups = frames[i].drop_duplicates("invoice_group")[
@@ -200,12 +205,8 @@ def drop_repeated_invoices(parts: list[Part]) -> tuple[list[pd.DataFrame], list[
         repeat = (
             newest.duplicated(["identity", "n"], keep="first").reindex(allgroups.index).to_numpy()
         )
-        firsts = allgroups.loc[~repeat].set_index(["identity", "n"])[["part", "file_row"]]
-        for i in members:
-            mine = allgroups.loc[repeat & (allgroups["part"] == i).to_numpy()]
-            if mine.empty:
-                continue
-            origin = firsts.loc[pd.MultiIndex.from_frame(mine[["identity", "n"]])]
+        keys = ["identity", "n"]
+        for i, mine, origin in _copies(allgroups, repeat, keys, "file_row", members):
             dropped[i] = {
                 int(g): f"duplicate: the same invoice as {parts[p].file} row {r} "
                 "(overlapping exports)"

@@ -8,7 +8,9 @@ The intermediate schema: besides the canonical columns, the frames an import pas
 modules carry these named columns (:data:`INTERMEDIATE_COLUMNS`; never an underscore name), which
 the merge drops when it builds the book, the ledger and the notes:
 
-- a part's ``frame`` (one row per canonical row): ``file_row``, ``file_hours``,
+- a part's ``frame`` (one row per canonical row, as text; ``client`` is a name): time
+  ``date``, ``client``, ``person``, ``hours``, ``billable``, invoices ``invoice_id``, ``client``,
+  ``issue_date``, ``due_date``, ``amount``, ``currency``, ``paid_date``; then ``file_row``, ``file_hours``,
   ``file_amount``, ``file_currency``, ``detail <column>`` (time: the export's descriptive
   columns, to find repeated rows); invoices also ``invoice_group``, ``base_id``, ``id_suffix``,
   ``file_number``, ``identity``, ``export_as_of``, ``paid_unknown``;
@@ -54,18 +56,6 @@ INTERMEDIATE_COLUMNS = {
 #: A time part's frame's descriptive columns are named ``DETAIL + export column``.
 DETAIL = "detail "
 
-#: Columns of a time part's frame besides the canonical ones.
-TIME_COLUMNS = ("date", "client", "person", "hours", "billable")
-INVOICE_COLUMNS = (
-    "invoice_id",
-    "client",
-    "issue_date",
-    "due_date",
-    "amount",
-    "currency",
-    "paid_date",
-)
-
 
 @dataclass(frozen=True)
 class Part:
@@ -89,12 +79,10 @@ class Part:
     assumed: pd.DataFrame | None = None
 
 
-def ledger_frame(
-    *, table: str, file: str, rows, column, value, reason, hours=np.nan, amount=np.nan
-) -> pd.DataFrame:
-    """Ledger rows (with the hours and money they carried) from arrays or scalars."""
+def _ledger_rows(*, table: str, file: str, rows, column, value, reason, **extra) -> pd.DataFrame:
+    """Rows in the ledger's columns (:data:`LEDGER_COLUMNS`), then the ``extra`` columns."""
     rows = np.asarray(rows, dtype="int64")
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "table": table,
             "source_file": file,
@@ -102,11 +90,16 @@ def ledger_frame(
             "column": column,
             "value": value,
             "reason": reason,
-            "file_hours": hours,
-            "file_amount": amount,
+            **extra,
         },
         index=range(len(rows)),
     )
+
+
+def ledger_frame(*, hours=np.nan, amount=np.nan, **where) -> pd.DataFrame:
+    """Ledger rows (with the hours and money they carried) from arrays or scalars; ``where`` is
+    :func:`_ledger_rows`' table, file, rows, column, value and reason."""
+    frame = _ledger_rows(**where, file_hours=hours, file_amount=amount)
     return frame.astype({"value": object, "file_hours": "float64", "file_amount": "float64"})
 
 
@@ -139,6 +132,42 @@ def bad_row_ledger(raw: RawFile, table: str) -> pd.DataFrame:
         column="",
         value=raw.bad["text"].to_numpy(),
         reason=raw.bad["reason"].to_numpy(),
+    )
+
+
+def file_part(
+    raw: RawFile,
+    *,
+    fmt: str,
+    variant: str,
+    table: str,
+    frame: pd.DataFrame,
+    ledgers: list[pd.DataFrame],
+    rows: int,
+    notes: tuple[str, ...] = (),
+    order_note: str | None = None,
+    currencies: list[str] | tuple[str, ...] = (),
+    **fields,
+) -> Part:
+    """One file's :class:`Part`: its rows (``frame``), its ledger (the file's malformed rows,
+    then ``ledgers``), the rows read (``rows`` data rows plus the malformed ones) and its notes
+    (the reader's, ``notes``, the date order inferred, the currencies the file names). ``fields``
+    are the Part's other fields (``people``, ``extra``, ``lines``, ...)."""
+    return Part(
+        file=raw.label,
+        format=fmt,
+        variant=variant,
+        table=table,
+        frame=frame,
+        ledger=concat_ledgers([bad_row_ledger(raw, table), *ledgers]),
+        rows_read=rows + len(raw.bad),
+        notes=(
+            *raw.notes,
+            *notes,
+            *([order_note] if order_note else []),
+            *(["currency " + ", ".join(currencies)] if currencies else []),
+        ),
+        **fields,
     )
 
 
@@ -193,23 +222,11 @@ class Rejects:
         )
 
 
-def note_frame(*, table: str, file: str, rows, column, value, reason, kind, inv) -> pd.DataFrame:
-    """Notes on used rows: the ledger's columns, a short ``note_kind`` for the summary and the
+def note_frame(*, kind, inv, **where) -> pd.DataFrame:
+    """Notes on used rows: the ledger's columns (``where``: :func:`_ledger_rows`' table, file,
+    rows, column, value and reason), a short ``note_kind`` for the summary and the
     ``invoice_group`` they describe (dropped with it if the group is left out later)."""
-    rows = np.asarray(rows, dtype="int64")
-    frame = pd.DataFrame(
-        {
-            "table": table,
-            "source_file": file,
-            "row": rows,
-            "column": column,
-            "value": value,
-            "reason": reason,
-            "note_kind": kind,
-            "invoice_group": inv,
-        },
-        index=range(len(rows)),
-    )
+    frame = _ledger_rows(**where, note_kind=kind, invoice_group=inv)
     return frame.astype({"value": object, "invoice_group": "int64"})
 
 

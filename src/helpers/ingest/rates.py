@@ -23,6 +23,7 @@ import pandas as pd
 
 from helpers.errors import BookError
 from helpers.ingest.clients import normalise
+from helpers.ingest.read import read_side_csv
 
 RATE_COLUMNS = ("rate", "hourly_rate", "bill_rate", "billable_rate")
 
@@ -32,12 +33,11 @@ def read_bill_rates(path: str | Path) -> pd.DataFrame:
     a rate that is not a number >= 0, or a row naming neither client nor person, stops with one
     line naming the file, row and column."""
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BookError("bill rates file not found", file=path) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise BookError(f"cannot be read as a CSV of bill rates ({exc})", file=path) from None
+    frame = read_side_csv(
+        path,
+        missing="bill rates file not found",
+        unreadable="cannot be read as a CSV of bill rates",
+    )
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     rate_column = next((c for c in RATE_COLUMNS if c in frame.columns), None)
     keys = [c for c in ("client", "person") if c in frame.columns]

@@ -324,3 +324,15 @@ def sheet_export(
     return RawFile(
         path=path, frame=frame, rows=rows, bad=_no_bad_rows(), columns=tuple(names), sheet=sheet
     )
+
+
+def read_side_csv(path: Path, *, missing: str, unreadable: str) -> pd.DataFrame:
+    """A small CSV given beside the exports (the client mapping, the bill rates), every cell as
+    text (blank = ""); stops with one line naming the file when it is not there (``missing``) or
+    cannot be read as a CSV (``unreadable`` and the parser's words)."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BookError(missing, file=path) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise BookError(f"{unreadable} ({exc})", file=path) from None

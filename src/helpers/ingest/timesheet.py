@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers.ingest import dates, values
-from helpers.ingest.part import DETAIL, Part, Rejects, bad_row_ledger, concat_ledgers
+from helpers.ingest.part import DETAIL, Part, Rejects, file_part
 from helpers.ingest.read import RawFile
 from helpers.ingest.values import decimal
 
@@ -212,22 +212,17 @@ def convert_time(
     ok = rejects.ok
     if not ok.all():
         frame = frame.loc[ok].reset_index(drop=True)
-    ledger = concat_ledgers(
-        [bad_row_ledger(raw, table), rejects.ledger(raw, table, hours=hours, amount=amount)]
-    )
-    notes = [*raw.notes, *([order_note] if order_note else [])]
     currencies = _currencies(raw, spec)
-    if currencies:
-        notes.append("currency " + ", ".join(currencies))
-    return Part(
-        file=raw.label,
-        format=fmt,
+    return file_part(
+        raw,
+        fmt=fmt,
         variant=variant,
         table=table,
         frame=frame,
-        ledger=ledger,
-        rows_read=n + len(raw.bad),
-        notes=tuple(notes),
+        ledgers=[rejects.ledger(raw, table, hours=hours, amount=amount)],
+        rows=n,
+        order_note=order_note,
+        currencies=currencies,
         people=_people(raw, spec, person, iso),
         extra={"currencies": currencies},
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.ingest import values
-from helpers.ingest.invoicing import convert_invoices, distinct, split_total_line, text_columns
+from helpers.ingest.invoicing import convert_by_status, distinct, split_total_line, text_columns
 from helpers.ingest.part import Part
 from helpers.ingest.read import RawFile
 
@@ -58,20 +58,16 @@ def convert(raw: RawFile, variant: str, *, date_order: str | None = None, **_) -
     credit = text["type"].str.lower().str.contains("credit")
     not_issued = status.isin(NOT_ISSUED - VOID_STATUSES)
     status_reason = np.where(not_issued, "not issued (status " + text["status"] + ")", None)
-    lines = text.assign(
-        amount=total.abs().where(~credit, -total.abs()),  # a credit note: negative amount
-        paid=status.eq("paid") & due.fillna(0).eq(0),
-        paid_date="",
-        status_reason=status_reason,
-        void=status.isin(VOID_STATUSES),
-        void_text=text["status"],
-        status_value=text["status"],
-        currency=text["currency"].str.upper(),
-        file_row=raw.rows,
-    )
-    return convert_invoices(
+    return convert_by_status(
         raw,
-        lines,
+        text,
+        void_statuses=VOID_STATUSES,
+        line_columns=dict(
+            amount=total.abs().where(~credit, -total.abs()),  # a credit note: negative amount
+            paid=status.eq("paid") & due.fillna(0).eq(0),
+            paid_date="",
+            status_reason=status_reason,
+        ),
         fmt=NAME,
         variant=variant,
         date_order=date_order,
