@@ -1089,23 +1089,14 @@ def _arrow_table(frame: pd.DataFrame) -> pa.Table:
     return pa.table(columns)
 
 
-def write_sample(
-    out: str | Path,
-    *,
-    clients: int = 150,
-    years: int = 3,
-    seed: int = 7,
-    start: str = "2023Q1",
-    entries: int | None = None,
-    invoices: int | None = None,
-) -> Path:
-    """Generate the book and write ``<table>.csv`` files (UTF-8, ISO dates) into ``out``."""
-    book = generate_book(
-        clients=clients, years=years, seed=seed, start=start, entries=entries, invoices=invoices
-    )
+def write_sample(out: str | Path, **options) -> Path:
+    """Generate the book (:func:`generate_book`'s keyword options: ``clients``, ``years``,
+    ``seed``, ``start``, ``entries``, ``invoices``) and write ``<table>.csv`` files (UTF-8, ISO
+    dates) into ``out``."""
+    book = generate_book(**options)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    options = pacsv.WriteOptions(quoting_style="needed", quoting_header="none")
+    written = pacsv.WriteOptions(quoting_style="needed", quoting_header="none")
     for name, frame in book.items():
-        pacsv.write_csv(_arrow_table(frame), out / f"{name}.csv", options)
+        pacsv.write_csv(_arrow_table(frame), out / f"{name}.csv", written)
     return out

@@ -400,10 +400,13 @@ def _summarise_daily(
     first = bought.groupby(customer)[date].transform("min")
     repeat_value = bought[value].where((bought[date] > first) & (bought[value] > 0))
     return (
-        bought.assign(_repeat=repeat_value)
+        bought.assign(repeat_value=repeat_value)
         .groupby(customer, as_index=False, sort=True)
         .agg(
-            first=(date, "min"), last=(date, "max"), n=(date, "size"), monetary=("_repeat", "mean")
+            first=(date, "min"),
+            last=(date, "max"),
+            n=(date, "size"),
+            monetary=("repeat_value", "mean"),
         )
         .assign(
             frequency=lambda d: (d["n"] - 1).astype("float64"),
