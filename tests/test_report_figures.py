@@ -1,0 +1,123 @@
+"""The report's PNGs (helpers.report.figures): drawn once, the same pixels as matplotlib's savefig."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from helpers.report.figures import figure_png, show_figures_as_png
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _savefig_pixels(fig: Figure, dpi: float) -> np.ndarray:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=dpi, bbox_inches=None, metadata={"Software": None})
+    return np.asarray(Image.open(out).convert("RGBA"))
+
+
+def _pixels(png: bytes) -> tuple[np.ndarray, str, tuple]:
+    image = Image.open(io.BytesIO(png))
+    return np.asarray(image.convert("RGBA")), image.mode, image.info.get("dpi")
+
+
+def _constrained_figure() -> Figure:
+    """A figure whose layout depends on its text: long labels, a title, a legend outside."""
+    fig = Figure(figsize=(6, 3.5), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot([1, 2, 3], [30_000, 10_000, 20_000], label="a line with a long legend label")
+    left.set_ylabel("Revenue per hour worked (USD/h, last 12 months)")
+    left.set_title("A finding as a sentence", loc="left", fontweight="bold")
+    left.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    right.bar(["prize", "tangled", "seedling", "weed"], [4, 3, 2, 1])
+    right.set_xlabel("Segment")
+    return fig
+
+
+def test_one_pass_gives_the_pixels_of_savefig():
+    fig = _constrained_figure()
+    expected = _savefig_pixels(fig, 110)
+    pixels, mode, dpi = _pixels(figure_png(_constrained_figure(), dpi=110))
+    assert pixels.shape == expected.shape == (385, 660, 4)
+    assert np.array_equal(pixels, expected)
+    assert mode == "RGB"  # every pixel opaque: no alpha channel written
+    assert dpi == pytest.approx((110, 110), abs=0.01)
+
+
+def test_the_figure_keeps_its_own_canvas_and_resolution():
+    fig = _constrained_figure()
+    canvas, dpi = fig.canvas, fig.dpi
+    figure_png(fig, dpi=110)
+    assert fig.canvas is canvas
+    assert fig.dpi == dpi
+
+
+def test_a_transparent_figure_keeps_its_alpha_and_an_empty_one_gives_nothing():
+    fig = Figure(figsize=(2, 2))
+    fig.patch.set_alpha(0.0)
+    fig.add_subplot().patch.set_alpha(0.0)
+    pixels, mode, _ = _pixels(figure_png(fig, dpi=50))
+    assert mode == "RGBA"
+    assert pixels[..., 3].min() == 0
+    assert figure_png(Figure(), dpi=50) is None
+
+
+def test_the_report_figures_are_the_pixels_matplotlib_would_write():
+    """Every figure of the report's 2025Q4 (the demo book) is unchanged by the one-pass PNG."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    from helpers.audit.scores import thresholds
+    from helpers.book.load import load_book
+    from helpers.book.settings import Settings
+    from helpers.decide.contract import quarter_and_history
+    from helpers.plots.patch import plot_patch
+    from helpers.plots.payment import plot_payment_behaviour
+    from helpers.plots.style import apply_house_style
+    from helpers.present.pruning import prune_overview
+
+    book = load_book(ROOT / "data" / "sample")
+    settings = Settings()
+    _, metrics, _ = quarter_and_history(book, "2025Q4", settings)
+    value_cut, headache_cut = thresholds(metrics, settings)
+    apply_house_style()
+    makers = [
+        lambda: (
+            plot_patch(
+                metrics,
+                quarter="2025Q4",
+                value_threshold=value_cut,
+                headache_threshold=headache_cut,
+            ).figure
+        ),
+        lambda: plot_payment_behaviour(metrics).figure,
+        lambda: prune_overview(metrics, settings=settings)[1],
+    ]
+    import matplotlib.pyplot as plt
+
+    for make in makers:
+        expected = _savefig_pixels(make(), 110)
+        pixels, _, _ = _pixels(figure_png(make(), dpi=110))
+        plt.close("all")
+        assert np.array_equal(pixels, expected)
+
+
+def test_in_an_ipython_shell_figures_are_displayed_as_the_one_pass_png():
+    import base64
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        show_figures_as_png(dpi=80)
+        data, _ = shell.display_formatter.format(_constrained_figure())
+        assert set(data) == {"image/png", "text/plain"}
+        # a fresh figure: a second layout of the same one may move an axes by a pixel
+        assert base64.b64decode(data["image/png"]) == figure_png(_constrained_figure(), dpi=80)
+    finally:
+        InteractiveShell.clear_instance()
