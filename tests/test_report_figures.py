@@ -90,6 +90,7 @@ def test_the_report_figures_are_the_pixels_matplotlib_would_write():
         lambda: (
             plot_patch(
                 metrics,
+                currency="USD",
                 quarter="2025Q4",
                 value_threshold=value_cut,
                 headache_threshold=headache_cut,
