@@ -152,3 +152,56 @@ def test_the_report_page_is_nbconverts_page_without_the_beautifulsoup_rewrite():
     assert str(BeautifulSoup(fast, features="html.parser")) == slow  # ... the same page
     assert 'alt="Figure: A section"' in fast and "$1,200" in fast
     assert "tabindex" not in slow  # the template has no .jp-Notebook element for it to mark
+
+
+def test_offboarding_plans_from_records_looked_up_at_once_are_the_plans_one_by_one():
+    """offboarding_plans looks every candidate's invoices, abuse events, team and ratings up in
+    one pass per table (client_records); each plan is the one built alone from the book."""
+    import pandas as pd
+
+    from helpers.book.load import load_book
+    from helpers.book.settings import Settings
+    from helpers.decide import offboarding
+    from helpers.decide.contract import metrics_for_quarters
+
+    book = load_book(ROOT / "data" / "sample")
+    settings = Settings()
+    quarters = book.complete_quarters()[-6:]
+    history = metrics_for_quarters(book, quarters, settings)
+    seen = 0
+    for quarter in quarters:
+        metrics = history[history["quarter"] == quarter].reset_index(drop=True)
+        start = offboarding.default_start_date(quarter)
+        together = offboarding.offboarding_plans(
+            metrics, start_date=start, book=book, settings=settings, spread=False
+        )
+        rows = metrics.set_index("client_id", drop=False)
+        for plan in together:
+            alone = offboarding.offboarding_plan(
+                rows.loc[plan.client_id], start_date=start, book=book, settings=settings
+            )
+            pd.testing.assert_frame_equal(plan.open_invoices, alone.open_invoices)
+            assert plan.to_markdown() == alone.to_markdown()
+            assert plan.team == alone.team and plan.lead == alone.lead
+            assert plan.behaviour == alone.behaviour and plan.letter == alone.letter
+            seen += 1
+        assert offboarding.plans_frame(together).equals(
+            offboarding.plans_frame(
+                [
+                    offboarding.offboarding_plan(
+                        rows.loc[p.client_id], start_date=start, book=book, settings=settings
+                    )
+                    for p in together
+                ]
+            )
+        )
+    assert seen >= 20
+    records = offboarding.client_records(book, ["nobody"], quarter=quarters[-1])
+    assert records.open_invoices("nobody").empty and records.team("nobody") == ()
+    assert list(records.open_invoices("nobody").columns) == [
+        "invoice_id",
+        "issue_date",
+        "due_date",
+        "amount_base",
+        "days_past_due",
+    ]

@@ -611,6 +611,7 @@ def offboarding_plan(
     transition_days: int | None = None,
     follow_up_days: int = FOLLOW_UP_DAYS,
     answers: CantOrWont | None = None,
+    records: ClientRecords | None = None,
 ) -> Plan:
     """The plan for one client (a row of the metrics table) starting on ``start_date``.
 
@@ -618,7 +619,9 @@ def offboarding_plan(
     notice period later (:func:`notice_for`, at least ``transition_days`` when given); the
     follow-up ``follow_up_days`` after that. ``book`` (optional) supplies the open invoices, the
     abuse events, the notice period and the assessments used to pick who leads the conversation.
-    ``answers`` are the partner's can't-or-won't answers for this client.
+    ``answers`` are the partner's can't-or-won't answers for this client. ``records``: the
+    book's rows of this client already looked up (:func:`client_records`, what
+    :func:`offboarding_plans` passes), else each is looked up in ``book`` here.
     """
     row = pd.Series(client_row)
     for column in ("client_id", "name", "quarter"):
@@ -635,17 +638,23 @@ def offboarding_plan(
         follow_up_days=follow_up_days,
     )
     when = as_of(row["quarter"])
+    client_id, quarter = row["client_id"], str(row["quarter"])
+    found = records is not None and records.has(client_id, quarter)
     facts = _Facts(
         row=row,
         currency=settings.base_currency,
         dates=dates,
         notice=notice,
-        invoices=open_invoices(book, row["client_id"], when),
-        events=abuse_events(book, row["client_id"], str(row["quarter"])),
+        invoices=records.open_invoices(client_id)
+        if found
+        else open_invoices(book, client_id, when),
+        events=records.abuse_events(client_id) if found else abuse_events(book, client_id, quarter),
         settings=settings,
     )
-    lead, lead_reason = conversation_lead(row, book=book, settings=settings)
-    team = handover_team(book, row["client_id"], when)
+    lead, lead_reason = conversation_lead(
+        row, book=book, settings=settings, ratings=records.ratings(client_id) if found else None
+    )
+    team = records.team(client_id) if found else handover_team(book, client_id, when)
     offer = reprice_offer(row, dates, settings=settings) if "reprice" in causes else None
     settlement = (
         settlement_proposal(facts.past_due, dates)
@@ -819,15 +828,18 @@ def handover_team(book, client_id: str, when: pd.Timestamp) -> tuple[str, ...]:
     return tuple(f"{person} ({h:,.0f} h)" for person, h in hours.items())
 
 
-def conversation_lead(row: pd.Series, *, book=None, settings: Settings) -> tuple[str, str]:
+def conversation_lead(
+    row: pd.Series, *, book=None, settings: Settings, ratings: pd.Series | None = None
+) -> tuple[str, str]:
     """Who leads the conversation, and why (seed 001: "is it just me?").
 
     The owner leads, unless the audit flagged ``REASSIGN_OWNER`` or the owner rates the client
     ``settings.reassign_gap`` or more below the other assessors: then the dislike may be
     personal, and the colleague who rates the client best (or a placeholder) leads.
+    ``ratings``: the client's :func:`_ratings` when already looked up.
     """
     owner = None if pd.isna(row.get("owner")) else str(row.get("owner"))
-    ratings = _ratings(book, str(row["client_id"]))
+    ratings = _ratings(book, str(row["client_id"])) if ratings is None else ratings
     others = ratings.drop(owner, errors="ignore") if owner else ratings
     flagged = "REASSIGN_OWNER" in str(row.get("actions") or "").split(";")
     gap = ratings.get(owner, float("nan")) - (others.mean() if len(others) else float("nan"))
@@ -1390,12 +1402,136 @@ def offboarding_plans(
         starts = [(i, meets[i]) for i in ids]
     else:
         starts = [(i, start_date) for i in ids]
+    quarters = {str(q) for q in rows.loc[ids, "quarter"].dropna()} if ids else set()
+    records = client_records(book, ids, quarter=quarters.pop()) if len(quarters) == 1 else None
     return [
         offboarding_plan(
-            rows.loc[i], start_date=when, book=book, settings=settings, answers=answers.get(i)
+            rows.loc[i],
+            start_date=when,
+            book=book,
+            settings=settings,
+            answers=answers.get(i),
+            records=records,
         )
         for i, when in starts
     ]
+
+
+@dataclass(frozen=True)
+class ClientRecords:
+    """The book's rows that the plans of one quarter look up, for several clients at once: one
+    pass over each table instead of one per client (:func:`client_records`). Each look-up
+    gives what :func:`open_invoices`, :func:`abuse_events`, :func:`handover_team` and
+    :func:`_ratings` give for that client."""
+
+    quarter: str
+    client_ids: frozenset[str]
+    invoices: Mapping[str, pd.DataFrame]
+    events: Mapping[str, pd.DataFrame]
+    teams: Mapping[str, pd.Series]
+    ratings_by_client: Mapping[str, pd.Series]
+    no_invoices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    no_events: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def has(self, client_id: str, quarter: str) -> bool:
+        return str(quarter) == self.quarter and str(client_id) in self.client_ids
+
+    def open_invoices(self, client_id: str) -> pd.DataFrame:
+        found = self.invoices.get(str(client_id))
+        return found if found is not None else self.no_invoices.copy()
+
+    def abuse_events(self, client_id: str) -> pd.DataFrame:
+        found = self.events.get(str(client_id))
+        return found if found is not None else self.no_events.copy()
+
+    def team(self, client_id: str) -> tuple[str, ...]:
+        hours = self.teams.get(str(client_id))
+        if hours is None:
+            return ()
+        hours = hours.sort_values(ascending=False)
+        return tuple(f"{person} ({h:,.0f} h)" for person, h in hours.items())
+
+    def ratings(self, client_id: str) -> pd.Series:
+        found = self.ratings_by_client.get(str(client_id))
+        if found is None:
+            return pd.Series(dtype=float)
+        return found.sort_values(ascending=False)
+
+
+def _by_client(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``frame``'s rows per client_id, each in the frame's order, index reset."""
+    return {
+        str(k): part.drop(columns="client_id").reset_index(drop=True)
+        for k, part in frame.groupby("client_id", sort=False)
+    }
+
+
+def _none_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """No rows of ``frame``, its other columns and their types (a client with none)."""
+    return frame.iloc[0:0].drop(columns="client_id").reset_index(drop=True)
+
+
+def client_records(book, client_ids: Iterable[str], *, quarter: str) -> ClientRecords:
+    """What the plans of ``quarter`` look up in ``book`` for ``client_ids``, in one pass over
+    each table (the same rows, in the same order, as the per-client look-ups)."""
+    ids = frozenset(str(i) for i in client_ids)
+    quarter = str(quarter)
+    when = as_of(quarter)
+    invoice_columns = ("invoice_id", "issue_date", "due_date", "amount_base", "days_past_due")
+    event_columns = ("date", "severity", "note")
+    invoices: dict[str, pd.DataFrame] = {}
+    events: dict[str, pd.DataFrame] = {}
+    no_invoices = pd.DataFrame(columns=list(invoice_columns))
+    no_events = pd.DataFrame(columns=list(event_columns))
+    teams: dict[str, pd.Series] = {}
+    ratings: dict[str, pd.Series] = {}
+    table = getattr(book, "invoices", None) if book is not None else None
+    if table is not None:
+        unpaid = table["paid_date"].isna() | (table["paid_date"] > when)
+        mine = table["client_id"].isin(ids) & table["issue_date"].le(when) & unpaid
+        picked = (
+            table[mine & table["amount_base"].gt(0)]
+            .assign(days_past_due=lambda d: (when - d["due_date"]).dt.days.clip(lower=0))
+            .sort_values(["due_date", "invoice_id"])[["client_id", *invoice_columns]]
+        )
+        invoices = _by_client(picked)
+        no_invoices = _none_of(picked)
+    table = getattr(book, "events", None) if book is not None else None
+    if table is not None and not table.empty:
+        window = ttm_window(quarter)
+        mine = table[
+            table["client_id"].isin(ids)
+            & table["kind"].eq("abuse")
+            & window.contains(table["date"])
+        ]
+        picked = mine.assign(
+            severity=mine["severity"].fillna(1.0) if "severity" in mine else 1.0,
+            note=mine.get("note", ""),
+        ).sort_values("date")[["client_id", *event_columns]]
+        events = _by_client(picked)
+        no_events = _none_of(picked)
+    table = getattr(book, "time_entries", None) if book is not None else None
+    if table is not None and not table.empty:
+        start = when - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+        mine = table[table["client_id"].isin(ids) & table["date"].between(start, when)]
+        hours = mine.groupby(["client_id", "person"])["hours"].sum()
+        teams = {str(k): part.droplevel(0) for k, part in hours.groupby(level=0, sort=False)}
+    table = getattr(book, "assessments", None) if book is not None else None
+    if table is not None and not table.empty:
+        scores = ["alignment", "transparency", "respect", "fit"]
+        mine = table[table["client_id"].isin(ids)]
+        means = mine.groupby(["client_id", "assessor"])[scores].mean().mean(axis=1)
+        ratings = {str(k): part.droplevel(0) for k, part in means.groupby(level=0, sort=False)}
+    return ClientRecords(
+        quarter=quarter,
+        client_ids=ids,
+        invoices=invoices,
+        events=events,
+        teams=teams,
+        ratings_by_client=ratings,
+        no_invoices=no_invoices,
+        no_events=no_events,
+    )
 
 
 def clients_only(book, client_ids: Iterable[str]):
