@@ -1,5 +1,6 @@
 """The report's words: the headline figures, the summary and section paragraphs, the methodology,
-and action codes and prune reasons said in words.
+and action codes said in words (the prune reasons' words are
+:func:`helpers.decide.prune.prune_reason_labels`).
 
 Client-provided strings in Markdown go through :func:`helpers.present.html.md_text`; the display
 tables are in :mod:`helpers.present.tables`, the export payload in :mod:`helpers.present.export`.
@@ -29,7 +30,6 @@ from helpers.book.load import NO_REVENUE
 from helpers.book.quarters import ending_note, history_covers, prior_window, ttm_window
 from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.book.settings import Settings
-from helpers.decide.prune import prune_reason_labels as _prune_reason_labels
 from helpers.forecast.choice import METHOD_WORDS, Backtest
 from helpers.present.html import md_money as _md_money
 from helpers.present.html import md_text
@@ -112,11 +112,6 @@ def action_labels(codes: str) -> str:
     if not isinstance(codes, str) or not codes:
         return ""
     return ", ".join(ACTION_LABELS.get(c, c) for c in codes.split(";"))
-
-
-def prune_reason_labels(metrics: pd.DataFrame) -> pd.Series:
-    """Per client, the prune reasons that hold, in words (``won't pay, reprice or exit``)."""
-    return _prune_reason_labels(metrics)
 
 
 # ----------------------------------------------------------------------------- headline

@@ -20,9 +20,8 @@ from matplotlib.figure import Figure
 from helpers.book.settings import Settings
 from helpers.decide.journal import DECISIONS_FILE, apply_journal, decision_outcomes
 from helpers.decide.offboarding import ANSWERS_FILE, cause_of, plan_causes
-from helpers.decide.prune import PruneScenario, simulate
+from helpers.decide.prune import PruneScenario, prune_reason_labels, simulate
 from helpers.errors import PumpkinError
-from helpers.present.text import prune_reason_labels
 from helpers.widgets.decisions import DecisionForm, default_decisions_file, with_decision
 from helpers.widgets.forms import CantOrWontForm
 
