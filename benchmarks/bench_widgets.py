@@ -75,6 +75,7 @@ def _ranked(raw: pd.DataFrame) -> pd.DataFrame:
 def _parts(explorer, raw: pd.DataFrame, *, repeats: int) -> dict[str, float]:
     """Median time of each step of a move: classify, redraw, summary + table."""
     from helpers.audit.rules import classify
+    from helpers.present.html import formatted
     from helpers.widgets.explorer import candidates_table, summary_line
 
     settings = explorer.settings
@@ -83,7 +84,7 @@ def _parts(explorer, raw: pd.DataFrame, *, repeats: int) -> dict[str, float]:
         "redraw (PNG)": explorer.render_patch,
         "summary + table": lambda: (
             summary_line(explorer.metrics),
-            candidates_table(explorer.metrics).to_html(index=False),
+            formatted(candidates_table(explorer.metrics)).to_html(index=False),
         ),
     }
     out = {}

@@ -120,3 +120,16 @@ def test_reconciliation_shows_money_as_money_and_hours_as_hours():
     ]  # fmt: skip
     assert cells(html, 1) == ["$1.5k", "$2k", "29.5"]  # hours as hours, not "$30"
     assert cells(html, 3) == ["$0", "$0", "0"]
+
+
+def test_formatted_gives_the_widgets_the_same_text_as_the_page():
+    from helpers.present.html import formatted
+
+    frame = pd.DataFrame({"name": ["<b>A</b>"], "rate": [95.4], "hours": [2310.4], "v": [0.5]})
+    table = tables.Table(
+        frame, {"rate": "rate", "hours": "count", "v": "pct"}, labels={"name": "Client"}
+    )
+    text = formatted(table, currency="GBP")
+    assert text.columns.tolist() == ["Client", "rate", "hours", "v"]
+    assert text.iloc[0].tolist() == ["<b>A</b>", "£95/h", "2,310", "50%"]  # escaped by to_html
+    assert cells(render(table, currency="GBP"), 1) == ["£95/h"]

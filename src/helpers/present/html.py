@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from helpers.present.format import format_money, money_formatter
+from helpers.present.format import format_count, format_money, money_formatter
 
 if TYPE_CHECKING:
     from helpers.present.tables import Table
@@ -87,13 +87,17 @@ def _cell_text(value: object) -> str:
 
 
 def _formatters(currency: str) -> dict[str, Callable[[object], str]]:
-    """The column formats a table may ask for: ``money``, ``pct``, ``int``, ``num1``, and
-    ``hours`` (a number of hours: up to two decimals, as a plain number cell)."""
+    """The column formats a table may ask for: ``money``, ``rate`` (money per hour: ``$95/h``),
+    ``pct``, ``int``, ``num1``, ``count`` (whole numbers: 2,310) and ``hours`` (a number of
+    hours: up to two decimals, as a plain number cell)."""
+    money = money_formatter(currency)
     return {
-        "money": money_formatter(currency),
+        "money": money,
+        "rate": lambda x: f"{money(x)}/h",
         "pct": percent,
         "int": number,
         "num1": lambda x: number(x, 1),
+        "count": lambda x: "–" if pd.isna(x) else format_count(x),
         "hours": _cell_text,
     }
 
@@ -167,6 +171,20 @@ def _order_values(column: pd.Series) -> list[str]:
     empty order for a blank, which sorts below every number."""
     values = pd.to_numeric(column, errors="coerce").astype("float64")
     return [' data-order=""' if np.isnan(v) else f' data-order="{v!r}"' for v in values]
+
+
+def formatted(table: Table, *, currency: str = "USD") -> pd.DataFrame:
+    """A display table's rows as text in its formats, under its labels (not escaped: for a
+    renderer that escapes, such as ``DataFrame.to_html``, in the widgets)."""
+    kinds = _formatters(currency)
+    frame = table.frame.assign(
+        **{
+            str(c): _formatted(table.frame[c], kind, kinds)
+            for c, kind in table.formats.items()
+            if c in table.frame.columns
+        }
+    )
+    return frame.rename(columns={**LABELS, **table.labels})
 
 
 def render(table: Table, *, currency: str = "USD") -> str:

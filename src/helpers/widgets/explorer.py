@@ -46,6 +46,8 @@ from helpers.plots.style import (
     format_money,
     house_style,
 )
+from helpers.present.html import formatted
+from helpers.present.tables import Table
 from helpers.present.text import action_labels
 from helpers.widgets.decisions import DecisionForm, default_decisions_file, with_decision
 
@@ -92,24 +94,16 @@ def summary_line(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
     return line
 
 
-def candidates_table(
-    metrics: pd.DataFrame, *, currency: str = "USD", limit: int = TABLE_ROWS
-) -> pd.DataFrame:
+_TABLE_FORMATS = {"revenue_ttm": "money", "hours_ttm": "count", "effective_rate_ttm": "rate"}
+
+
+def candidates_table(metrics: pd.DataFrame, *, limit: int = TABLE_ROWS) -> Table:
     """The prune candidates (:func:`helpers.decide.prune.prune_candidates`), biggest revenue
-    first, the first ``limit``, with readable columns (for display)."""
+    first, the first ``limit``, with their formats and readable headers (for display)."""
     measured = [c for c in _TABLE_COLUMNS if c != "why"]  # ``why`` comes with the list
-    return (
-        prune_candidates(metrics, limit=limit, columns=measured)[list(_TABLE_COLUMNS)]
-        .assign(
-            segment=lambda d: d["segment"].astype(object).map(SEGMENT_LABELS),
-            revenue_ttm=lambda d: d["revenue_ttm"].map(lambda x: format_money(x, currency)),
-            hours_ttm=lambda d: d["hours_ttm"].map(format_count),
-            effective_rate_ttm=lambda d: d["effective_rate_ttm"].map(
-                lambda x: f"{format_money(x, currency)}/h"
-            ),
-        )
-        .rename(columns=_TABLE_COLUMNS)
-    )
+    rows = prune_candidates(metrics, limit=limit, columns=measured)[list(_TABLE_COLUMNS)]
+    rows = rows.assign(segment=rows["segment"].astype(object).map(SEGMENT_LABELS))
+    return Table(rows, _TABLE_FORMATS, labels=_TABLE_COLUMNS)
 
 
 def _segment_text(segment: object) -> str:
@@ -348,9 +342,8 @@ class PatchExplorer:
         if caution := ending_note(self._last_activity, self.quarter_dropdown.value):
             self.summary.value += f"<br><i>{html.escape(caution)}</i>"
         self.image.value = self.render_patch()
-        self.table.value = candidates_table(self.metrics, currency=self.currency).to_html(
-            index=False, border=0, classes="pumpkin-candidates"
-        )
+        shown = formatted(candidates_table(self.metrics), currency=self.currency)
+        self.table.value = shown.to_html(index=False, border=0, classes="pumpkin-candidates")
         if self.client_dropdown.value is not None:
             self.show_client(self.client_dropdown.value)
 
