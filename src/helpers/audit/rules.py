@@ -1035,18 +1035,8 @@ def _notes(
 def join_actions(frame: pd.DataFrame) -> np.ndarray:
     """``;``-joined codes per row from the ``action_<code>`` columns (via the few distinct
     combinations: fast for 10k rows)."""
-    n = len(frame)
-    if not n:
-        return np.array([], dtype=object)
-    bits = np.zeros(n, dtype=np.int64)
-    for k, code in enumerate(ACTION_ORDER):
-        bits |= frame[action_column(code)].to_numpy(dtype=bool).astype(np.int64) << k
-    patterns, inverse = np.unique(bits, return_inverse=True)
-    labels = np.array(
-        [";".join(c for k, c in enumerate(ACTION_ORDER) if p >> k & 1) for p in patterns],
-        dtype=object,
-    )
-    return labels[inverse]
+    flags = {code: frame[action_column(code)].to_numpy(dtype=bool) for code in ACTION_ORDER}
+    return _joined_codes(flags, len(frame))
 
 
 def _joined_codes(final: Mapping[str, np.ndarray], n: int) -> np.ndarray:
