@@ -169,6 +169,7 @@ class PatchExplorer:
         self._labels: list = []
         self._labels_key: tuple | None = None
         self._labels_pixels: tuple | None = None
+        self._note_pixels: dict[str, tuple | None] = {}  # the small print, per text
         self._dpi = dpi
         self.history_quarters = history_quarters
         self.metrics: pd.DataFrame = pd.DataFrame()
@@ -410,16 +411,22 @@ class PatchExplorer:
                 self._background = canvas.copy_from_bbox(self._figure.bbox)
                 self._background_key = key
                 self._labels, self._labels_key = [], None  # cleared with the figure
+                self._note_pixels.clear()
             for artist in self._layer:
                 with contextlib.suppress(NotImplementedError):  # the axes' own title stays
                     artist.remove()
+            note = f"prune cut: bottom {settings.prune_percentile:g}% by revenue per hour"
             self._layer = patch_layer(
                 self._ax, frame, value_threshold=settings.value_threshold,
                 headache_threshold=settings.headache_threshold, label=0, currency=self.currency,
-                title=None, quarter=key, titles=False,
-                note=f"prune cut: bottom {settings.prune_percentile:g}% by revenue per hour",
+                title=None, quarter=key, titles=False, note=note,
             )  # fmt: skip
             labels = self._notable_labels(frame)
+        # The small print is rasterised once per text (the prune cut takes a few values):
+        # laying out and drawing glyphs on every move cost as much as drawing the clients.
+        small_print = [a for a in self._layer if a.get_gid() == "patch-note"]
+        if small_print and note not in self._note_pixels:
+            self._note_pixels[note] = _layer_pixels(canvas, self._ax, small_print)
         # Title and subtitle as HTML above the image: crisp, and cheaper than drawing glyphs.
         self.headline.value = (
             f"<b style='font-size:1.15em'>{html.escape(patch_title(frame, self.currency))}</b><br>"
@@ -429,8 +436,11 @@ class PatchExplorer:
             self._labels_pixels = _layer_pixels(canvas, self._ax, labels)
         canvas.restore_region(self._background)
         for artist in sorted(self._layer, key=lambda a: a.get_zorder()):
-            self._ax.draw_artist(artist)
+            if artist not in small_print:
+                self._ax.draw_artist(artist)
         pixels = np.asarray(canvas.buffer_rgba())
+        if small_print:  # above the clients (zorder 4), under the names
+            pixels = _over(self._note_pixels[note], pixels)
         if labels:  # the names are on top of everything else (their zorder is the highest)
             pixels = _over(self._labels_pixels, pixels)
         return _png(pixels)
