@@ -52,16 +52,15 @@ def tiled_raw(clients: int, *, seed: int = 7) -> pd.DataFrame:
         return _ranked(raw.head(clients))
     copies = -(-clients // len(raw))
     rng = np.random.default_rng(seed)
-    tiled = _unranked(pd.concat([raw] * copies, ignore_index=True).head(clients))
+    tiled = pd.concat([raw] * copies, ignore_index=True).head(clients)
     numeric = [c for c in tiled.select_dtypes("float").columns if c not in ("rate_percentile",)]
-    noise = rng.uniform(0.8, 1.2, (len(tiled), len(numeric)))
-    return input_ranks(
-        tiled.assign(
-            client_id=[f"B{i:06d}" for i in range(len(tiled))],
-            name=[f"{n} #{i}" for i, n in enumerate(tiled["name"])],
-            **{c: tiled[c].to_numpy() * noise[:, j] for j, c in enumerate(numeric)},
-        )
+    noise = rng.uniform(0.8, 1.2, (len(tiled), len(numeric)))  # the same draws as ever
+    noisy = tiled.assign(
+        client_id=[f"B{i:06d}" for i in range(len(tiled))],
+        name=[f"{n} #{i}" for i, n in enumerate(tiled["name"])],
+        **{c: tiled[c].to_numpy() * noise[:, j] for j, c in enumerate(numeric)},
     )
+    return input_ranks(_unranked(noisy))  # the copies' ranks (noise included) are no ranks
 
 
 def _unranked(raw: pd.DataFrame) -> pd.DataFrame:
