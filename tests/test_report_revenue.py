@@ -4,6 +4,7 @@ realisation. Both rendered once per module; the no-revenue page is also opened i
 
 from __future__ import annotations
 
+import html
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -48,9 +49,9 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
 
 
 def main_text(page: str) -> str:
-    """The visible words of the page's main part, tags removed, spaces collapsed."""
+    """The visible words of the page's main part, tags removed, entities read, spaces collapsed."""
     body = page[page.index("<main>") :] if "<main>" in page else page
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))).strip()
 
 
 def test_no_revenue_report_opens_with_the_message_and_has_no_value_charts(rendered):
