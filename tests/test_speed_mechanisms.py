@@ -106,6 +106,54 @@ def test_the_explorer_png_is_a_lossless_png():
     assert np.array_equal(np.asarray(image), pixels)
 
 
+def test_the_report_page_is_nbconverts_page_without_the_beautifulsoup_rewrite():
+    """The report's exporter skips HTMLExporter's last step (parse the page with BeautifulSoup,
+    add missing alt texts and tabindexes, write it out): that step changes only how the same
+    page is written. Parsed and written out the same way, the page is nbconvert's own."""
+    import base64
+    import io
+
+    import nbformat
+    from bs4 import BeautifulSoup
+    from matplotlib.figure import Figure
+    from nbconvert import HTMLExporter
+
+    from helpers.report import render
+
+    figure = Figure(figsize=(2, 1.5))
+    figure.add_subplot().plot([1, 2, 3], [3, 1, 2])
+    png = io.BytesIO()
+    figure.savefig(png, format="png")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    table = (
+        '<table class="pumpkin-table"><tr><th>client</th><td class="num">$1,200</td></tr></table>'
+    )
+    code = nbformat.v4.new_code_cell("x = 1")
+    code.outputs = [
+        nbformat.v4.new_output("display_data", {"text/markdown": "Revenue **fell** 5% & rose"}),
+        nbformat.v4.new_output("display_data", {"text/html": table}),
+        nbformat.v4.new_output(
+            "display_data", {"image/png": base64.b64encode(png.getvalue()).decode()}
+        ),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("## A section\n\nSome *words*."), code]
+    nb = render._prepared_for_html(nb)
+    resources = {"pumpkin": {"toc": [], "headline": "{}", "subtitle": "", "scripts": ""}}
+    fast, _ = render.new_exporter(render._page_exporter_class()).from_notebook_node(
+        nb, resources=dict(resources)
+    )
+    slow, _ = render.new_exporter(HTMLExporter).from_notebook_node(nb, resources=dict(resources))
+    assert fast != slow  # written differently (attribute order, entities, blank lines) ...
+    assert str(BeautifulSoup(fast, features="html.parser")) == slow  # ... the same page
+    assert 'alt="Figure: A section"' in fast and "$1,200" in fast
+    assert "tabindex" not in slow  # the template has no .jp-Notebook element for it to mark
+
+
 def test_offboarding_plans_from_records_looked_up_at_once_are_the_plans_one_by_one():
     """offboarding_plans looks every candidate's invoices, abuse events, team and ratings up in
     one pass per table (client_records); each plan is the one built alone from the book."""
