@@ -157,7 +157,8 @@ def _draw_patch(
 
 
 def patch_frame(data: pd.DataFrame, *, colour_by: str = "segment") -> pd.DataFrame:
-    """The columns the patch draws, plus marker area and colour group (``_area``, ``_group``)."""
+    """The columns the patch draws, plus each marker's area and colour group (named columns:
+    ``marker_area``, ``marker_group``)."""
     # Only the columns drawn: filtering a wide metrics frame per group would dominate the time.
     used = [c for c in (*_NEEDED, "prune", "actions") if c in data.columns]
     data = data[used]  # the columns first: filtering the rows of every column costs more
@@ -170,7 +171,7 @@ def patch_frame(data: pd.DataFrame, *, colour_by: str = "segment") -> pd.DataFra
         if colour_by == "action"
         else data["segment"].astype(object)
     )
-    return data[used].assign(_area=marker_areas(data["revenue_ttm"]), _group=group)
+    return data[used].assign(marker_area=marker_areas(data["revenue_ttm"]), marker_group=group)
 
 
 def _palette(colour_by: str):
@@ -191,7 +192,7 @@ def patch_background(
     ax.set_xlim(-3, 103)
     ax.set_ylim(-3, 103)
     _draw_quadrant_captions(ax)
-    groups = frame["_group"]
+    groups = frame["marker_group"]
     prune = frame["prune"].fillna(False).astype(bool) if "prune" in frame.columns else None
     present = (
         [g for g in order if (groups == g).any()]
@@ -254,7 +255,7 @@ def patch_layer(
     headache_threshold = _default(headache_threshold, frame["headache_score"])
     ax.axhline(value_threshold, color=GREY, ls="--", lw=1.1, zorder=2, gid="value-threshold")
     ax.axvline(headache_threshold, color=GREY, ls="--", lw=1.1, zorder=2, gid="headache-threshold")
-    groups = frame["_group"].to_numpy(dtype=object)
+    groups = frame["marker_group"].to_numpy(dtype=object)
     prune = (
         frame["prune"].fillna(False).to_numpy(dtype=bool)
         if "prune" in frame.columns
@@ -263,7 +264,7 @@ def patch_layer(
     exact = len(frame) <= MAX_EXACT_POINTS
     x = frame["headache_score"].to_numpy(dtype=float)
     y = frame["value_score"].to_numpy(dtype=float)
-    area = frame["_area"].to_numpy(dtype=float)
+    area = frame["marker_area"].to_numpy(dtype=float)
     missing = pd.isna(groups)
     unknown = [g for g in pd.unique(groups[~missing]) if g not in order]
     for group in [*order, *unknown, None]:
@@ -366,7 +367,7 @@ def _label_notable(ax: Axes, frame: pd.DataFrame, label: int | list[str]) -> Non
         return
     names = chosen["name"].fillna(chosen["client_id"]).astype(str)
     names = names.where(names.str.len() <= 24, names.str.slice(0, 23) + "…")
-    radius_px = np.sqrt(chosen["_area"].to_numpy()) / 2 * ax.figure.dpi / 72
+    radius_px = np.sqrt(chosen["marker_area"].to_numpy()) / 2 * ax.figure.dpi / 72
     canvas = ax.figure.canvas
     renderer = canvas.get_renderer() if hasattr(canvas, "get_renderer") else None
     captions = [

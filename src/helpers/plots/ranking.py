@@ -44,7 +44,8 @@ def plot_rate_ranking(
 
 
 def rate_cut(data: pd.DataFrame, cut_percentile: float) -> pd.DataFrame:
-    """Clients with a rate, best first, with ``in_cut`` = in the bottom ``cut_percentile`` %.
+    """Clients with a rate, best first, with ``percentile`` (the one the cut reads) and ``in_cut``
+    = in the bottom ``cut_percentile`` %.
 
     Uses the contract's ``rate_percentile`` (100 = best) when present, else ranks the rates.
     """
@@ -56,7 +57,7 @@ def rate_cut(data: pd.DataFrame, cut_percentile: float) -> pd.DataFrame:
     else:
         percentile = rated["effective_rate_ttm"].rank(method="average") * 100 / max(len(rated), 1)
     return (
-        rated.assign(_percentile=percentile, in_cut=percentile <= cut_percentile)
+        rated.assign(percentile=percentile, in_cut=percentile <= cut_percentile)
         .sort_values(["effective_rate_ttm", "client_id"], ascending=[False, True])
         .reset_index(drop=True)
     )

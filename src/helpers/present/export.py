@@ -129,8 +129,10 @@ def action_list(metrics: pd.DataFrame) -> pd.DataFrame:
         *[c for c in _KEY_FIGURES if c in metrics.columns],
     ]
     return (
-        metrics.assign(_rank=first_action_rank(metrics["actions"]))
-        .sort_values(["_rank", "revenue_ttm", "client_id"], ascending=[True, False, True])[columns]
+        metrics.assign(action_rank=first_action_rank(metrics["actions"]))
+        .sort_values(["action_rank", "revenue_ttm", "client_id"], ascending=[True, False, True])[
+            columns
+        ]
         .rename(columns={"name": "client"})
         .reset_index(drop=True)
     )

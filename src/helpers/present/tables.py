@@ -175,10 +175,10 @@ def fix_list(metrics: pd.DataFrame) -> Table:
     frame = (
         metrics[has_fix]
         .assign(
-            _rank=lambda d: first_action_rank(d["actions"]),
+            action_rank=lambda d: first_action_rank(d["actions"]),
             actions=lambda d: d["actions"].map(action_labels),
         )
-        .sort_values(["_rank", "revenue_ttm", "client_id"], ascending=[True, False, True])[
+        .sort_values(["action_rank", "revenue_ttm", "client_id"], ascending=[True, False, True])[
             ["name", "segment", "actions", "revenue_ttm", "margin_ttm", "reasons"]
         ]
         .rename(columns=_CLIENT_HEADERS)

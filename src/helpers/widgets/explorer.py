@@ -453,7 +453,9 @@ class PatchExplorer:
         key = (
             tuple(chosen["client_id"].astype(str)),
             tuple(chosen["name"].astype(str)),
-            chosen[["headache_score", "value_score", "_area"]].to_numpy(dtype=float).tobytes(),
+            chosen[["headache_score", "value_score", "marker_area"]]
+            .to_numpy(dtype=float)
+            .tobytes(),
         )
         if key != self._labels_key:
             for artist in self._labels:
