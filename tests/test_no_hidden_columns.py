@@ -20,7 +20,8 @@ NOT_COLUMNS = {
     "_itables_underscore_version",
 }
 QUOTED = re.compile(r"""["'](_[a-z]\w*)["' ]""")
-KEYWORD = re.compile(r"""(?:assign\(|,\s*|^\s+)(_[a-z]\w*)=(?!=)""")
+#: ``assign(_x=...)`` on one line, or ``_x=...`` opening a line of a call spread over lines
+KEYWORD = re.compile(r"""(?:assign\((?:[^()]*,\s*)?|^\s+)(_[a-z]\w*)=(?!=)""")
 
 
 def _hidden_columns(text: str) -> list[str]:
