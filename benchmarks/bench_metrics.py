@@ -16,7 +16,8 @@ read from its Parquet copy). The three commands run alternately ``--repeat`` tim
 all see the same machine load; it prints the best and median times, the ratios of the best times
 against their targets (cold and warm within 1.5x DuckDB; on 10M entries also a peak of at most
 2 GB), each process's peak memory (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a wrapper around
-it) and the largest difference between the two results per column (a cross-check of the
+it), its CPU time (user + system, all threads: less sensitive to other load on the machine
+than the wall time, though DuckDB's threads count in full) and the largest difference between the two results per column (a cross-check of the
 definitions). ``--entries 10000000`` runs the large variant; ``--classify`` also times
 ``helpers.audit.rules.classify`` on the 10k clients (what the notebook sliders call).
 
@@ -52,10 +53,11 @@ WRAPPER = textwrap.dedent(
     start = time.perf_counter()
     done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
     if done.returncode:
         sys.stderr.write(done.stdout + done.stderr)
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "code": done.returncode}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak, "code": done.returncode}))
     """
 )
 
@@ -328,10 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     best, peak = {}, {}
     for name, results in runs.items():
         seconds = sorted(r["seconds"] for r in results)
+        cpu = min(r["cpu"] for r in results)
         best[name], peak[name] = seconds[0], max(r["peak_mb"] for r in results)
         print(
             f"{name:22s} best {seconds[0]:6.2f} s, median {statistics.median(seconds):6.2f} s, "
-            f"peak {peak[name]:.0f} MB"
+            f"CPU {cpu:6.2f} s (least), peak {peak[name]:.0f} MB"
         )
     for name in (names[0], names[2]):
         ratio = best[name] / best[names[1]]
