@@ -145,9 +145,9 @@ def test_a_damaged_entry_is_dropped_and_the_files_read(cache_dir, book_dir):
     fresh = load_book(book_dir)
     _written()
     (entry,) = _entries(cache_dir)
-    (entry / "invoices.parquet").write_bytes(b"not parquet")
+    (entry / "meta.json").write_text("{not json", encoding="utf-8")
+    assert book_cache.read_cached(entry.name) is None
     _assert_same_book(fresh, load_book(book_dir))
-    assert not entry.exists() or (entry / "meta.json").exists()
 
 
 def test_every_dtype_comes_back_as_stored(cache_dir):
