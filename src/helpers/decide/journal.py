@@ -245,18 +245,47 @@ class _Figures:
 
 
 class _GrowHours:
-    """Hours on the GROW clients: filtered from the book once, summed over windows."""
+    """Hours on the GROW clients: filtered from the book once, summed over windows.
 
-    def __init__(self, book, grow_ids) -> None:
+    ``span`` (first and last day of every window asked for) limits the filter to the entries
+    dated inside it: a slice found by binary search when the entries are in date order (as
+    exports write them), else a mask; the sums over windows inside the span are the same."""
+
+    def __init__(self, book, grow_ids, span: Window | None = None) -> None:
         entries = book.time_entries
+        if len(grow_ids) and span is not None:
+            dates = entries["date"].to_numpy()
+            start, end = span.start.to_datetime64(), span.end.to_datetime64()
+            if _in_date_order(dates):
+                first = np.searchsorted(dates, start, side="left")
+                last = np.searchsorted(dates, end, side="right")
+                entries = entries.iloc[first:last]
+            else:
+                entries = entries[_inside(dates, span)]
         grow = entries[entries["client_id"].isin(set(grow_ids))] if len(grow_ids) else entries[:0]
         self.dates = grow["date"].to_numpy()
         self.hours = grow["hours"].to_numpy(dtype=float)
-        self.clients = grow["client_id"].to_numpy(dtype=object)
+        # kept as the book's string column: comparing it is several times faster than making
+        # a NumPy object array of it (0.17 s for the 2M entries)
+        self.clients = grow["client_id"].reset_index(drop=True)
 
     def per_quarter(self, exclude: str, window: Window, quarters: int) -> float:
-        mask = _inside(self.dates, window) & (self.clients != exclude)
+        mask = _inside(self.dates, window) & self.clients.ne(exclude).to_numpy(dtype=bool)
         return float(self.hours[mask].sum()) / max(quarters, 1)
+
+
+def _in_date_order(dates: np.ndarray) -> bool:
+    return len(dates) < 2 or bool((dates[1:] >= dates[:-1]).all())
+
+
+def _grow_span(pruned: pd.Series, quarter: pd.Period) -> Window | None:
+    """From the first day of the earliest PRUNE decision's before-window to the last day of
+    ``quarter``: every window :class:`_GrowHours` is asked about lies inside it."""
+    if pruned.empty:
+        return None
+    spans = [_spans(pd.Period(day, freq="Q"), quarter) for day in pruned]
+    windows = [w for s in spans for w in (s.before, s.after or s.last)]
+    return Window(min(w.start for w in windows), max(w.end for w in windows))
 
 
 # ----------------------------------------------------------------------------- outcomes
@@ -502,7 +531,8 @@ def decision_outcomes(
         codes = metrics["actions"].fillna("").str.split(";")
         grow_ids = metrics.loc[codes.map(lambda c: "GROW" in c), "client_id"].tolist()
     figures = _Figures(book, decisions["client_id"].unique(), settings)
-    grow_hours = _GrowHours(book, grow_ids if decisions["action"].eq("PRUNE").any() else [])
+    pruned = decisions.loc[decisions["action"].eq("PRUNE"), "date"]
+    grow_hours = _GrowHours(book, grow_ids if len(pruned) else [], _grow_span(pruned, period))
     rows = []
     for d in decisions.itertuples(index=False):
         decided = pd.Period(d.date, freq="Q")
