@@ -109,3 +109,28 @@ def test_a_kernel_given_the_shared_metrics_never_imports_scipy(book, tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_the_report_kernels_imports_leave_out_what_only_some_cells_or_no_cell_need():
+    """Every module the report notebook imports, imported together, brings in none of the heavy
+    packages the kernel does not use (scipy alone costs 0.5-1 s of a kernel's start)."""
+    import ast
+    import subprocess
+    import sys
+
+    source = Path(__file__).resolve().parents[1] / "notebooks" / "quarterly_report.py"
+    modules = sorted(
+        {
+            node.module if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
+        }
+    )
+    assert "helpers.present.export" in modules and "helpers.decide.contract" in modules
+    heavy = ["scipy", "openpyxl", "ipywidgets", "nbformat", "jinja2", "seaborn"]
+    code = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
+    code += f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

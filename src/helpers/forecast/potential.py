@@ -33,11 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import import_module
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.special import betaincinv, betaln, expit, gammaln, hyp2f1, roots_legendre
 
 from helpers.book.load import Book
 from helpers.book.quarters import as_of as quarter_end
@@ -45,6 +44,27 @@ from helpers.book.quarters import parse_quarter, shift_quarter, ttm_window
 from helpers.book.settings import Settings
 from helpers.errors import PumpkinError
 from helpers.forecast.choice import BGNBD, BGNBD_OWN_MEAN, NO_HISTORY, RUN_RATE  # noqa: F401
+
+
+def scipy_function(module: str, name: str):
+    """``module.name`` from scipy, imported at its first call: importing scipy.optimize costs
+    about 0.5-1 s of CPU, which a process that never fits the model (a report kernel handed the
+    run's shared metrics, ``pumpkin`` commands without the potential) should not pay."""
+
+    def call(*args, **kwargs):
+        return getattr(import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+minimize = scipy_function("scipy.optimize", "minimize")
+betaincinv = scipy_function("scipy.special", "betaincinv")
+betaln = scipy_function("scipy.special", "betaln")
+expit = scipy_function("scipy.special", "expit")
+gammaln = scipy_function("scipy.special", "gammaln")
+hyp2f1 = scipy_function("scipy.special", "hyp2f1")
+roots_legendre = scipy_function("scipy.special", "roots_legendre")
 
 #: Weeks in the forecast horizon (four quarters).
 HORIZON_WEEKS = 52.0

@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betaln
 
-from helpers.forecast.potential import _fit
+from helpers.forecast.potential import _fit, scipy_function
+
+betaln = scipy_function("scipy.special", "betaln")  # scipy imported at the first fit
 
 #: A client not billed in this many consecutive quarters up to the cut has left.
 LAPSE_QUARTERS = 2
