@@ -472,3 +472,22 @@ def test_quarters_to_render_checks_the_book(tmp_path):
     args.first, args.last = None, "2024Q3"
     with pytest.raises(report.PumpkinError, match="--to needs --from"):
         quarters_to_render(args, book)
+
+
+def test_formulas_are_neutralised_alike_in_text_and_mixed_columns():
+    from helpers.present.export import neutralise_formulas
+
+    values = ["=1+1", "Acme", None, "-3", "@SUM(A1)", "\tx", "+1", "a=b"]
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(values, dtype="str"),
+            "mixed": pd.Series(values[:-2] + [-3, 4.5], dtype=object),
+            "number": [-1.0] * len(values),
+        }
+    )
+    out = neutralise_formulas(frame)
+    expected = ["'=1+1", "Acme", None, "'-3", "'@SUM(A1)", "'\tx", "'+1", "a=b"]
+    assert [None if pd.isna(v) else v for v in out["text"]] == expected
+    assert list(out["mixed"]) == expected[:-2] + [-3, 4.5]  # numbers stay numbers
+    assert out["number"].tolist() == frame["number"].tolist()
+    assert frame["text"].iloc[0] == "=1+1"  # the input is not changed

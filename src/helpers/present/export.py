@@ -40,7 +40,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
             return col
         text = col.astype("object")
-        risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_STARTS))
+        if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col):
+            # a string column holds only text and missing values: one vectorised test
+            risky = col.str.startswith(_FORMULA_STARTS).fillna(False).astype(bool)
+        else:  # object: numbers and dates may sit among the text, only text is neutralised
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_STARTS))
+        if not risky.any():
+            return text
         return text.mask(risky, "'" + text.astype(str))
 
     return frame.apply(safe)
