@@ -248,6 +248,7 @@ try:  # the simulator's section (helpers.decide.prune); skipped when the module 
     from helpers.decide.prune import simulate
 except ImportError:
     simulate = None
+scenario = None  # reused by the overview below
 if simulate is not None and metrics["prune"].any():
     scenario = simulate(metrics, settings=settings)
     display(show(tables.Table(scenario.summary())))
@@ -260,7 +261,9 @@ from helpers.present.pruning import (
     prune_overview,  # robust vs borderline candidates, waterfall, whale
 )
 
-candidates, prune_figure, robust_note = prune_overview(metrics, settings=settings)
+candidates, prune_figure, robust_note = prune_overview(
+    metrics, settings=settings, scenario=scenario
+)
 display(Markdown(robust_note), prune_figure)
 show(candidates, currency=currency)
 
