@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
 from matplotlib.lines import Line2D
 
 from helpers.plots._common import new_axes, nice_number, primary_action, require_columns
@@ -255,27 +256,13 @@ def patch_layer(
     headache_threshold = _default(headache_threshold, frame["headache_score"])
     ax.axhline(value_threshold, color=GREY, ls="--", lw=1.1, zorder=2, gid="value-threshold")
     ax.axvline(headache_threshold, color=GREY, ls="--", lw=1.1, zorder=2, gid="headache-threshold")
-    groups = frame["marker_group"].to_numpy(dtype=object)
-    prune = (
-        frame["prune"].fillna(False).to_numpy(dtype=bool)
-        if "prune" in frame.columns
-        else np.zeros(len(frame), dtype=bool)
-    )
+    groups, prune = _groups_and_rings(frame)
     exact = len(frame) <= MAX_EXACT_POINTS
-    x = frame["headache_score"].to_numpy(dtype=float)
-    y = frame["value_score"].to_numpy(dtype=float)
-    area = frame["marker_area"].to_numpy(dtype=float)
-    missing = pd.isna(groups)
-    unknown = [g for g in pd.unique(groups[~missing]) if g not in order]
-    for group in [*order, *unknown, None]:
-        mask = missing if group is None else (groups == group)
-        if not mask.any():
-            continue
+    for group, x, y, area, ringed in _client_groups(frame, order, groups, prune):
         colour = colours.get(group, GREY) if group is not None else GREY
         _draw_clients(
-            ax, x[mask], y[mask], area[mask], colour=colour, ringed=prune[mask],
-            gid=f"clients-{group}", exact=exact,
-        )  # fmt: skip
+            ax, x, y, area, colour=colour, ringed=ringed, gid=f"clients-{group}", exact=exact
+        )
     _label_notable(ax, frame, label)
     subtitle = patch_subtitle(frame, quarter=quarter, note=note)
     if not titles:  # the caller shows title and subtitle itself (the widget, as HTML)
@@ -307,22 +294,101 @@ def _draw_clients(
             linewidths=np.where(ringed, 1.4, 0.5), gid=gid, zorder=3,
         )  # fmt: skip
         return
+    for ring, xs, ys, size in _size_classes(x, y, area, ringed):
+        ax.add_artist(  # add_artist: no data-limit update, the limits are fixed
+            Line2D(
+                xs, ys, ls="none", marker="o", ms=size,
+                mfc=colour, alpha=0.8, mec=INK if ring else "white",
+                mew=1.4 if ring else 0.0, gid=gid, zorder=3, transform=ax.transData,
+                clip_box=ax.bbox, clip_on=True,
+            )
+        )  # fmt: skip
+
+
+def _groups_and_rings(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each client's colour group and whether it is ringed (a prune candidate)."""
+    groups = frame["marker_group"].to_numpy(dtype=object)
+    prune = (
+        frame["prune"].fillna(False).to_numpy(dtype=bool)
+        if "prune" in frame.columns
+        else np.zeros(len(frame), dtype=bool)
+    )
+    return groups, prune
+
+
+def _client_groups(frame: pd.DataFrame, order, groups: np.ndarray, prune: np.ndarray):
+    """(group, x, y, area, ringed) of each colour group with clients, in drawing order (the
+    palette's order, then groups outside it, then the clients without a group)."""
+    x = frame["headache_score"].to_numpy(dtype=float)
+    y = frame["value_score"].to_numpy(dtype=float)
+    area = frame["marker_area"].to_numpy(dtype=float)
+    missing = pd.isna(groups)
+    unknown = [g for g in pd.unique(groups[~missing]) if g not in order]
+    for group in [*order, *unknown, None]:
+        mask = missing if group is None else (groups == group)
+        if mask.any():
+            yield group, x[mask], y[mask], area[mask], prune[mask]
+
+
+def _size_classes(x: np.ndarray, y: np.ndarray, area: np.ndarray, ringed: np.ndarray):
+    """(ring, x, y, marker size) of each size class with clients (above MAX_EXACT_POINTS)."""
     root = np.sqrt(area)
     edges = np.linspace(root.min(), root.max(), SIZE_CLASSES + 1)[1:-1]
     size_class = np.digitize(root, edges)
     for ring in (False, True):
         for k in range(SIZE_CLASSES):
             mask = (size_class == k) & (ringed == ring)
-            if not mask.any():
-                continue
-            ax.add_artist(  # add_artist: no data-limit update, the limits are fixed
-                Line2D(
-                    x[mask], y[mask], ls="none", marker="o", ms=float(root[mask].mean()),
-                    mfc=colour, alpha=0.8, mec=INK if ring else "white",
-                    mew=1.4 if ring else 0.0, gid=gid, zorder=3, transform=ax.transData,
-                    clip_box=ax.bbox, clip_on=True,
-                )
-            )  # fmt: skip
+            if mask.any():
+                yield ring, x[mask], y[mask], float(root[mask].mean())
+
+
+def move_layer(
+    artists: list, frame: pd.DataFrame, *, value_threshold: float, headache_threshold: float,
+    colour_by: str = "segment",
+) -> bool:  # fmt: skip
+    """Move the artists :func:`patch_layer` made (``label=0``) to ``frame`` and the thresholds
+    in place, without creating new ones: the same pixels as a new layer, at a fraction of the
+    cost. False (nothing changed) when the new layer needs other artists (a colour group or a
+    size class appears or goes, or the patch crosses MAX_EXACT_POINTS): draw a new one then."""
+    order, _colours, _names = _palette(colour_by)
+    by_gid: dict[str, list] = {}
+    for artist in artists:
+        by_gid.setdefault(str(artist.get_gid()), []).append(artist)
+    exact = len(frame) <= MAX_EXACT_POINTS
+    groups, prune = _groups_and_rings(frame)
+    updates = []
+    for group, x, y, area, ringed in _client_groups(frame, order, groups, prune):
+        made = by_gid.pop(f"clients-{group}", [])
+        if exact:
+            if len(made) != 1 or not isinstance(made[0], PathCollection):
+                return False
+            updates.append((made[0], (x, y, area, ringed)))
+            continue
+        classes = list(_size_classes(x, y, area, ringed))
+        if len(made) != len(classes) or any(
+            not isinstance(a, Line2D) or (a.get_markeredgecolor() == INK) != ring
+            for a, (ring, *_rest) in zip(made, classes, strict=True)
+        ):
+            return False
+        updates += [(a, c) for a, c in zip(made, classes, strict=True)]
+    if any(k.startswith("clients-") for k in by_gid):
+        return False
+    for artist, data in updates:
+        if isinstance(artist, PathCollection):
+            x, y, area, ringed = data
+            artist.set_offsets(np.column_stack([x, y]))
+            artist.set_sizes(area)
+            artist.set_edgecolor(np.where(ringed, INK, "white"))
+            artist.set_linewidth(np.where(ringed, 1.4, 0.5))
+        else:
+            _ring, xs, ys, size = data
+            artist.set_data(xs, ys)
+            artist.set_markersize(size)
+    for line in by_gid.get("value-threshold", []):
+        line.set_ydata([value_threshold, value_threshold])
+    for line in by_gid.get("headache-threshold", []):
+        line.set_xdata([headache_threshold, headache_threshold])
+    return True
 
 
 def _default(threshold: float | None, scores: pd.Series) -> float:

@@ -31,6 +31,7 @@ from helpers.decide.prune import candidate_rows, prune_candidates
 from helpers.errors import PumpkinError
 from helpers.plots.patch import (
     _label_notable,  # the patch's own label placement
+    move_layer,
     notable_clients,
     patch_background,
     patch_frame,
@@ -411,16 +412,28 @@ class PatchExplorer:
                 self._background = canvas.copy_from_bbox(self._figure.bbox)
                 self._background_key = key
                 self._labels, self._labels_key = [], None  # cleared with the figure
+                self._layer = []
                 self._note_pixels.clear()
-            for artist in self._layer:
-                with contextlib.suppress(NotImplementedError):  # the axes' own title stays
-                    artist.remove()
             note = f"prune cut: bottom {settings.prune_percentile:g}% by revenue per hour"
-            self._layer = patch_layer(
-                self._ax, frame, value_threshold=settings.value_threshold,
-                headache_threshold=settings.headache_threshold, label=0, currency=self.currency,
-                title=None, quarter=key, titles=False, note=note,
+            # The clients' and thresholds' artists are moved in place when the groups stay
+            # (most moves): creating them again cost as much as drawing them.
+            moved = bool(self._layer) and move_layer(
+                self._layer, frame, value_threshold=settings.value_threshold,
+                headache_threshold=settings.headache_threshold,
             )  # fmt: skip
+            if moved:
+                for artist in self._layer:
+                    if artist.get_gid() == "patch-note":
+                        artist.set_text(note)
+            else:
+                for artist in self._layer:
+                    with contextlib.suppress(NotImplementedError):  # the axes' title stays
+                        artist.remove()
+                self._layer = patch_layer(
+                    self._ax, frame, value_threshold=settings.value_threshold,
+                    headache_threshold=settings.headache_threshold, label=0,
+                    currency=self.currency, title=None, quarter=key, titles=False, note=note,
+                )  # fmt: skip
             labels = self._notable_labels(frame)
         # The small print is rasterised once per text (the prune cut takes a few values):
         # laying out and drawing glyphs on every move cost as much as drawing the clients.
