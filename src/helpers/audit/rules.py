@@ -1091,6 +1091,13 @@ def assign_actions(
     the same, and :func:`word_reasons` words the rows a view shows (what a slider move needs:
     wording 10,000 reasons is most of a classification)."""
     settings = settings or Settings()
+    return _assign_actions(scored, settings, reasons=reasons)[0]
+
+
+def _assign_actions(
+    scored: pd.DataFrame, settings: Settings, *, reasons: bool
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """:func:`assign_actions` and the rule masks it decided with."""
     target, rise = target_rates(scored, settings)
     masks = rule_masks(scored, settings)
     final = _final_masks(masks)
@@ -1100,7 +1107,7 @@ def assign_actions(
         if reasons
         else np.full(n, None, dtype=object)
     )
-    return _with_columns(
+    out = _with_columns(
         scored,
         {
             "target_rate": target,
@@ -1112,6 +1119,7 @@ def assign_actions(
             **{action_column(code): final[code] for code in ACTION_ORDER},
         },
     )
+    return out, masks
 
 
 def _with_columns(frame: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:
@@ -1123,16 +1131,22 @@ def _with_columns(frame: pd.DataFrame, columns: Mapping[str, object]) -> pd.Data
 
 
 def word_reasons(
-    classified: pd.DataFrame, settings: Settings, *, rows: Sequence[int] | np.ndarray
+    classified: pd.DataFrame,
+    settings: Settings,
+    *,
+    rows: Sequence[int] | np.ndarray,
+    masks: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """``classified`` (from ``classify(..., reasons=False)`` with the same settings) with the
     ``reasons`` of the rows at positions ``rows`` worded, exactly as :func:`classify` words
     them; the other rows keep what they had. A book without revenue keeps its reasons
-    (:func:`without_value` words them all)."""
+    (:func:`without_value` words them all). ``masks`` are the rule masks
+    :func:`classify_with_masks` returned with ``classified`` (the rules then do not run again);
+    without them they are decided here."""
     idx = np.unique(np.asarray(rows, dtype=np.int64))
     if not len(idx) or no_revenue_book(classified):
         return classified
-    masks = rule_masks(classified, settings)
+    masks = dict(masks) if masks is not None else rule_masks(classified, settings)
     text = classified["reasons"].to_numpy(dtype=object, copy=True)
     text[idx] = _reason_text(classified, masks, _final_masks(masks), settings, idx)
     return classified.assign(reasons=text)
@@ -1210,11 +1224,19 @@ def classify(
     """Scores, segment and actions on top of ``raw_metrics``: the full contract. Cheap (what the
     sliders call on every move); ``raw`` is not changed. ``reasons=False`` leaves the reasons
     unworded (None) for :func:`word_reasons` to word the rows a view shows."""
-    settings = settings or Settings()
-    out = assign_actions(segment(score(raw, settings), settings), settings, reasons=reasons)
+    return classify_with_masks(raw, settings or Settings(), reasons=reasons)[0]
+
+
+def classify_with_masks(
+    raw: pd.DataFrame, settings: Settings, *, reasons: bool = False
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """:func:`classify` and the rule masks it decided with (one array per action code, prune
+    reason and note, by position): what :func:`word_reasons` needs to word rows later without
+    running the rules a second time (a slider move words the rows shown after classifying)."""
+    out, masks = _assign_actions(segment(score(raw, settings), settings), settings, reasons=reasons)
     out = without_value(out, settings)
     first = [c for c in CONTRACT_COLUMNS if c in out.columns]
-    return out[first + [c for c in out.columns if c not in first]]
+    return out[first + [c for c in out.columns if c not in first]], masks
 
 
 # ----------------------------------------------------------------------------- clients who left

@@ -21,7 +21,13 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from helpers.audit.rules import action_column, classify, no_revenue_book, word_reasons
+from helpers.audit.rules import (
+    action_column,
+    classify,
+    classify_with_masks,
+    no_revenue_book,
+    word_reasons,
+)
 from helpers.audit.scores import thresholds
 from helpers.book.load import NO_REVENUE
 from helpers.book.quarters import check_quarter, ending_note
@@ -330,8 +336,12 @@ class PatchExplorer:
         # The flags, codes and segments of every client; the reasons only of the rows shown
         # (the table, the picked client, the clients with decisions): wording every client's
         # reasons was most of a move.
-        classified = classify(self.raw(quarter), settings, reasons=False)
-        self.metrics = self._worded(self.with_journal(classified, quarter), settings)
+        classified, masks = classify_with_masks(self.raw(quarter), settings)
+        journaled = self.with_journal(classified, quarter)
+        # the rules' masks are worded from again only while no decision changed the rows
+        self.metrics = self._worded(
+            journaled, settings, masks=masks if journaled is classified else None
+        )
         if no_revenue_book(self.metrics):  # nothing to place on the patch: say why instead
             self.summary.value = f"<b>{html.escape(NO_REVENUE[0].upper() + NO_REVENUE[1:])}</b>"
             self.headline.value, self.image.value = "", b""
@@ -366,16 +376,22 @@ class PatchExplorer:
         return apply_journal(metrics, outcomes, settings=self.settings)
 
     def _worded(
-        self, metrics: pd.DataFrame, settings: Settings, *, rows: np.ndarray | None = None
+        self,
+        metrics: pd.DataFrame,
+        settings: Settings,
+        *,
+        rows: np.ndarray | None = None,
+        masks: Mapping[str, np.ndarray] | None = None,
     ) -> pd.DataFrame:
         """``metrics`` with the reasons of ``rows`` worded (default: the candidates table's rows
-        and the picked client's), where they are not yet (see :func:`word_reasons`)."""
+        and the picked client's), where they are not yet (see :func:`word_reasons`; ``masks``
+        the rule masks ``metrics`` was classified with, when they still hold)."""
         if rows is None:
             picked = metrics["client_id"].eq(self.client_dropdown.value).to_numpy()
             rows = np.union1d(candidate_rows(metrics, limit=TABLE_ROWS), np.flatnonzero(picked))
         rows = np.asarray(rows, dtype=np.int64)
         unworded = rows[metrics["reasons"].iloc[rows].isna().to_numpy()] if len(rows) else rows
-        return word_reasons(metrics, settings, rows=unworded)
+        return word_reasons(metrics, settings, rows=unworded, masks=masks)
 
     def _on_decision(self, row: pd.Series) -> None:
         """A decision was recorded: the next classification takes it into account."""
