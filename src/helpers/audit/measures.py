@@ -287,9 +287,15 @@ def _within(dates: np.ndarray, window) -> np.ndarray:
     return (dates >= np.datetime64(window.start, "ns")) & (dates <= np.datetime64(window.end, "ns"))
 
 
-def _sum(codes: np.ndarray, weights: np.ndarray | None, mask: np.ndarray, n: int) -> np.ndarray:
-    """Per-client sum of ``weights`` (count when None) over the rows in ``mask``."""
-    keep = mask & (codes >= 0)
+def _sum(
+    codes: np.ndarray, weights: np.ndarray | None, mask: np.ndarray | None, n: int
+) -> np.ndarray:
+    """Per-client sum of ``weights`` (count when None) over the rows in ``mask`` (all rows when
+    None). When every row counts, the rows are summed as they are, without copying the kept
+    ones first: the same numbers added in the same order."""
+    keep = codes >= 0 if mask is None else mask & (codes >= 0)
+    if keep.all():
+        return np.bincount(codes, weights=weights, minlength=n).astype(float)
     w = None if weights is None else weights[keep]
     return np.bincount(codes[keep], weights=w, minlength=n).astype(float)
 
@@ -314,7 +320,7 @@ def _te_sum(
     :func:`_te_rows`) and, when given, the entries in ``where``."""
     te = prep.te
     codes = te["code"][rows]
-    mask = np.ones(len(codes), dtype=bool) if where is None else where[rows]
+    mask = None if where is None else where[rows]
     return _sum(codes, None if weights is None else te[weights][rows], mask, prep.n)
 
 
@@ -345,7 +351,8 @@ def _money_measures(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
         revenue[name] = np.where(by_time, billed[name], invoiced)
     revenue_ttm, revenue_prior = revenue["revenue_ttm"], revenue["revenue_prior"]
     in_ttm = _within(inv["issue"], ttm_window(quarter))
-    valued = _sum(te["code"], None, te["has_amount"], n) > 0
+    # no entry with an amount (most invoiced books): no client valued, without a pass over them
+    valued = _sum(te["code"], None, te["has_amount"], n) > 0 if any_amount else np.zeros(n, bool)
     billable_value = np.where(valued, billed["revenue_ttm"], np.nan)
     invoiced_client = source == REVENUE_SOURCES.index("invoices")
     return {
