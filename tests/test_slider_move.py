@@ -1,0 +1,78 @@
+"""A slider move's shortcuts give what the long way gives: the rule masks classify decided with
+word the same reasons, and the patch's markers moved in place draw the same pixels as new ones."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from helpers.audit.rules import classify, classify_with_masks, rule_masks, word_reasons
+from helpers.book.settings import Settings
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def raw():
+    from helpers.book.load import load_book
+    from helpers.decide.contract import raw_metrics
+
+    book = load_book(SAMPLE)
+    return raw_metrics(book, book.complete_quarters()[-1])
+
+
+SETTINGS = [
+    Settings(),
+    Settings(prune_percentile=25, value_threshold=35, headache_threshold=60, target_margin=0.45),
+]
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_classify_with_masks_returns_the_masks_the_rules_decide(raw, settings):
+    classified, masks = classify_with_masks(raw, settings)
+    pd.testing.assert_frame_equal(classified, classify(raw, settings, reasons=False))
+    again = rule_masks(classified, settings)
+    assert masks.keys() == again.keys()
+    for name, mask in masks.items():
+        np.testing.assert_array_equal(mask, again[name], err_msg=name)
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_reasons_worded_from_the_masks_are_classify_s(raw, settings):
+    classified, masks = classify_with_masks(raw, settings)
+    every = np.arange(len(classified))
+    worded = word_reasons(classified, settings, rows=every, masks=masks)
+    assert worded["reasons"].notna().all()
+    pd.testing.assert_frame_equal(worded, classify(raw, settings))
+    some = word_reasons(classified, settings, rows=every[::7], masks=masks)
+    assert some["reasons"].notna().sum() == len(every[::7])
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+@pytest.mark.parametrize("clients", [150, 2500])  # exact markers, then size classes
+def test_markers_moved_in_place_draw_what_new_markers_draw(raw, clients, tmp_path):
+    from helpers.widgets.explorer import PatchExplorer
+
+    copies = -(-clients // len(raw))
+    tiled = pd.concat([raw] * copies, ignore_index=True).head(clients)
+    tiled = tiled.assign(client_id=[f"C{i:05d}" for i in range(len(tiled))])
+    explorer = PatchExplorer(tiled, settings_file=tmp_path / "settings.toml")
+    weight = next(iter(explorer.value_weight_sliders.values()))
+    moves = [(explorer.prune_slider, 22), (explorer.headache_slider, 61),
+             (explorer.value_slider, 38), (weight, 0.05)]  # fmt: skip
+    for slider, value in moves:
+        layer = list(explorer._layer)
+        slider.value = value
+        moved = explorer.image.value
+        if clients <= 2000 and slider is not weight:  # exact markers: the groups stay
+            assert explorer._layer == layer  # moved in place, not created again
+        explorer._background = None  # the long way: figure, background and layer drawn anew
+        np.testing.assert_array_equal(_pixels(moved), _pixels(explorer.render_patch()))
