@@ -105,8 +105,14 @@ def notable_clients(data: pd.DataFrame, label: int | list[str]) -> pd.DataFrame:
         wanted = [str(c) for c in label]
         chosen = data[data["client_id"].astype(str).isin(wanted)]
         return chosen.sort_values("revenue_ttm", ascending=False)
+    return data.iloc[notable_rows(data, label)]
+
+
+def notable_rows(data: pd.DataFrame, label: int) -> np.ndarray:
+    """The positions in ``data`` of the ``label`` clients :func:`notable_clients` names: the
+    largest by revenue, then the largest prune candidates."""
     if label <= 0:
-        return data.iloc[0:0]
+        return np.array([], dtype=np.intp)
     n_prune = min(3, label // 3) if "prune" in data.columns else 0
     revenue = data["revenue_ttm"].to_numpy(dtype=float, na_value=-np.inf)
     order = np.argsort(-revenue, kind="stable")  # biggest first; ties keep the frame's order
@@ -115,7 +121,7 @@ def notable_clients(data: pd.DataFrame, label: int | list[str]) -> pd.DataFrame:
         prune = data["prune"].fillna(False).to_numpy(dtype=bool, copy=True)
         prune[biggest] = False
         biggest = np.concatenate([biggest, order[prune[order]][:n_prune]])
-    return data.iloc[biggest]
+    return biggest
 
 
 def patch_title(data: pd.DataFrame, currency: str) -> str:

@@ -38,7 +38,7 @@ from helpers.errors import PumpkinError
 from helpers.plots.patch import (
     _label_notable,  # the patch's own label placement
     move_layer,
-    notable_clients,
+    notable_rows,
     patch_background,
     patch_frame,
     patch_layer,
@@ -100,6 +100,9 @@ def summary_line(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
         line += f"; {gone} {'client' if gone == 1 else 'clients'} who left"
     return line
 
+
+#: What a label's place depends on (besides the client and its name).
+_LABEL_PLACES = ("headache_score", "value_score", "marker_area")
 
 _TABLE_FORMATS = {"revenue_ttm": "money", "hours_ttm": "count", "effective_rate_ttm": "rate"}
 
@@ -478,13 +481,13 @@ class PatchExplorer:
         """The names of the notable clients (the biggest, then the biggest prune candidates),
         placed again only when those clients or their places change: a move of the prune cut
         or of a threshold mostly keeps them, and placing labels is half of a redraw."""
-        chosen = notable_clients(frame, LABELLED)
+        rows = notable_rows(frame, LABELLED)  # positions: cheaper to key on than rows
         key = (
-            tuple(chosen["client_id"].astype(str)),
-            tuple(chosen["name"].astype(str)),
-            chosen[["headache_score", "value_score", "marker_area"]]
-            .to_numpy(dtype=float)
-            .tobytes(),
+            tuple(str(v) for v in frame["client_id"].to_numpy(dtype=object)[rows]),
+            tuple(str(v) for v in frame["name"].to_numpy(dtype=object)[rows]),
+            np.stack(
+                [frame[c].to_numpy(dtype=float)[rows] for c in _LABEL_PLACES], axis=1
+            ).tobytes(),
         )
         if key != self._labels_key:
             for artist in self._labels:
