@@ -76,3 +76,24 @@ def test_markers_moved_in_place_draw_what_new_markers_draw(raw, clients, tmp_pat
             assert explorer._layer == layer  # moved in place, not created again
         explorer._background = None  # the long way: figure, background and layer drawn anew
         np.testing.assert_array_equal(_pixels(moved), _pixels(explorer.render_patch()))
+
+
+def test_banded_png_has_the_pixels_and_a_valid_stream_after_partial_changes():
+    import zlib
+
+    from helpers.widgets.explorer import BandedPng, _png
+
+    rng = np.random.default_rng(3)
+    pixels = np.full((70, 45, 4), 255, dtype=np.uint8)
+    pixels[10:30, 5:20, :3] = rng.integers(0, 255, (20, 15, 3))
+    encoder = BandedPng()
+    for change in (None, (40, 3), (0, 1), (69, 44)):  # a band in the middle, the first, the last
+        if change is not None:
+            pixels = pixels.copy()
+            pixels[change] = (12, 34, 56, 200)
+        png = encoder.encode(pixels)
+        np.testing.assert_array_equal(_pixels(png), pixels)
+        np.testing.assert_array_equal(_pixels(png), _pixels(_png(pixels)))
+        idat = png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8]  # checks the Adler-32
+        rows = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(70, 1 + 45 * 4)
+        np.testing.assert_array_equal(rows[:, 1:].reshape(pixels.shape), pixels)

@@ -180,6 +180,7 @@ class PatchExplorer:
         self._labels_key: tuple | None = None
         self._labels_pixels: tuple | None = None
         self._note_pixels: dict[str, tuple | None] = {}  # the small print, per text
+        self._png = BandedPng()  # the patch's PNG, compressed again only where it changed
         self._dpi = dpi
         self.history_quarters = history_quarters
         self.metrics: pd.DataFrame = pd.DataFrame()
@@ -475,7 +476,7 @@ class PatchExplorer:
             pixels = _over(self._note_pixels[note], pixels)
         if labels:  # the names are on top of everything else (their zorder is the highest)
             pixels = _over(self._labels_pixels, pixels)
-        return _png(pixels)
+        return self._png.encode(pixels)
 
     def _notable_labels(self, frame: pd.DataFrame) -> list:
         """The names of the notable clients (the biggest, then the biggest prune candidates),
@@ -639,6 +640,54 @@ def _png(rgba) -> bytes:
             _png_chunk(b"IEND", b""),
         )
     )
+
+
+class BandedPng:
+    """PNG encoding that compresses again only the bands of rows that changed since the last
+    image: the same pixels as :func:`_png`, in a few milliseconds less per slider move (a move
+    of the prune cut or of the value threshold changes a few bands of the patch).
+
+    Each band of :data:`BAND_ROWS` rows is compressed on its own (raw deflate ending in a full
+    flush, so it depends on no earlier byte) and the bands are joined into one zlib stream.
+    """
+
+    BAND_ROWS = 16
+
+    def __init__(self) -> None:
+        self._bands: dict[int, tuple[bytes, bytes]] = {}  # band -> (its rows, compressed)
+        self._shape: tuple[int, int] | None = None
+
+    def encode(self, rgba) -> bytes:
+        pixels = np.asarray(rgba, dtype=np.uint8)
+        height, width = pixels.shape[:2]
+        if self._shape != (height, width):
+            self._bands.clear()
+            self._shape = (height, width)
+        rows = np.empty((height, 1 + width * 4), dtype=np.uint8)
+        rows[:, 0] = 0  # filter type None
+        rows[:, 1:] = pixels.reshape(height, width * 4)
+        parts = []
+        for band, start in enumerate(range(0, height, self.BAND_ROWS)):
+            raw = rows[start : start + self.BAND_ROWS].tobytes()
+            cached = self._bands.get(band)
+            if cached is None or cached[0] != raw:
+                deflate = zlib.compressobj(1, zlib.DEFLATED, -15)  # raw deflate, no header
+                cached = (raw, deflate.compress(raw) + deflate.flush(zlib.Z_FULL_FLUSH))
+                self._bands[band] = cached
+            parts.append(cached[1])
+        final = zlib.compressobj(1, zlib.DEFLATED, -15).flush()  # the empty last block
+        stream = b"".join(
+            (b"\x78\x01", *parts, final, struct.pack(">I", zlib.adler32(rows.tobytes())))
+        )
+        header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
+        return b"".join(
+            (
+                b"\x89PNG\r\n\x1a\n",
+                _png_chunk(b"IHDR", header),
+                _png_chunk(b"IDAT", stream),
+                _png_chunk(b"IEND", b""),
+            )
+        )
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
