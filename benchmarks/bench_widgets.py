@@ -74,19 +74,22 @@ def _ranked(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _parts(explorer, raw: pd.DataFrame, *, repeats: int) -> dict[str, float]:
-    """Median time of each step of a move: classify (flags, codes and segments of every client),
-    the reasons of the rows shown, the redraw, the summary line and the table."""
-    from helpers.audit.rules import classify, word_reasons
+    """Median time of each step of a move: classify (flags, codes and segments of every client,
+    and the rule masks), the reasons of the rows shown (from those masks), the redraw, the
+    summary line and the table."""
+    from helpers.audit.rules import classify_with_masks, word_reasons
     from helpers.decide.prune import candidate_rows
     from helpers.present.html import formatted
     from helpers.widgets.explorer import TABLE_ROWS, candidates_table, summary_line
 
     settings = explorer.settings
-    classified = classify(raw, settings, reasons=False)
+    classified, masks = classify_with_masks(raw, settings)
     shown = candidate_rows(classified, limit=TABLE_ROWS)
     steps = {
-        "classify": lambda: classify(raw, settings, reasons=False),
-        "reasons of the rows shown": lambda: word_reasons(classified, settings, rows=shown),
+        "classify": lambda: classify_with_masks(raw, settings),
+        "reasons of the rows shown": lambda: word_reasons(
+            classified, settings, rows=shown, masks=masks
+        ),
         "redraw (PNG)": explorer.render_patch,
         "summary + table": lambda: (
             summary_line(explorer.metrics),
