@@ -637,24 +637,22 @@ def offboarding_plan(
         transition_days=transition_days,
         follow_up_days=follow_up_days,
     )
-    when = as_of(row["quarter"])
     client_id, quarter = row["client_id"], str(row["quarter"])
-    found = records is not None and records.has(client_id, quarter)
+    if records is None or not records.has(client_id, quarter):
+        records = client_records(book, [client_id], quarter=quarter)
     facts = _Facts(
         row=row,
         currency=settings.base_currency,
         dates=dates,
         notice=notice,
-        invoices=records.open_invoices(client_id)
-        if found
-        else open_invoices(book, client_id, when),
-        events=records.abuse_events(client_id) if found else abuse_events(book, client_id, quarter),
+        invoices=records.open_invoices(client_id),
+        events=records.abuse_events(client_id),
         settings=settings,
     )
     lead, lead_reason = conversation_lead(
-        row, book=book, settings=settings, ratings=records.ratings(client_id) if found else None
+        row, book=book, settings=settings, ratings=records.ratings(client_id)
     )
-    team = records.team(client_id) if found else handover_team(book, client_id, when)
+    team = records.team(client_id)
     offer = reprice_offer(row, dates, settings=settings) if "reprice" in causes else None
     settlement = (
         settlement_proposal(facts.past_due, dates)
@@ -782,52 +780,6 @@ def business_day(date) -> pd.Timestamp:
     return stamp + pd.offsets.BDay(0)
 
 
-def open_invoices(book, client_id: str, when: pd.Timestamp) -> pd.DataFrame:
-    """The client's invoices issued by ``when`` and unpaid at ``when``, oldest due first."""
-    columns = ["invoice_id", "issue_date", "due_date", "amount_base", "days_past_due"]
-    invoices = getattr(book, "invoices", None)
-    if invoices is None:
-        return pd.DataFrame(columns=columns)
-    unpaid = invoices["paid_date"].isna() | (invoices["paid_date"] > when)
-    mine = invoices["client_id"].eq(client_id) & invoices["issue_date"].le(when) & unpaid
-    return (
-        invoices[mine & invoices["amount_base"].gt(0)]
-        .assign(days_past_due=lambda d: (when - d["due_date"]).dt.days.clip(lower=0))
-        .sort_values(["due_date", "invoice_id"])[columns]
-        .reset_index(drop=True)
-    )
-
-
-def abuse_events(book, client_id: str, quarter: str) -> pd.DataFrame:
-    """The client's ``abuse`` events in the TTM window: date, severity, note (oldest first)."""
-    columns = ["date", "severity", "note"]
-    events = getattr(book, "events", None) if book is not None else None
-    if events is None or events.empty:
-        return pd.DataFrame(columns=columns)
-    window = ttm_window(quarter)
-    mine = events[
-        events["client_id"].eq(client_id)
-        & events["kind"].eq("abuse")
-        & window.contains(events["date"])
-    ]
-    out = mine.assign(
-        severity=mine["severity"].fillna(1.0) if "severity" in mine else 1.0,
-        note=mine.get("note", ""),
-    )
-    return out.sort_values("date")[columns].reset_index(drop=True)
-
-
-def handover_team(book, client_id: str, when: pd.Timestamp) -> tuple[str, ...]:
-    """Who worked for the client in the year to ``when``, most hours first: "Ann (120 h)"."""
-    entries = getattr(book, "time_entries", None)
-    if entries is None or entries.empty:
-        return ()
-    start = when - pd.DateOffset(years=1) + pd.Timedelta(days=1)
-    mine = entries[entries["client_id"].eq(client_id) & entries["date"].between(start, when)]
-    hours = mine.groupby("person")["hours"].sum().sort_values(ascending=False)
-    return tuple(f"{person} ({h:,.0f} h)" for person, h in hours.items())
-
-
 def conversation_lead(
     row: pd.Series, *, book=None, settings: Settings, ratings: pd.Series | None = None
 ) -> tuple[str, str]:
@@ -836,10 +788,13 @@ def conversation_lead(
     The owner leads, unless the audit flagged ``REASSIGN_OWNER`` or the owner rates the client
     ``settings.reassign_gap`` or more below the other assessors: then the dislike may be
     personal, and the colleague who rates the client best (or a placeholder) leads.
-    ``ratings``: the client's :func:`_ratings` when already looked up.
+    ``ratings``: each assessor's mean rating of the client when already looked up
+    (:meth:`ClientRecords.ratings`).
     """
     owner = None if pd.isna(row.get("owner")) else str(row.get("owner"))
-    ratings = _ratings(book, str(row["client_id"])) if ratings is None else ratings
+    if ratings is None:
+        client_id = str(row["client_id"])
+        ratings = client_records(book, [client_id], quarter=str(row["quarter"])).ratings(client_id)
     others = ratings.drop(owner, errors="ignore") if owner else ratings
     flagged = "REASSIGN_OWNER" in str(row.get("actions") or "").split(";")
     gap = ratings.get(owner, float("nan")) - (others.mean() if len(others) else float("nan"))
@@ -856,15 +811,6 @@ def conversation_lead(
         else f"the audit suggests the dislike of the owner, {owner}, may be personal"
     )
     return who, why
-
-
-def _ratings(book, client_id: str) -> pd.Series:
-    """Each assessor's mean rating of the client (mean of the four scores), best first."""
-    if getattr(book, "assessments", None) is None or book.assessments.empty:
-        return pd.Series(dtype=float)
-    scores = ["alignment", "transparency", "respect", "fit"]
-    mine = book.assessments[book.assessments["client_id"].eq(client_id)]
-    return mine.groupby("assessor")[scores].mean().mean(axis=1).sort_values(ascending=False)
 
 
 def audit_reason(row: pd.Series, *, currency: str = "USD") -> str:
@@ -1420,9 +1366,10 @@ def offboarding_plans(
 @dataclass(frozen=True)
 class ClientRecords:
     """The book's rows that the plans of one quarter look up, for several clients at once: one
-    pass over each table instead of one per client (:func:`client_records`). Each look-up
-    gives what :func:`open_invoices`, :func:`abuse_events`, :func:`handover_team` and
-    :func:`_ratings` give for that client."""
+    pass over each table (:func:`client_records`; a plan built alone looks up its one client
+    the same way, so there is one implementation of each look-up): the client's open
+    invoices at the quarter's end, its abuse events in the TTM window, who worked for it in
+    the year (most hours first) and each assessor's mean rating (best first)."""
 
     quarter: str
     client_ids: frozenset[str]
@@ -1473,7 +1420,7 @@ def _none_of(frame: pd.DataFrame) -> pd.DataFrame:
 
 def client_records(book, client_ids: Iterable[str], *, quarter: str) -> ClientRecords:
     """What the plans of ``quarter`` look up in ``book`` for ``client_ids``, in one pass over
-    each table (the same rows, in the same order, as the per-client look-ups)."""
+    each table."""
     ids = frozenset(str(i) for i in client_ids)
     quarter = str(quarter)
     when = as_of(quarter)
