@@ -38,6 +38,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from helpers.book.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 QUARTER = "2025Q4"
@@ -231,15 +233,14 @@ def time_classify(book: Path) -> None:
 
     from helpers.audit.rules import classify
     from helpers.book.load import load_book
-    from helpers.book.settings import Settings
     from helpers.decide.contract import raw_metrics
 
-    raw = raw_metrics(load_book(book), QUARTER, Settings())
+    raw = raw_metrics(load_book(book, settings=Settings()), QUARTER, settings=Settings())
     settings = [Settings(), Settings().replace(prune_percentile=20.0, value_threshold=40.0)]
     times = []
     for k in range(30):
         start = time.perf_counter()
-        classify(raw, settings[k % 2])
+        classify(raw, settings=settings[k % 2])
         times.append(time.perf_counter() - start)
     print(
         f"classify on {len(raw)} clients: median {np.median(times) * 1000:.1f} ms, "
@@ -255,7 +256,6 @@ def breakdown(book: Path, out: Path) -> None:
     from helpers.audit import measures as metrics
     from helpers.audit.rules import classify
     from helpers.book.load import load_book
-    from helpers.book.settings import Settings
     from helpers.decide import contract
     from helpers.forecast.backtest import backtest
     from helpers.forecast.estimate import client_potential

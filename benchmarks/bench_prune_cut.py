@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_metrics import QUARTER, sample_book  # noqa: E402
 
+from helpers.book.settings import Settings  # noqa: E402
+
 
 def cut_alone_report(metrics, settings) -> dict[str, float]:
     """Shares of the active clients (in %) per prune reason, and for the cut alone."""
@@ -52,12 +54,13 @@ def main() -> int:
     book_dir = sample_book(args.cache, args.clients, args.entries, args.invoices)
 
     from helpers.book.load import load_book
-    from helpers.book.settings import Settings
     from helpers.decide.contract import client_metrics
 
     settings = Settings()
     start = time.perf_counter()
-    metrics = client_metrics(load_book(book_dir), args.quarter, settings)
+    metrics = client_metrics(
+        load_book(book_dir, settings=Settings()), args.quarter, settings=settings
+    )
     seconds = time.perf_counter() - start
     r = cut_alone_report(metrics, settings)
     print(f"book: {book_dir} ({args.quarter}), {r['active_clients']:.0f} active clients")

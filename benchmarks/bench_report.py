@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 
 from helpers.book.load import load_book
+from helpers.book.settings import Settings
 from helpers.report import render as report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +110,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each side, alternating")
     args = parser.parse_args()
 
-    quarters = load_book(args.book).complete_quarters()
+    quarters = load_book(args.book, settings=Settings()).complete_quarters()
     quarters = quarters[-args.quarters :] if args.quarters else quarters
     report._exporter()  # build nbconvert's exporter once, outside both timings
     import papermill  # noqa: F401  (imported by the first render otherwise: outside both timings)

@@ -28,6 +28,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 
+from helpers.book.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -44,8 +46,8 @@ def tiled_raw(clients: int, *, seed: int = 7) -> pd.DataFrame:
     from helpers.book.load import load_book
     from helpers.decide.contract import raw_metrics
 
-    book = load_book(ROOT / "data" / "sample")
-    raw = raw_metrics(book, book.complete_quarters()[-1])
+    book = load_book(ROOT / "data" / "sample", settings=Settings())
+    raw = raw_metrics(book, book.complete_quarters()[-1], settings=Settings())
     if clients == len(raw):  # the demo book itself
         return raw
     if clients < len(raw):
@@ -60,7 +62,9 @@ def tiled_raw(clients: int, *, seed: int = 7) -> pd.DataFrame:
         name=[f"{n} #{i}" for i, n in enumerate(tiled["name"])],
         **{c: tiled[c].to_numpy() * noise[:, j] for j, c in enumerate(numeric)},
     )
-    return input_ranks(_unranked(noisy))  # the copies' ranks (noise included) are no ranks
+    return input_ranks(
+        _unranked(noisy), settings=Settings()
+    )  # the copies' ranks (noise included) are no ranks
 
 
 def _unranked(raw: pd.DataFrame) -> pd.DataFrame:
@@ -70,7 +74,7 @@ def _unranked(raw: pd.DataFrame) -> pd.DataFrame:
 def _ranked(raw: pd.DataFrame) -> pd.DataFrame:
     from helpers.audit.scores import input_ranks
 
-    return input_ranks(_unranked(raw))
+    return input_ranks(_unranked(raw), settings=Settings())
 
 
 def _parts(explorer, raw: pd.DataFrame, *, repeats: int) -> dict[str, float]:
@@ -83,17 +87,17 @@ def _parts(explorer, raw: pd.DataFrame, *, repeats: int) -> dict[str, float]:
     from helpers.widgets.explorer import TABLE_ROWS, candidates_table, summary_line
 
     settings = explorer.settings
-    classified, masks = classify_with_masks(raw, settings)
+    classified, masks = classify_with_masks(raw, settings=settings)
     shown = candidate_rows(classified, limit=TABLE_ROWS)
     steps = {
-        "classify": lambda: classify_with_masks(raw, settings),
+        "classify": lambda: classify_with_masks(raw, settings=settings),
         "reasons of the rows shown": lambda: word_reasons(
-            classified, settings, rows=shown, masks=masks
+            classified, settings=settings, rows=shown, masks=masks
         ),
         "redraw (PNG)": explorer.render_patch,
         "summary + table": lambda: (
-            summary_line(explorer.metrics),
-            formatted(candidates_table(explorer.metrics)).to_html(index=False),
+            summary_line(explorer.metrics, currency="USD"),
+            formatted(candidates_table(explorer.metrics), currency="USD").to_html(index=False),
         ),
     }
     out = {}
@@ -117,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
     raw = tiled_raw(args.clients)
     started = time.perf_counter()
-    explorer = PatchExplorer(raw)
+    explorer = PatchExplorer(raw, settings=Settings())
     build = time.perf_counter() - started
     sliders = [explorer.prune_slider, explorer.value_slider, explorer.headache_slider,
                next(iter(explorer.value_weight_sliders.values()))]  # fmt: skip

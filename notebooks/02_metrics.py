@@ -57,7 +57,7 @@ currency = book.base_currency
 # before it in one pass (the movement chart and scorecard use them)
 checked = backtest(book, quarter)
 history, metrics, _ = quarter_and_history(
-    book, quarter, settings, n=history_quarters, backtests={quarter: checked}
+    book, quarter, settings=settings, n=history_quarters, backtests={quarter: checked}
 )
 print(f"{len(metrics)} clients in {quarter}; base currency {currency}")
 # a book without revenue is said, not drawn: the value charts below are left out
@@ -190,7 +190,7 @@ metrics.loc[
 # over service).
 
 # %%
-clients_who_left(book, metrics, settings)
+clients_who_left(book, metrics, settings=settings)
 
 # %% [markdown]
 # ## Future potential: which forecast to trust, and how far

@@ -94,8 +94,10 @@ if line := rejects_line(book.rejects, see="notebook 01 or `pumpkin validate` for
     display(Markdown(f"**{line}**"))
 if note := text.coverage_note(book, quarter=quarter):
     display(Markdown(f"*{note}*"))
-raw = raw_metrics(book, quarter, settings)
-metrics = with_journal(classify(raw, settings), book, quarter, settings=settings)  # KEEP overrules
+raw = raw_metrics(book, quarter, settings=settings)
+metrics = with_journal(
+    classify(raw, settings=settings), book, quarter, settings=settings
+)  # KEEP overrules
 currency = settings.base_currency
 answers_path = Path(plans_dir or answers_dir) / offboarding.ANSWERS_FILE
 prospect_answers = ProspectAnswers(
@@ -109,7 +111,7 @@ prospect_answers = ProspectAnswers(
 
 def show(frame):
     """A table with client text escaped and numbers rounded for reading."""
-    return html.show(html.table_html(frame, currency=currency))
+    return html.show(html.table_html(frame, currency=currency), currency=currency)
 
 
 # %% [markdown]
@@ -181,7 +183,7 @@ plt.show()
 # kernel (a static page shows the default choices).
 
 # %%
-planner = PruningPlanner(raw, settings, book=book, answers_path=answers_path)
+planner = PruningPlanner(raw, settings=settings, book=book, answers_path=answers_path)
 planner.widget
 
 # %% [markdown]
@@ -271,7 +273,7 @@ screen = screen_prospect(
     events=book.events,
     answers=prospect_answers,
 )
-display(html.show(screen_html(screen)), show(screen.segments))
+display(html.show(screen_html(screen), currency=currency), show(screen.segments))
 show(screen.lookalikes)
 
 # %%

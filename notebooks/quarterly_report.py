@@ -75,10 +75,10 @@ run = {"data_dir": data_dir, "settings_file": settings_file, "anonymise": anonym
 # the potential's method, chosen on the book's last year (shared by the run, else computed here)
 checked = quarter_backtest(book, quarter, shared_dir=shared_dir, run=run)
 both, metrics, before = quarter_metrics(
-    book, quarter, settings, shared_dir=shared_dir, run=run, backtests={quarter: checked}
+    book, quarter, settings=settings, shared_dir=shared_dir, run=run, backtests={quarter: checked}
 )
 has_previous = not before.empty
-value_cut, headache_cut = thresholds(metrics, settings)
+value_cut, headache_cut = thresholds(metrics, settings=settings)
 
 # %% [markdown]
 # ## Summary
@@ -147,7 +147,7 @@ show(tables.prune_list(metrics), currency=currency)
 # review with their owner.
 
 # %% tags=["needs-revenue"]
-display(show(tables.fix_counts(metrics)))
+display(show(tables.fix_counts(metrics), currency=currency))
 show(tables.fix_list(metrics), currency=currency)
 
 # %% [markdown] tags=["needs-revenue"]
@@ -171,7 +171,7 @@ from helpers.present.journal import decisions_markdown, decisions_table, kept_ta
 
 outcomes = decision_outcomes(book, quarter, settings=settings, metrics=metrics)
 display(Markdown(decisions_markdown(outcomes, metrics, quarter=quarter)))
-display(show(decisions_table(outcomes, currency=currency)))
+display(show(decisions_table(outcomes, currency=currency), currency=currency))
 show(kept_table(metrics), currency=currency)
 
 # %% [markdown] tags=["needs-revenue"]
@@ -205,8 +205,10 @@ show(tables.payment_table(metrics), currency=currency)
 if has_previous:
     plot_segment_movement(both)
     plt.show()
-    moves = segment_movement(book, [previous, quarter], settings, per_client=True, metrics=both)
-    display(show(tables.movement_table(moves)))
+    moves = segment_movement(
+        book, [previous, quarter], settings=settings, per_client=True, metrics=both
+    )
+    display(show(tables.movement_table(moves), currency=currency))
     display(show(tables.moved_clients(moves, metrics), currency=currency))
 else:
     display(Markdown(f"{md_text(previous)} is before the book starts: no movement yet."))
@@ -218,7 +220,7 @@ else:
 # quiet over the four quarters to their last activity.
 
 # %%
-left = clients_who_left(book, metrics, settings)
+left = clients_who_left(book, metrics, settings=settings)
 display(Markdown(text.left_markdown(left)))
 show(tables.left_table(left), currency=currency)
 
@@ -232,7 +234,7 @@ show(tables.left_table(left), currency=currency)
 # %% tags=["needs-revenue"]
 display(Markdown(text.potential_markdown(metrics, currency=currency)))
 display(Markdown(text.backtest_markdown(checked, metrics, currency=currency)))
-display(show(tables.backtest_table(checked)))
+display(show(tables.backtest_table(checked), currency=currency))
 if checked.ran:
     plot_forecast_check(
         checked.per_client, method=checked.chosen, band=checked.band, currency=currency
@@ -251,7 +253,7 @@ except ImportError:
 scenario = None  # reused by the overview below
 if simulate is not None and metrics["prune"].any():
     scenario = simulate(metrics, settings=settings)
-    display(show(tables.Table(scenario.summary())))
+    display(show(tables.Table(scenario.summary()), currency=currency))
     display(Markdown(md_text(scenario.assumptions)))
 else:
     display(Markdown("No pruning scenario: no prune candidate or no simulator."))
@@ -274,10 +276,10 @@ show(candidates, currency=currency)
 # rejections, and the book's totals against the totals in this report.
 
 # %%
-display(show(tables.Table(book.reconciliation())))
+display(show(tables.Table(book.reconciliation()), currency=currency))
 display(show(tables.reconciliation_totals(book, metrics, quarter=quarter), currency=currency))
-display(show(tables.rejects_by_reason(book.rejects)))
-show(tables.Table(book.rejects.head(25), empty="The rejects ledger is empty."))
+display(show(tables.rejects_by_reason(book.rejects), currency=currency))
+show(tables.Table(book.rejects.head(25), empty="The rejects ledger is empty."), currency=currency)
 
 # %% [markdown]
 # What the importer assumed about rows it *used* (its `notes.csv`: a paid invoice without a paid
@@ -290,7 +292,8 @@ show(
         book.notes,
         empty="No notes: the importer assumed nothing about the rows it used, or the book "
         "was not imported from tool exports.",
-    )
+    ),
+    currency=currency,
 )
 
 # %% [markdown]
@@ -299,7 +302,7 @@ show(
 # %%
 Markdown(
     text.methodology_markdown(
-        settings,
+        settings=settings,
         value_threshold=value_cut,
         headache_threshold=headache_cut,
         sources=text.revenue_sources(metrics),
@@ -307,4 +310,4 @@ Markdown(
 )
 
 # %% tags=["export"]
-publish_export(export_payload(metrics, book, quarter=quarter, currency=currency, settings=settings))
+publish_export(export_payload(metrics, book, quarter=quarter, settings=settings))

@@ -81,7 +81,7 @@ CUT = {"rate_percentile": 5.0, "margin_ttm": 2_000.0, "segment": "seedling"}
 def act(settings: Settings = S, **changes) -> pd.Series:
     """The actions of one client built from BASE with ``changes``."""
     frame = pd.DataFrame([{**BASE, **changes}]).astype({"rate_rank": "Int64"})
-    return assign_actions(frame, settings).iloc[0]
+    return assign_actions(frame, settings=settings).iloc[0]
 
 
 def codes(row: pd.Series) -> list[str]:
@@ -339,7 +339,7 @@ def test_every_reason_is_a_sentence_with_figures():
         {"segment": "weed"}, GONE,
     ]  # fmt: skip
     rows = pd.DataFrame([{**BASE, **c, "client_id": str(i)} for i, c in enumerate(clients)])
-    out = assign_actions(rows.astype({"rate_rank": "Int64"}), S)
+    out = assign_actions(rows.astype({"rate_rank": "Int64"}), settings=S)
     given = set()
     for actions, reasons in out[["actions", "reasons"]].itertuples(index=False):
         for code, reason in zip(actions.split(";"), reasons.split(" | "), strict=True):
@@ -358,7 +358,7 @@ def test_reasons_match_actions_one_to_one_and_have_no_semicolons():
             {**BASE, "client_id": "d", "delivery_severity_ttm": 5.0, "effective_rate_ttm": 45.0},
         ]
     ).astype({"rate_rank": "Int64"})
-    out = assign_actions(rows, S)
+    out = assign_actions(rows, settings=S)
     for actions, reasons, prune in out[["actions", "reasons", "prune"]].itertuples(index=False):
         assert len(actions.split(";")) == len(reasons.split(" | "))
         assert ";" not in reasons
@@ -374,7 +374,7 @@ def test_reasons_match_actions_one_to_one_and_have_no_semicolons():
 def test_assign_actions_does_not_mutate():
     frame = pd.DataFrame([{**BASE, "segment": "weed"}]).astype({"rate_rank": "Int64"})
     before = frame.copy()
-    assign_actions(frame, S)
+    assign_actions(frame, settings=S)
     pd.testing.assert_frame_equal(frame, before)
 
 
@@ -447,10 +447,10 @@ def nonpayers(tmp_path_factory):
         for i in tables["invoices"]
         if i["invoice_id"] not in ("share-0", "share-1", "fresh-0", "fresh-1")
     ]
-    book = load_book(write_book(tmp_path_factory.mktemp("nonpayers"), tables))
+    book = load_book(write_book(tmp_path_factory.mktemp("nonpayers"), tables), settings=Settings())
     # no headache threshold can be passed: no weeds, so only the money rules can prune here
     isolated = S.replace(headache_threshold=100.0)
-    return client_metrics(book, "2025Q2", isolated).set_index("client_id")
+    return client_metrics(book, "2025Q2", settings=isolated).set_index("client_id")
 
 
 def test_95_days_overdue_once_is_collect_not_prune(nonpayers):
@@ -494,7 +494,9 @@ def demo(tmp_path_factory):
     from helpers.book.sample import write_sample
 
     folder = write_sample(tmp_path_factory.mktemp("demo"), clients=150, years=3, seed=7)
-    return client_metrics(load_book(folder), "2025Q4", S).set_index("client_id")
+    return client_metrics(load_book(folder, settings=Settings()), "2025Q4", settings=S).set_index(
+        "client_id"
+    )
 
 
 @pytest.mark.parametrize(
@@ -545,7 +547,7 @@ def test_rules_text_states_every_rule_with_the_settings_in_force():
     from helpers.audit.rules import rules_text
 
     text = rules_text(
-        S.replace(prune_percentile=7.5, nonpayer_overdue_share=0.4, max_price_rise=0.25)
+        settings=S.replace(prune_percentile=7.5, nonpayer_overdue_share=0.4, max_price_rise=0.25)
     )
     assert set(text) == set(ACTIONS)
     assert "bottom 7.5%" in text["PRUNE"] and "40%" in text["PRUNE"]

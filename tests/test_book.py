@@ -37,7 +37,7 @@ def assert_balanced(book: Book) -> None:
 
 
 def test_good_book_loads_with_types_and_no_rejects(tmp_path):
-    book = load_book(write_tables(tmp_path / "b"))
+    book = load_book(write_tables(tmp_path / "b"), settings=Settings())
     assert len(book.clients) == 2 and len(book.time_entries) == 2 and len(book.invoices) == 2
     assert book.rejects.empty
     assert book.time_entries["hours"].tolist() == [2.0, 1.5]
@@ -70,7 +70,9 @@ def test_good_book_loads_with_types_and_no_rejects(tmp_path):
 )
 def test_each_row_rule_sends_the_row_to_the_ledger(tmp_path, table, line, column, reason):
     base = {"clients": CLIENTS, "time_entries": TIME, "invoices": INVOICES}[table]
-    book = load_book(write_tables(tmp_path / "b", **{table: base + line + "\n"}))
+    book = load_book(
+        write_tables(tmp_path / "b", **{table: base + line + "\n"}), settings=Settings()
+    )
     rejected = book.rejects
     assert len(rejected) == 1, rejected
     row = rejected.iloc[0]
@@ -85,7 +87,8 @@ def test_optional_tables_rules(tmp_path):
     assessments = "date,client_id,assessor,alignment,transparency,respect,fit\n2025-01-01,c1,ann,5,4,4,3\n2025-01-01,c1,bob,6,4,4,3\n"
     people = "person,cost_rate\nann,50\nbob,-1\nann,60\n"
     book = load_book(
-        write_tables(tmp_path / "b", events=events, assessments=assessments, people=people)
+        write_tables(tmp_path / "b", events=events, assessments=assessments, people=people),
+        settings=Settings(),
     )
     reasons = book.rejects.set_index(["table", "row"])["reason"]
     assert "must be one of" in reasons[("events", 3)]
@@ -104,7 +107,7 @@ def test_fx_converts_to_base_currency_with_dated_rates(tmp_path):
         + "i3,c1,2025-03-01,2025-03-31,100,eur,\ni4,c1,2024-06-01,2024-07-01,100,EUR,\ni5,c1,2025-03-01,2025-03-31,100,GBP,\n"
     )
     fx = "currency,rate_to_base,date\nEUR,1.10,2024-01-01\nEUR,1.20,2025-01-01\nGBP,1.30,\n"
-    book = load_book(write_tables(tmp_path / "b", invoices=invoices, fx=fx))
+    book = load_book(write_tables(tmp_path / "b", invoices=invoices, fx=fx), settings=Settings())
     by_id = book.invoices.set_index("invoice_id")["amount_base"]
     assert by_id["i3"] == pytest.approx(120.0)  # latest rate on or before the issue date
     assert by_id["i4"] == pytest.approx(110.0)
@@ -114,7 +117,10 @@ def test_fx_converts_to_base_currency_with_dated_rates(tmp_path):
 
 def test_truncated_row_is_ledgered_with_its_row_number(tmp_path):
     book = load_book(
-        write_tables(tmp_path / "b", time_entries=TIME + "2025-01-04,c1\n2025-01-05,c1,ann,1,yes\n")
+        write_tables(
+            tmp_path / "b", time_entries=TIME + "2025-01-04,c1\n2025-01-05,c1,ann,1,yes\n"
+        ),
+        settings=Settings(),
     )
     assert len(book.time_entries) == 3
     row = book.rejects.iloc[0]
@@ -125,7 +131,7 @@ def test_truncated_row_is_ledgered_with_its_row_number(tmp_path):
 def test_strict_turns_a_reject_into_an_error(tmp_path):
     folder = write_tables(tmp_path / "b", time_entries=TIME + "2025-01-05,c1,ann,99,yes\n")
     with pytest.raises(BookError, match=r"time_entries.csv, row 4, column 'hours'"):
-        load_book(folder, strict=True)
+        load_book(folder, strict=True, settings=Settings())
 
 
 @pytest.mark.parametrize(
@@ -139,14 +145,14 @@ def test_strict_turns_a_reject_into_an_error(tmp_path):
 def test_file_level_problems_raise_one_clear_error(tmp_path, tables, message):
     folder = write_tables(tmp_path / "b", **tables)
     with pytest.raises(BookError, match=message):
-        load_book(folder)
+        load_book(folder, settings=Settings())
 
 
 def test_non_utf8_file_is_a_clear_error(tmp_path):
     folder = write_tables(tmp_path / "b")
     (folder / "clients.csv").write_bytes("client_id,name\nc1,Caf\xe9 Lumi\xe8re\n".encode("cp1252"))
     with pytest.raises(BookError, match="clients.csv: not UTF-8"):
-        load_book(folder)
+        load_book(folder, settings=Settings())
 
 
 def test_date_format_option_reads_other_orders_and_never_guesses(tmp_path):
@@ -154,22 +160,22 @@ def test_date_format_option_reads_other_orders_and_never_guesses(tmp_path):
     time = "date,client_id,person,hours\n02/01/2025,c1,ann,2\n"
     invoices = "invoice_id,client_id,issue_date,due_date,amount\ni1,c1,03/01/2025,02/02/2025,5\n"
     folder = write_tables(tmp_path / "b", clients=clients, time_entries=time, invoices=invoices)
-    assert load_book(folder).rejects["reason"].str.contains("not a date").all()
-    book = load_book(folder, date_format="%d/%m/%Y")
+    assert load_book(folder, settings=Settings()).rejects["reason"].str.contains("not a date").all()
+    book = load_book(folder, date_format="%d/%m/%Y", settings=Settings())
     assert book.rejects.empty
     assert book.time_entries["date"].iloc[0] == pd.Timestamp("2025-01-02")
     assert book.invoices["due_date"].iloc[0] == pd.Timestamp("2025-02-02")
 
 
 def test_xlsx_workbook_and_parquet_folder_load_like_csv(tmp_path):
-    book = load_book(write_tables(tmp_path / "csv"))
+    book = load_book(write_tables(tmp_path / "csv"), settings=Settings())
     workbook = tmp_path / "book.xlsx"
     with pd.ExcelWriter(workbook) as writer:
         for name in ("clients", "time_entries", "invoices"):
             pd.read_csv(tmp_path / "csv" / f"{name}.csv").to_excel(
                 writer, sheet_name=name, index=False
             )
-    from_xlsx = load_book(workbook)
+    from_xlsx = load_book(workbook, settings=Settings())
     parquet = tmp_path / "pq"
     parquet.mkdir()
     for name in ("clients", "time_entries", "invoices"):
@@ -178,7 +184,7 @@ def test_xlsx_workbook_and_parquet_folder_load_like_csv(tmp_path):
             if col in frame:
                 frame[col] = pd.to_datetime(frame[col])
         frame.to_parquet(parquet / f"{name}.parquet")
-    from_parquet = load_book(parquet)
+    from_parquet = load_book(parquet, settings=Settings())
     for other in (from_xlsx, from_parquet):
         assert other.rejects.empty, other.rejects
         pd.testing.assert_frame_equal(other.invoices, book.invoices, check_dtype=False)
@@ -197,15 +203,17 @@ def test_xlsx_row_errors_name_the_sheet(tmp_path):
         pd.DataFrame(
             columns=["invoice_id", "client_id", "issue_date", "due_date", "amount"]
         ).to_excel(writer, sheet_name="invoices", index=False)
-    book = load_book(workbook)
+    book = load_book(workbook, settings=Settings())
     assert book.rejects.iloc[0]["source_file"] == "book.xlsx[time_entries]"
     assert book.rejects.iloc[0]["row"] == 2
 
 
 def test_write_book_round_trips(tmp_path):
-    book = load_book(write_tables(tmp_path / "b", time_entries=TIME + "bad,c1,ann,1,yes\n"))
+    book = load_book(
+        write_tables(tmp_path / "b", time_entries=TIME + "bad,c1,ann,1,yes\n"), settings=Settings()
+    )
     out = write_book(book, tmp_path / "out")
-    again = load_book(out)
+    again = load_book(out, settings=Settings())
     assert again.rejects.empty
     assert (out / "rejects.csv").exists()
     assert len(pd.read_csv(out / "rejects.csv")) == 1
@@ -215,11 +223,11 @@ def test_write_book_round_trips(tmp_path):
 def test_settings_base_currency_changes_what_needs_a_rate(tmp_path):
     invoices = "invoice_id,client_id,issue_date,due_date,amount,currency,paid_date\ni1,c1,2025-01-01,2025-01-31,10,EUR,\n"
     folder = write_tables(tmp_path / "b", invoices=invoices)
-    assert len(load_book(folder).rejects) == 1
+    assert len(load_book(folder, settings=Settings()).rejects) == 1
     assert load_book(folder, settings=Settings(base_currency="EUR")).rejects.empty
 
 
 def test_complete_quarters(tmp_path):
-    book = load_book(write_tables(tmp_path / "b"))
+    book = load_book(write_tables(tmp_path / "b"), settings=Settings())
     assert book.quarters() == ["2025Q1"]
     assert book.complete_quarters() == []  # the last activity is 2025-02-01

@@ -14,6 +14,7 @@ import pytest
 from helpers.book import cache as book_cache
 from helpers.book import load as loader
 from helpers.book.load import Book, load_book
+from helpers.book.settings import Settings
 from helpers.errors import BookError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -56,9 +57,9 @@ def book_dir(tmp_path) -> Path:
 
 
 def test_a_cached_book_is_the_book_read_from_its_files(cache_dir, book_dir, monkeypatch):
-    fresh = load_book(book_dir, cache=False)
+    fresh = load_book(book_dir, cache=False, settings=Settings())
     assert _entries(cache_dir) == []
-    load_book(book_dir)
+    load_book(book_dir, settings=Settings())
     _written()
     assert len(_entries(cache_dir)) == 1
 
@@ -66,15 +67,15 @@ def test_a_cached_book_is_the_book_read_from_its_files(cache_dir, book_dir, monk
         raise AssertionError("validated again although the files did not change")
 
     monkeypatch.setattr(loader, "validate_table", no_validation)
-    cached = load_book(book_dir)
+    cached = load_book(book_dir, settings=Settings())
     _assert_same_book(fresh, cached)
     # the same files somewhere else: the same entry, the new place as the source
     moved = Path(shutil.copytree(book_dir, book_dir.parent / "moved"))
-    assert load_book(moved).source == str(moved)
+    assert load_book(moved, settings=Settings()).source == str(moved)
 
 
 def test_a_changed_file_is_read_again_even_with_the_same_size_and_time(cache_dir, book_dir):
-    load_book(book_dir)
+    load_book(book_dir, settings=Settings())
     _written()
     invoices = book_dir / "invoices.csv"
     stat = invoices.stat()
@@ -90,17 +91,17 @@ def test_a_changed_file_is_read_again_even_with_the_same_size_and_time(cache_dir
     os.utime(invoices, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert invoices.stat().st_size == stat.st_size
 
-    book = load_book(book_dir)
+    book = load_book(book_dir, settings=Settings())
     first_id = cells[header.split(",").index("invoice_id")].strip('"')
     amount = book.invoices.loc[book.invoices["invoice_id"] == first_id, "amount"].iloc[0]
     assert amount == pytest.approx(float(new))
-    _assert_same_book(book, load_book(book_dir, cache=False))
+    _assert_same_book(book, load_book(book_dir, cache=False, settings=Settings()))
 
 
 def test_options_that_change_validation_are_part_of_the_key(cache_dir, book_dir):
     from helpers.book.settings import Settings
 
-    usd = load_book(book_dir)
+    usd = load_book(book_dir, settings=Settings())
     _written()
     eur = load_book(book_dir, settings=Settings(base_currency="EUR"))
     assert eur.base_currency == "EUR" and usd.base_currency == "USD"
@@ -111,20 +112,20 @@ def test_options_that_change_validation_are_part_of_the_key(cache_dir, book_dir)
 def test_strict_mode_refuses_a_cached_book_with_rejects(cache_dir, book_dir):
     path = book_dir / "time_entries.csv"
     path.write_text(path.read_text(encoding="utf-8") + "2025-13-45,C001,ann,2,true\n")
-    assert len(load_book(book_dir).rejects) > 0
+    assert len(load_book(book_dir, settings=Settings()).rejects) > 0
     _written()
     with pytest.raises(BookError, match="strict mode"):
-        load_book(book_dir, strict=True)
+        load_book(book_dir, strict=True, settings=Settings())
 
 
 def test_off_writes_nothing_and_an_unwritable_folder_is_no_error(tmp_path, book_dir, monkeypatch):
     monkeypatch.setenv("PUMPKIN_CACHE_DIR", "off")
     assert book_cache.cache_dir() is None
-    load_book(book_dir)
+    load_book(book_dir, settings=Settings())
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("PUMPKIN_CACHE_DIR", str(blocker / "cache"))
-    load_book(book_dir)
+    load_book(book_dir, settings=Settings())
     _written()
     assert not (blocker / "cache").exists()
 
@@ -142,12 +143,12 @@ def test_only_the_newest_books_are_kept(cache_dir, monkeypatch):
 
 
 def test_a_damaged_entry_is_dropped_and_the_files_read(cache_dir, book_dir):
-    fresh = load_book(book_dir)
+    fresh = load_book(book_dir, settings=Settings())
     _written()
     (entry,) = _entries(cache_dir)
     (entry / "meta.json").write_text("{not json", encoding="utf-8")
     assert book_cache.read_cached(entry.name) is None
-    _assert_same_book(fresh, load_book(book_dir))
+    _assert_same_book(fresh, load_book(book_dir, settings=Settings()))
 
 
 def test_every_dtype_comes_back_as_stored(cache_dir):
@@ -172,10 +173,10 @@ def test_every_dtype_comes_back_as_stored(cache_dir):
 
 
 def test_a_damaged_table_file_is_dropped_and_the_files_read(cache_dir, book_dir):
-    fresh = load_book(book_dir)
+    fresh = load_book(book_dir, settings=Settings())
     _written()
     (entry,) = _entries(cache_dir)
     (entry / f"invoices{book_cache.SUFFIX}").write_bytes(b"not an Arrow file")
     assert book_cache.read_cached(entry.name) is None
     assert not entry.exists()
-    _assert_same_book(fresh, load_book(book_dir))
+    _assert_same_book(fresh, load_book(book_dir, settings=Settings()))

@@ -36,7 +36,7 @@ def write_book(folder: Path, invoices: pd.DataFrame, last_day: str = "2025-12-31
         issue_date=issue.dt.strftime("%Y-%m-%d"),
         due_date=(issue + pd.Timedelta(days=30)).dt.strftime("%Y-%m-%d"),
     ).to_csv(folder / "invoices.csv", index=False)
-    return load_book(folder)
+    return load_book(folder, settings=Settings())
 
 
 def retainers(n=30, *, growth=0.0, stop_share=0.0, seed=1, months=36, prefix="c"):
@@ -84,7 +84,7 @@ def ttm_revenue(book, out: pd.DataFrame) -> pd.Series:
 
 def test_steady_book_forecasts_every_client_within_15_percent_of_its_run_rate(tmp_path):
     book = write_book(tmp_path, retainers()[0])
-    out = client_potential(book, QUARTER, Settings())
+    out = client_potential(book, QUARTER, settings=Settings())
     ratio = out["expected_revenue_next_4q"] / ttm_revenue(book, out)
     assert ratio.between(0.85, 1.15).all(), ratio.describe()
     # the band comes from the backtest's misses, which are small on a steady book
@@ -96,7 +96,7 @@ def test_steady_book_forecasts_every_client_within_15_percent_of_its_run_rate(tm
 def test_growing_book_is_forecast_above_its_run_rate(tmp_path):
     book = write_book(tmp_path, retainers(growth=0.3)[0])
     checked = backtest(book, QUARTER)
-    out = client_potential(book, QUARTER, Settings(), checked=checked)
+    out = client_potential(book, QUARTER, settings=Settings(), checked=checked)
     assert (out["expected_revenue_next_4q"] > ttm_revenue(book, out) * 1.05).all()
     # the trend is damped, and the backtest measured that it still fell short last year
     assert checked.chosen == RUN_RATE
@@ -107,7 +107,7 @@ def test_growing_book_is_forecast_above_its_run_rate(tmp_path):
 def test_clients_that_stopped_are_forecast_toward_zero(tmp_path):
     invoices, stopped = retainers(stop_share=1 / 3, seed=4)
     book = write_book(tmp_path, invoices)
-    out = client_potential(book, QUARTER, Settings()).set_index("client_id")
+    out = client_potential(book, QUARTER, settings=Settings()).set_index("client_id")
     monthly = invoices.groupby("client_id")["amount"].median()
     share = out["expected_revenue_next_4q"] / (12 * monthly)
     assert len(stopped) == 10
@@ -120,7 +120,7 @@ def test_clients_that_stopped_are_forecast_toward_zero(tmp_path):
 def test_ten_clients_do_not_fail_and_say_which_method_and_why(tmp_path):
     book = write_book(tmp_path, retainers(10, seed=5)[0])
     checked = backtest(book, QUARTER)
-    out = client_potential(book, QUARTER, Settings())
+    out = client_potential(book, QUARTER, settings=Settings())
     assert list(checked.methods.columns) == list(METHOD_COLUMNS)
     assert list(checked.methods["method"]) == list(METHODS)
     skipped = checked.methods.set_index("method")["skipped"]
@@ -137,7 +137,7 @@ def test_too_little_history_uses_the_run_rate_and_says_why(tmp_path):
     assert not checked.ran and checked.chosen == RUN_RATE
     assert "start in 2023Q1" in checked.reason and "8 quarters up to 2024Q1" in checked.reason
     assert np.isnan(checked.band).all() and checked.per_client.empty
-    out = client_potential(book, "2024Q1", Settings(), checked=checked)
+    out = client_potential(book, "2024Q1", settings=Settings(), checked=checked)
     assert (out["potential_method"] == RUN_RATE).all()
     assert out[LOW].isna().all() and out[HIGH].isna().all()
     assert out["expected_revenue_next_4q"].gt(0).all()
@@ -155,7 +155,7 @@ def test_backtest_picks_bgnbd_times_own_rate_on_a_book_of_lapsing_project_buyers
     assert errors.notna()[[RUN_RATE, BGNBD_OWN_RATE, BGNBD]].all()
     assert checked.chosen == BGNBD_OWN_RATE == lowest_error(checked)
     assert errors[BGNBD_OWN_RATE] < 0.8 * errors[RUN_RATE]  # P(alive) sees who lapsed
-    out = client_potential(book, QUARTER, Settings(), checked=checked)
+    out = client_potential(book, QUARTER, settings=Settings(), checked=checked)
     assert set(out["potential_method"]) <= {BGNBD_OWN_RATE, RUN_RATE}
     assert (out["potential_method"] == BGNBD_OWN_RATE).mean() > 0.9
 
@@ -193,7 +193,7 @@ def test_backtest_scores_by_hand_and_reads_nothing_after_the_quarter(tmp_path):
 def test_forcing_an_unknown_method_is_a_clear_error(tmp_path):
     book = write_book(tmp_path, retainers(10, seed=5)[0])
     with pytest.raises(PumpkinError, match="unknown forecast method"):
-        client_potential(book, QUARTER, Settings(), method="crystal-ball")
+        client_potential(book, QUARTER, settings=Settings(), method="crystal-ball")
 
 
 def test_damped_trend_carries_half_of_last_years_change():
@@ -269,7 +269,7 @@ def test_report_text_names_the_method_its_errors_and_the_band(project_book, tmp_
     from helpers.present import tables, text
 
     checked = backtest(project_book, QUARTER)
-    metrics = client_metrics(project_book, QUARTER, Settings())
+    metrics = client_metrics(project_book, QUARTER, settings=Settings())
     table = tables.backtest_table(checked).frame
     assert table["used"].tolist().count("used") == 1
     used = table[table["used"] == "used"].iloc[0]
@@ -307,8 +307,8 @@ def test_explorer_card_line_gives_the_band_or_says_there_is_none():
             "potential_method": RUN_RATE,
         }
     )
-    assert "80% band $41k to $72k" in potential_line(row)
-    assert "no band" in potential_line(row.replace(41_000.0, np.nan))
+    assert "80% band $41k to $72k" in potential_line(row, currency="USD")
+    assert "no band" in potential_line(row.replace(41_000.0, np.nan), currency="USD")
 
 
 def test_history_cut_gives_the_same_summary_as_summarise_purchases(tmp_path):
@@ -338,10 +338,10 @@ def test_nurture_on_potential_needs_the_low_end_of_the_band():
     from helpers.decide.contract import raw_metrics
 
     settings = Settings()
-    demo = load_book(Path(__file__).resolve().parents[1] / "data" / "sample")
-    raw = raw_metrics(demo, QUARTER, settings)
+    demo = load_book(Path(__file__).resolve().parents[1] / "data" / "sample", settings=Settings())
+    raw = raw_metrics(demo, QUARTER, settings=settings)
     assert {LOW, HIGH} <= set(raw.columns)
-    low_value = classify(raw, settings)
+    low_value = classify(raw, settings=settings)
     candidates = low_value[
         low_value["segment"].isin(["seedling", "weed"])
         & (low_value["revenue_ttm"] > 0)
@@ -353,14 +353,14 @@ def test_nurture_on_potential_needs_the_low_end_of_the_band():
     point_high = raw.copy()
     point_high.loc[at, ["expected_revenue_next_4q", HIGH]] = 3 * ttm  # point clears 1.25x
     point_high.loc[at, LOW] = 0.5 * ttm  # the low end does not
-    row = classify(point_high, settings).set_index("client_id").loc[client]
+    row = classify(point_high, settings=settings).set_index("client_id").loc[client]
     assert "NURTURE" not in row["actions"]
     point_high.loc[at, LOW] = 1.5 * ttm
-    row = classify(point_high, settings).set_index("client_id").loc[client]
+    row = classify(point_high, settings=settings).set_index("client_id").loc[client]
     assert "NURTURE" in row["actions"] and "low end" in row["reasons"]
     without_band = point_high.drop(columns=[LOW, HIGH])
     without_band.loc[at, "expected_revenue_next_4q"] = 3 * ttm
-    row = classify(without_band, settings).set_index("client_id").loc[client]
+    row = classify(without_band, settings=settings).set_index("client_id").loc[client]
     assert "NURTURE" in row["actions"]  # a contract without the band reads the point
 
 
@@ -383,13 +383,13 @@ def test_a_report_run_computes_each_backtest_once_and_the_notebook_reads_it(tmp_
     book = write_book(folder_book, retainers(12, seed=7)[0])
     run = {"data_dir": str(folder_book), "settings_file": "", "anonymise": False}
     folder = shared.new_run_folder(run)
-    shared.share_quarter(book, QUARTER, Settings(), folder)
+    shared.share_quarter(book, QUARTER, settings=Settings(), folder=folder)
     stored = shared.quarter_backtest(book, QUARTER, shared_dir=str(folder), run=run)
     fresh = backtest(book, QUARTER)
     assert stored.chosen == fresh.chosen and stored.reason == fresh.reason
     pd.testing.assert_frame_equal(stored.methods, fresh.methods)
     _history, metrics, _before = shared.quarter_metrics(
-        book, QUARTER, Settings(), shared_dir=str(folder), run=run
+        book, QUARTER, settings=Settings(), shared_dir=str(folder), run=run
     )
     assert {LOW, HIGH} <= set(metrics.columns)
     # by hand (no run folder): computed from the parameters alone

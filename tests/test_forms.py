@@ -40,7 +40,7 @@ def test_the_planner_asks_for_the_chosen_cut_clients_only(tmp_path):
     from helpers.widgets.planner import PruningPlanner
 
     def with_causes(raw, settings):
-        out = classify(raw, settings)
+        out = classify(raw, settings=settings)
         reasons = [c for c in out.columns if c.startswith("prune_")]
         out = out.assign(**{c: False for c in reasons})
         return out.assign(
@@ -49,7 +49,9 @@ def test_the_planner_asks_for_the_chosen_cut_clients_only(tmp_path):
         )
 
     path = tmp_path / "cant_or_wont.csv"
-    planner = PruningPlanner(hand_raw(), Settings(), classify=with_causes, answers_path=path)
+    planner = PruningPlanner(
+        hand_raw(), settings=Settings(), classify=with_causes, answers_path=path
+    )
     assert sorted(planner.prune_ids) == ["b", "z"]
     assert planner.asking == [("z", "Client z")]  # b is let go for abuse: nothing to ask
     planner._box_ids["z"].value = False

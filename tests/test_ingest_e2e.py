@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers.book.load import load_book
+from helpers.book.settings import Settings
 from helpers.cli import main
 from helpers.ingest import import_exports
 
@@ -18,7 +19,7 @@ def test_import_folder_then_load_book_has_the_same_totals(tmp_path):
     out = tmp_path / "book"
     assert main(["import", str(FIXTURES), "--out", str(out)]) == 0
     imported = import_exports([FIXTURES])
-    loaded = load_book(out)
+    loaded = load_book(out, settings=Settings())
     assert loaded.rejects.empty  # what the import wrote is valid canonical data
     assert len(loaded.time_entries) == len(imported.time_entries)
     assert loaded.time_entries["hours"].sum() == pytest.approx(imported.time_entries["hours"].sum())

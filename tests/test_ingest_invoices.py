@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers.book.load import load_book
+from helpers.book.settings import Settings
 from helpers.cli import main
 from helpers.ingest import import_exports, read_import, row_fates, summary
 from helpers.ingest.clients import normalise
@@ -305,15 +306,15 @@ def test_import_writes_notes_beside_rejects_and_load_book_reads_them(tmp_path, c
     assert list(written.columns) == list(rejects.columns)
     assert len(rejects) == 3 and len(written) == 20
     assert not set(written["row"]) & set(rejects["row"])
-    loaded = load_book(out)
+    loaded = load_book(out, settings=Settings())
     assert loaded.rejects.empty  # what the import wrote is valid canonical data
     assert len(loaded.notes) == 20 and set(loaded.notes["row"]) == set(written["row"])
     # the notes are part of the book: a changed notes.csv is read again, not taken from a cache
     written.head(1).to_csv(out / "notes.csv", index=False)
-    assert len(load_book(out).notes) == 1
+    assert len(load_book(out, settings=Settings()).notes) == 1
     # a later import into the same folder with nothing to note leaves no stale notes behind
     assert main(["import", str(FIXTURES / "toggl_quoted.csv"), "--out", str(out)]) == 0
-    assert load_book(out).notes.empty
+    assert load_book(out, settings=Settings()).notes.empty
 
 
 def test_a_payments_file_dates_the_paid_part_of_a_partly_paid_invoice(tmp_path):

@@ -95,12 +95,14 @@ SETTINGS = Settings(prune_percentile=25.0)
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
-    return load_book(write_book(tmp_path_factory.mktemp("journal"), _book_tables()))
+    return load_book(
+        write_book(tmp_path_factory.mktemp("journal"), _book_tables()), settings=Settings()
+    )
 
 
 @pytest.fixture(scope="module")
 def metrics(book):
-    return client_metrics(book, "2025Q4", SETTINGS).set_index("client_id")
+    return client_metrics(book, "2025Q4", settings=SETTINGS).set_index("client_id")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +127,7 @@ def test_bad_decisions_go_to_the_ledger(tmp_path):
         {"date": "2025-02-10", "client_id": "up", "action": "KEEP", "until": "2025-01-01"},
         {"date": "2025-02-10", "client_id": "up", "action": " keep ", "until": "2025-12-31"},
     ]
-    book = load_book(write_book(tmp_path / "b", _book_tables(bad)))
+    book = load_book(write_book(tmp_path / "b", _book_tables(bad)), settings=Settings())
     rejects = book.rejects[book.rejects["table"] == "decisions"].set_index("row")
     assert (
         rejects.loc[2, "column"] == "client_id" and "unknown client_id" in rejects.loc[2, "reason"]
@@ -182,8 +184,8 @@ def test_a_pruned_client_is_gone_and_its_hours_went_to_grow_clients(book, metric
 
 
 def test_a_keep_overrule_with_an_end_date(book, metrics):
-    raw = raw_metrics(book, "2025Q4", SETTINGS)
-    rules = classify(raw, SETTINGS).set_index("client_id")
+    raw = raw_metrics(book, "2025Q4", settings=SETTINGS)
+    rules = classify(raw, settings=SETTINGS).set_index("client_id")
     assert rules.loc["kept", "prune"]  # what the rules alone say
     kept = metrics.loc["kept"]
     assert kept["kept_on_purpose"] and not kept["prune"]
@@ -207,7 +209,7 @@ def test_an_overrule_whose_end_date_has_passed_recommends_again(metrics, outcome
 
 
 def test_an_overrule_holds_in_the_quarters_it_covers(book):
-    long = metrics_for_quarters(book, ["2025Q1", "2025Q2", "2025Q3"], SETTINGS)
+    long = metrics_for_quarters(book, ["2025Q1", "2025Q2", "2025Q3"], settings=SETTINGS)
     expired = long[long["client_id"] == "expired"].set_index("quarter")
     assert expired.loc["2025Q1", "kept_on_purpose"] and expired.loc["2025Q2", "kept_on_purpose"]
     assert not expired.loc["2025Q3", "kept_on_purpose"]
@@ -227,10 +229,10 @@ def test_verdicts_follow_the_quarters_since(book):
 
 
 def test_a_book_without_decisions_changes_nothing(tmp_path):
-    book = load_book(write_book(tmp_path / "b", _book_tables(None)))
+    book = load_book(write_book(tmp_path / "b", _book_tables(None)), settings=Settings())
     assert book.decisions.empty
-    plain = classify(raw_metrics(book, "2025Q4", SETTINGS), SETTINGS)
-    journal = client_metrics(book, "2025Q4", SETTINGS)
+    plain = classify(raw_metrics(book, "2025Q4", settings=SETTINGS), settings=SETTINGS)
+    journal = client_metrics(book, "2025Q4", settings=SETTINGS)
     assert journal["actions"].tolist() == plain["actions"].tolist()
     assert journal["reasons"].tolist() == plain["reasons"].tolist()
     assert not journal["kept_on_purpose"].any()
@@ -245,7 +247,7 @@ def _one(action: str, client: str, date: str, book_tables: dict, tmp_path: Path,
         {"date": date, "client_id": client, "action": action, "decided_by": "Ann", "note": "",
          "until": ""} | extra
     ]  # fmt: skip
-    book = load_book(write_book(tmp_path, tables))
+    book = load_book(write_book(tmp_path, tables), settings=Settings())
     return decision_outcomes(book, "2025Q4", settings=SETTINGS).iloc[0]
 
 
@@ -355,7 +357,7 @@ def test_record_decision_appends_rows_the_loader_reads(tmp_path):
     record_decision(path, client_id="kept", action="keep", date="2025-05-01",
                     note="reference; health", until="2026-06-30", known_clients=PROFILES)  # fmt: skip
     record_decision(path, client_id="flat", action="REPRICE", decided_by="Ann")
-    book = load_book(folder)
+    book = load_book(folder, settings=Settings())
     assert book.decisions["action"].tolist() == ["KEEP", "REPRICE"]
     assert book.decisions["date"].iloc[1] == pd.Timestamp.today().normalize()
     assert book.decisions["note"].iloc[0] == "reference; health"
@@ -389,8 +391,8 @@ def test_cli_decide_writes_beside_the_book(tmp_path, capsys):
 
 
 def test_the_demo_journal_has_outcomes_that_differ():
-    book = load_book(Path(__file__).resolve().parents[1] / "data" / "sample")
-    metrics = client_metrics(book, "2025Q4")
+    book = load_book(Path(__file__).resolve().parents[1] / "data" / "sample", settings=Settings())
+    metrics = client_metrics(book, "2025Q4", settings=Settings())
     outcomes = decision_outcomes(book, "2025Q4", settings=Settings(), metrics=metrics).set_index(
         "client_id"
     )
@@ -410,10 +412,10 @@ def test_the_demo_journal_has_outcomes_that_differ():
 def test_the_pruning_planner_records_a_keep_and_takes_the_client_off_the_list(tmp_path):
     from helpers.widgets.planner import PruningPlanner
 
-    book = load_book(write_book(tmp_path / "b", _book_tables(None)))
-    raw = raw_metrics(book, "2025Q4", SETTINGS)
+    book = load_book(write_book(tmp_path / "b", _book_tables(None)), settings=Settings())
+    raw = raw_metrics(book, "2025Q4", settings=SETTINGS)
     path = tmp_path / "b" / "decisions.csv"
-    planner = PruningPlanner(raw, SETTINGS, book=book)
+    planner = PruningPlanner(raw, settings=SETTINGS, book=book)
     assert planner.decision_form.path.value == str(path)  # beside the book
     assert "kept" in planner.prune_ids
     assert planner.decision_form.action.value == "PRUNE"
@@ -429,4 +431,4 @@ def test_the_pruning_planner_records_a_keep_and_takes_the_client_off_the_list(tm
     assert saved[["date", "client_id", "action", "until"]].values.tolist() == [
         ["2025-11-03", "kept", "KEEP", "2026-06-30"]
     ]
-    assert load_book(tmp_path / "b").decisions["action"].tolist() == ["KEEP"]
+    assert load_book(tmp_path / "b", settings=Settings()).decisions["action"].tolist() == ["KEEP"]

@@ -104,12 +104,12 @@ HAND_BOOK = {
 
 @pytest.fixture(scope="module")
 def hand_book(tmp_path_factory):
-    return load_book(write_book(tmp_path_factory.mktemp("hand"), HAND_BOOK))
+    return load_book(write_book(tmp_path_factory.mktemp("hand"), HAND_BOOK), settings=Settings())
 
 
 @pytest.fixture(scope="module")
 def raw(hand_book):
-    return raw_metrics(hand_book, QUARTER, Settings()).set_index("client_id")
+    return raw_metrics(hand_book, QUARTER, settings=Settings()).set_index("client_id")
 
 
 def test_one_row_per_client_with_identity_columns(raw):
@@ -194,7 +194,9 @@ def test_aging_buckets_and_overdue(raw):
 def test_overdue_90_quarters_counts_quarter_ends_above_the_floor(hand_book, raw):
     assert raw.loc["A", "overdue_90_quarters"] == 1  # only at 2025-06-30
     assert raw.loc["B", "overdue_90_quarters"] == 0  # 50 is under the default floor of 100
-    no_floor = raw_metrics(hand_book, QUARTER, Settings(collect_floor=0)).set_index("client_id")
+    no_floor = raw_metrics(hand_book, QUARTER, settings=Settings(collect_floor=0)).set_index(
+        "client_id"
+    )
     assert no_floor.loc["B", "overdue_90_quarters"] == 4
 
 
@@ -228,13 +230,15 @@ def test_billable_time_gets_the_run_rate_an_invoiced_client_gets_from_the_same_a
         invoices.append(invoice(f"I{k}", "invoiced", day, day, amount, paid=day))
     clients = [{"client_id": c, "name": c.title(), "size": "small"} for c in ("invoiced", "timed")]
     tables = {"clients": clients, "time_entries": entries, "invoices": invoices}
-    book = load_book(write_book(tmp_path / "b", tables))
+    book = load_book(write_book(tmp_path / "b", tables), settings=Settings())
     # by hand: the TTM (2024-07-01..2025-06-30) billed 700; first bill 58 weeks before as_of (a
     # year old: no annualising); last bill 17 weeks before as_of, 3 1/3 weeks beyond its usual
     # 41 / 3 weeks between bills: halved per 52 such weeks; 5 quarters of history: no trend
     lapse = 0.5 ** ((17 - 41 / 3) / 52)
     for rate in (0.0, 0.25):
-        metrics = client_metrics(book, QUARTER, Settings(discount_rate=rate)).set_index("client_id")
+        metrics = client_metrics(book, QUARTER, settings=Settings(discount_rate=rate)).set_index(
+            "client_id"
+        )
         assert metrics["revenue_source"].tolist() == ["invoices", "billable time"]
         assert metrics["potential_method"].tolist() == ["run-rate", "run-rate"]
         got = metrics["expected_revenue_next_4q"]
@@ -244,7 +248,7 @@ def test_billable_time_gets_the_run_rate_an_invoiced_client_gets_from_the_same_a
 
 
 def test_client_metrics_has_the_whole_contract(hand_book):
-    metrics = client_metrics(hand_book, QUARTER, Settings())
+    metrics = client_metrics(hand_book, QUARTER, settings=Settings())
     assert list(metrics.columns[: len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
     assert metrics["expected_revenue_next_4q"].ge(0).all()
     assert metrics["potential_method"].notna().all()
@@ -261,7 +265,7 @@ def test_client_metrics_has_the_whole_contract(hand_book):
 
 def test_bad_quarter_is_a_clear_error(hand_book):
     with pytest.raises(PumpkinError, match="quarter"):
-        raw_metrics(hand_book, "2025-Q2")
+        raw_metrics(hand_book, "2025-Q2", settings=Settings())
 
 
 def test_whale_curve_ranks_by_margin_with_cumulative_shares():
@@ -301,15 +305,15 @@ def test_segment_counts_lists_every_segment():
 
 def test_metrics_for_quarters_and_movement(hand_book):
     quarters = ["2025Q1", "2025Q2"]
-    long = metrics_for_quarters(hand_book, quarters, Settings())
+    long = metrics_for_quarters(hand_book, quarters, settings=Settings())
     assert len(long) == 2 * 4 and set(long["quarter"]) == set(quarters)
-    single = client_metrics(hand_book, "2025Q1", Settings())
+    single = client_metrics(hand_book, "2025Q1", settings=Settings())
     first = long[long["quarter"] == "2025Q1"].reset_index(drop=True)
     pd.testing.assert_series_equal(first["revenue_ttm"], single["revenue_ttm"])
-    moves = segment_movement(hand_book, quarters, Settings())
+    moves = segment_movement(hand_book, quarters, settings=Settings())
     assert moves["count"].sum() == 4
     assert set(moves.columns) >= {"from_segment", "to_segment", "count"}
-    per_client = segment_movement(hand_book, quarters, Settings(), per_client=True)
+    per_client = segment_movement(hand_book, quarters, settings=Settings(), per_client=True)
     assert len(per_client) == 4
     q1 = first.set_index("client_id")["segment"]
     assert per_client.set_index("client_id")["from_segment"].to_dict() == q1.astype(str).to_dict()
@@ -322,8 +326,10 @@ def test_prior_covered_says_whether_the_book_reaches_back_over_the_prior_window(
     early = [invoice("I0", "A", "2023-07-03", "2023-08-01", 100), *late_start]
     for invoices, covered in ((late_start, False), (early, True)):
         tables = {"clients": clients, "time_entries": entries, "invoices": invoices}
-        book = load_book(write_book(tmp_path / str(covered), tables))
-        assert raw_metrics(book, QUARTER, Settings())["prior_covered"].tolist() == [covered]
+        book = load_book(write_book(tmp_path / str(covered), tables), settings=Settings())
+        assert raw_metrics(book, QUARTER, settings=Settings())["prior_covered"].tolist() == [
+            covered
+        ]
 
 
 def test_measures_for_the_independent_axes_and_the_rules(raw):
@@ -346,7 +352,7 @@ def test_measures_for_the_independent_axes_and_the_rules(raw):
 
 
 def test_fix_reasons_say_since_when_from_the_quarters_before(hand_book):
-    metrics = client_metrics(hand_book, QUARTER, Settings()).set_index("client_id")
+    metrics = client_metrics(hand_book, QUARTER, settings=Settings()).set_index("client_id")
     a = metrics.loc["A"]
     # the rework (severity 3, 2025-03-01) and the owner's low rating (2025-01-10) first count
     # at the end of 2025Q1
@@ -359,8 +365,8 @@ def test_fix_reasons_say_since_when_from_the_quarters_before(hand_book):
 def test_clients_who_left_with_what_preceded_it(hand_book):
     from helpers.audit.rules import clients_who_left
 
-    metrics = client_metrics(hand_book, QUARTER, Settings())
-    left = clients_who_left(hand_book, metrics, Settings())
+    metrics = client_metrics(hand_book, QUARTER, settings=Settings())
+    left = clients_who_left(hand_book, metrics, settings=Settings())
     assert left["client_id"].tolist() == ["B"]
     b = left.iloc[0]
     assert b["last_active_quarter"] == "2024Q1" and b["revenue_then"] == pytest.approx(50)

@@ -215,11 +215,11 @@ def test_offboarding_sheet_defaults_to_two_weeks_after_the_quarter():
     from helpers.decide.offboarding import offboarding_sheet
 
     metrics = pd.DataFrame([client_row(), client_row(client_id="c2", name="Beta", prune=False)])
-    sheet = offboarding_sheet(metrics, small_book())
+    sheet = offboarding_sheet(metrics, small_book(), settings=Settings())
     assert sheet["client_id"].tolist() == ["c1"]
     assert sheet.loc[0, "meeting_date"] == "2026-01-14"  # 2025-12-31 + 14 days, a Wednesday
-    assert offboarding_sheet(metrics.iloc[:0]).empty
-    assert offboarding_sheet(metrics.assign(prune=False)).empty
+    assert offboarding_sheet(metrics.iloc[:0], settings=Settings()).empty
+    assert offboarding_sheet(metrics.assign(prune=False), settings=Settings()).empty
 
 
 # ----------------------------------------------------------------------------- per cause
@@ -523,7 +523,7 @@ def test_pumpkin_plans_writes_one_page_per_prune_candidate_and_the_workbook(tmp_
 
     if not (DEMO / "clients.csv").exists():
         pytest.skip(f"the demo book is absent ({DEMO}); run `make sample`")
-    metrics = client_metrics(load_book(DEMO), "2025Q4", Settings())
+    metrics = client_metrics(load_book(DEMO, settings=Settings()), "2025Q4", settings=Settings())
     candidates = sorted(metrics.loc[metrics["prune"], "client_id"])
     assert candidates
     out = tmp_path / "plans"

@@ -58,12 +58,12 @@ def test_value_score_is_the_weighted_rank():
     raw = raw_frame(
         [{"margin_ttm": m, "client_id": c} for c, m in zip("abc", [1.0, 3.0, 2.0], strict=True)]
     )
-    scored = score(raw, Settings(value_weights=ONLY_MARGIN))
+    scored = score(raw, settings=Settings(value_weights=ONLY_MARGIN))
     assert scored["value_score"].tolist() == [0, 100, 50]
     # two inputs of equal weight: the mean of the ranks; growth is missing for c: neutral 50
     weights = ONLY_MARGIN | {"growth": 1.0}
     raw = raw.assign(growth_ttm=[0.5, 0.1, np.nan])
-    scored = score(raw, Settings(value_weights=weights))
+    scored = score(raw, settings=Settings(value_weights=weights))
     assert scored["value_score"].tolist() == [(0 + 100) / 2, (100 + 0) / 2, (50 + 50) / 2]
 
 
@@ -75,14 +75,18 @@ def test_headache_score_and_hours_without_revenue_rank_worst():
             {"client_id": "c", "incidents_ttm": 2.0},
         ]
     )
-    assert score(raw, Settings(headache_weights=ONLY_INCIDENTS))["headache_score"].tolist() == [
+    assert score(raw, settings=Settings(headache_weights=ONLY_INCIDENTS))[
+        "headache_score"
+    ].tolist() == [
         100,
         0,
         50,
     ]
     only_hours = {k: 0.0 for k in DEFAULT_HEADACHE_WEIGHTS} | {"hours_per_revenue": 1.0}
     raw = raw.assign(hours_ttm=[10.0, 10.0, 10.0], revenue_ttm=[1000.0, 2000.0, 0.0])
-    assert score(raw, Settings(headache_weights=only_hours))["headache_score"].tolist() == [
+    assert score(raw, settings=Settings(headache_weights=only_hours))[
+        "headache_score"
+    ].tolist() == [
         50,
         0,
         100,
@@ -97,11 +101,11 @@ def test_scores_stay_in_0_100_and_zero_weights_are_neutral():
         incidents_ttm=rng.integers(0, 5, 30).astype(float),
         days_late_avg=rng.uniform(0, 60, 30),
     )
-    scored = score(raw, Settings())
+    scored = score(raw, settings=Settings())
     assert scored["value_score"].between(0, 100).all()
     assert scored["headache_score"].between(0, 100).all()
     zero = {k: 0.0 for k in DEFAULT_VALUE_WEIGHTS}
-    assert (score(raw, Settings(value_weights=zero))["value_score"] == 50).all()
+    assert (score(raw, settings=Settings(value_weights=zero))["value_score"] == 50).all()
 
 
 def test_clients_who_left_are_not_ranked_and_sit_outside_the_fields():
@@ -112,12 +116,12 @@ def test_clients_who_left_are_not_ranked_and_sit_outside_the_fields():
             {"client_id": "idle", "margin_ttm": 100.0, "active": False},
         ]
     )
-    scored = segment(score(raw, Settings(value_weights=ONLY_MARGIN)), Settings())
+    scored = segment(score(raw, settings=Settings(value_weights=ONLY_MARGIN)), settings=Settings())
     assert scored["value_score"].tolist()[:2] == [0, 100]
     assert np.isnan(scored.loc[2, "value_score"]) and np.isnan(scored.loc[2, "headache_score"])
     assert scored["segment"].tolist() == ["seedling", "prize", "gone"]
     # the thresholds are the medians of the active clients only
-    assert thresholds(scored, Settings())[0] == 50.0
+    assert thresholds(scored, settings=Settings())[0] == 50.0
 
 
 def test_no_input_nor_its_mirror_feeds_both_scores():
@@ -132,7 +136,7 @@ def test_no_input_nor_its_mirror_feeds_both_scores():
     # moving a client's revenue per hour alone (same revenue, more hours) moves headache only
     raw = raw_frame([{"client_id": c, "margin_ttm": float(i)} for i, c in enumerate("abcd")])
     more_hours = raw.assign(hours_ttm=[100.0, 100.0, 100.0, 400.0])
-    before, after = score(raw, Settings()), score(more_hours, Settings())
+    before, after = score(raw, settings=Settings()), score(more_hours, settings=Settings())
     assert before["value_score"].tolist() == after["value_score"].tolist()
     assert after.loc[3, "headache_score"] > before.loc[3, "headache_score"]
 
@@ -147,7 +151,7 @@ def test_lateness_is_ranked_within_the_size_class():
             {"client_id": "l2", "size": "large", "days_late_avg": 60.0},
         ]
     )
-    headache = score(raw, Settings(headache_weights=only_late))["headache_score"].tolist()
+    headache = score(raw, settings=Settings(headache_weights=only_late))["headache_score"].tolist()
     # the large client 40 days late is the best payer of its class; the small one 10 days late
     # the worst of its own
     assert headache == [0, 100, 0, 100]
@@ -161,7 +165,9 @@ def test_incidents_count_per_100_hours_worked():
             {"client_id": "small", "incidents_ttm": 2.0, "hours_ttm": 50.0},
         ]
     )
-    headache = score(raw, Settings(headache_weights=only_incidents))["headache_score"].tolist()
+    headache = score(raw, settings=Settings(headache_weights=only_incidents))[
+        "headache_score"
+    ].tolist()
     assert headache == [0, 100]  # 0.6 per 100 hours against 4 per 100 hours
 
 
@@ -176,10 +182,12 @@ def test_the_owners_own_ratings_leave_the_value_when_reassign_owner_holds():
              "owner_rating": 1.0, "others_rating": 4.5},
         ]
     )  # fmt: skip
-    value = score(raw, Settings(value_weights=only_values))["value_score"].tolist()
+    value = score(raw, settings=Settings(value_weights=only_values))["value_score"].tolist()
     assert value == [0, 50, 100]
     # with the owner rule out of reach (gap 4), the owner's ratings count
-    value = score(raw, Settings(value_weights=only_values, reassign_gap=4.0))["value_score"]
+    value = score(raw, settings=Settings(value_weights=only_values, reassign_gap=4.0))[
+        "value_score"
+    ]
     assert value.tolist() == [50, 100, 0]
 
 
@@ -191,16 +199,16 @@ def test_segments_from_thresholds_and_medians():
             "active": True,
         }
     )
-    assert thresholds(scored, Settings()) == (50.0, 50.0)  # the medians
+    assert thresholds(scored, settings=Settings()) == (50.0, 50.0)  # the medians
     # the client on the medians is neither high value nor high headache
-    assert segment(scored, Settings())["segment"].tolist() == [
+    assert segment(scored, settings=Settings())["segment"].tolist() == [
         "prize",
         "tangled",
         "seedling",
         "weed",
         "seedling",
     ]
-    moved = segment(scored, Settings(value_threshold=10.0, headache_threshold=90.0))
+    moved = segment(scored, settings=Settings(value_threshold=10.0, headache_threshold=90.0))
     assert moved["segment"].tolist() == ["prize"] * 5
 
 
@@ -218,7 +226,7 @@ def test_classify_gives_the_contract_and_does_not_mutate():
         ):
             raw[column] = 0.0
     before = raw.copy()
-    out = classify(raw, Settings())
+    out = classify(raw, settings=Settings())
     pd.testing.assert_frame_equal(raw, before)
     assert list(out.columns[: len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
     assert out["value_score"].between(0, 100).all() and out["prune"].dtype == bool
@@ -228,11 +236,11 @@ def test_stored_ranks_are_reused_only_for_the_rows_they_were_made_for():
     raw = raw_frame(
         [{"client_id": c, "margin_ttm": m} for c, m in zip("abcd", [1.0, 2, 3, 4], strict=True)]
     )
-    ranked = input_ranks(raw)
+    ranked = input_ranks(raw, settings=Settings())
     assert ranked["pctl_margin"].tolist() == [0, 100 / 3, 200 / 3, 100]
     settings = Settings(value_weights=ONLY_MARGIN)
-    assert score(ranked, settings)["value_score"].tolist() == pytest.approx(
+    assert score(ranked, settings=settings)["value_score"].tolist() == pytest.approx(
         [0, 100 / 3, 200 / 3, 100]
     )
     subset = ranked.iloc[2:]  # fewer rows: ranked again among these two
-    assert score(subset, settings)["value_score"].tolist() == [0, 100]
+    assert score(subset, settings=settings)["value_score"].tolist() == [0, 100]

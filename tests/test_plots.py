@@ -128,7 +128,7 @@ def test_patch_title_states_the_finding(metrics):
     prune = metrics[metrics["prune"]]
     expected = (
         f"{len(prize)} prize pumpkins bring {share:.0%} of revenue; {len(prune)} prune candidates "
-        f"bring {format_money(prune['revenue_ttm'].sum())}"
+        f"bring {format_money(prune['revenue_ttm'].sum(), currency='USD')}"
     )
     assert plot_patch(metrics, currency="USD").get_title(loc="left") == expected
 
@@ -198,7 +198,7 @@ def test_rate_ranking_highlights_the_bottom_cut(metrics):
     above = metrics.loc[~in_cut, "effective_rate_ttm"].min()
     share = in_cut.sum() / len(metrics)
     assert ax.get_title(loc="left") == (
-        f"{in_cut.sum()} clients ({share:.0%}) earn less than {format_money(above)}/h"
+        f"{in_cut.sum()} clients ({share:.0%}) earn less than {format_money(above, currency='USD')}/h"
     )
 
 
@@ -222,7 +222,10 @@ def test_whale_curve_peaks_at_the_profitable_clients(metrics):
     assert curve.get_ydata().max() == pytest.approx(peak)
     assert curve.get_ydata()[-1] == pytest.approx(100)
     losers = margins[margins < 0]
-    assert f"the other {len(losers)} lose {format_money(-losers.sum())}" in ax.get_title(loc="left")
+    assert (
+        f"the other {len(losers)} lose {format_money(-losers.sum(), currency='USD')}"
+        in ax.get_title(loc="left")
+    )
 
 
 # ----------------------------------------------------------------------------- payment

@@ -304,11 +304,11 @@ def reliable_book(tmp_path_factory):
     clients = pd.DataFrame({"client_id": [f"c{k:03d}" for k in range(60)] + ["new"]}).assign(
         size=lambda d: np.where(d.index % 3 == 0, "small", np.where(d.index % 3 == 1, "large", ""))
     )
-    return load_book(write_book(folder, invoices, clients))
+    return load_book(write_book(folder, invoices, clients), settings=Settings())
 
 
 def test_reliable_book_uses_the_models_and_combines_them_by_hand(reliable_book):
-    out = client_potential(reliable_book, "2025Q4", Settings(), method=BGNBD)
+    out = client_potential(reliable_book, "2025Q4", settings=Settings(), method=BGNBD)
     assert list(out.columns) == list(POTENTIAL_COLUMNS)
     assert len(out) == len(reliable_book.clients)
     fit = fitted(reliable_book, "2025Q4")
@@ -330,8 +330,8 @@ def test_reliable_book_uses_the_models_and_combines_them_by_hand(reliable_book):
 
 
 def test_discount_rate_discounts_each_quarter_at_mid_quarter(reliable_book):
-    plain = client_potential(reliable_book, "2025Q4", Settings())
-    discounted = client_potential(reliable_book, "2025Q4", Settings(discount_rate=0.2))
+    plain = client_potential(reliable_book, "2025Q4", settings=Settings())
+    discounted = client_potential(reliable_book, "2025Q4", settings=Settings(discount_rate=0.2))
     ratio = discounted["expected_revenue_next_4q"] / plain["expected_revenue_next_4q"]
     ratio = ratio[plain["expected_revenue_next_4q"] > 0]
     assert (ratio < 1.2**-0.125 + 1e-12).all() and (ratio > 1.2**-0.875 - 1e-12).all()
@@ -339,7 +339,7 @@ def test_discount_rate_discounts_each_quarter_at_mid_quarter(reliable_book):
 
 
 def test_headroom_is_the_size_wallet_less_ttm_revenue(reliable_book):
-    out = client_potential(reliable_book, "2025Q4", Settings()).set_index("client_id")
+    out = client_potential(reliable_book, "2025Q4", settings=Settings()).set_index("client_id")
     invoices = reliable_book.invoices
     in_ttm = invoices["issue_date"].between("2025-01-01", "2025-12-31")
     revenue = invoices[in_ttm].groupby("client_id")["amount_base"].sum()
@@ -352,15 +352,17 @@ def test_headroom_is_the_size_wallet_less_ttm_revenue(reliable_book):
 
 def test_point_in_time_ignores_later_invoices(reliable_book, tmp_path):
     invoices = simulated_invoices()
-    early = client_potential(reliable_book, "2024Q4", Settings())
-    cut = load_book(write_book(tmp_path, invoices[invoices["issue_date"] <= "2024-12-31"]))
-    again = client_potential(cut, "2024Q4", Settings())
+    early = client_potential(reliable_book, "2024Q4", settings=Settings())
+    cut = load_book(
+        write_book(tmp_path, invoices[invoices["issue_date"] <= "2024-12-31"]), settings=Settings()
+    )
+    again = client_potential(cut, "2024Q4", settings=Settings())
     merged = early.merge(again, on="client_id", suffixes=("", "_cut"))
     assert np.allclose(merged["expected_revenue_next_4q"], merged["expected_revenue_next_4q_cut"])
 
 
 def test_calibration_compares_with_counted_actuals(reliable_book):
-    table = calibration(reliable_book, "2024Q4", Settings(), holdout_quarters=4)
+    table = calibration(reliable_book, "2024Q4", settings=Settings(), holdout_quarters=4)
     assert list(table["quarter"]) == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
     assert (table["method"] == BGNBD).all()
     inv = reliable_book.invoices
@@ -373,7 +375,7 @@ def test_calibration_compares_with_counted_actuals(reliable_book):
         == by_quarter.reindex([1, 2, 3, 4], fill_value=0).tolist()
     )
     assert table["weeks_ahead"].tolist() == pytest.approx([90 / 7, 181 / 7, 273 / 7, 365 / 7])
-    per_client = calibration(reliable_book, "2024Q4", Settings(), by="client")
+    per_client = calibration(reliable_book, "2024Q4", settings=Settings(), by="client")
     assert per_client["predicted_purchases"].sum() == pytest.approx(
         table["predicted_purchases"].sum()
     )
@@ -383,7 +385,7 @@ def test_calibration_compares_with_counted_actuals(reliable_book):
         table["actual_purchases"].sum(), rel=0.4
     )
     with pytest.raises(PumpkinError, match="no complete quarter"):
-        calibration(reliable_book, "2025Q4", Settings())
+        calibration(reliable_book, "2025Q4", settings=Settings())
 
 
 def heavy_tailed_invoices(n_clients=80, seed=10):
@@ -409,8 +411,8 @@ def heavy_tailed_invoices(n_clients=80, seed=10):
 def test_gamma_gamma_q_below_one_keeps_bgnbd_and_values_clients_at_their_own_mean(tmp_path):
     invoices = heavy_tailed_invoices()
     assert not invoices.duplicated(["client_id", "issue_date"]).any()  # one purchase per row
-    book = load_book(write_book(tmp_path, invoices))
-    out = client_potential(book, "2025Q4", Settings(), method=BGNBD)
+    book = load_book(write_book(tmp_path, invoices), settings=Settings())
+    out = client_potential(book, "2025Q4", settings=Settings(), method=BGNBD)
     fit = fitted(book, "2025Q4")
     params = {"bgnbd": fit.bgnbd, "gamma_gamma": fit.gamma_gamma}
     p, q, v = (params["gamma_gamma"][k] for k in "pqv")
@@ -447,8 +449,8 @@ def test_one_client_falls_back_to_the_run_rate(tmp_path):
             "amount": [1000.0, 2000.0, 1500.0],
         }
     )
-    book = load_book(write_book(tmp_path, invoices))
-    out = client_potential(book, "2025Q4", Settings(), method=BGNBD)
+    book = load_book(write_book(tmp_path, invoices), settings=Settings())
+    out = client_potential(book, "2025Q4", settings=Settings(), method=BGNBD)
     row = out.iloc[0]
     assert row["potential_method"] == RUN_RATE  # BG/NBD cannot run on one client
     assert "1 client" in fitted(book, "2025Q4").reason
@@ -470,8 +472,8 @@ def test_no_repeat_purchases_falls_back_to_the_run_rate(tmp_path):
             "amount": 100.0 + np.arange(30),
         }
     )
-    book = load_book(write_book(tmp_path, invoices))
-    out = client_potential(book, "2025Q4", Settings(), method=BGNBD)
+    book = load_book(write_book(tmp_path, invoices), settings=Settings())
+    out = client_potential(book, "2025Q4", settings=Settings(), method=BGNBD)
     assert (out["potential_method"] == RUN_RATE).all()
     assert "repeat" in fitted(book, "2025Q4").reason
     assert (out["frequency"] == 0).all()
@@ -489,7 +491,11 @@ def test_all_purchases_on_one_day_fall_back_and_count_one_purchase(tmp_path):
         }
     )
     clients = pd.DataFrame({"client_id": [f"c{k:02d}" for k in range(25)] + ["idle"]})
-    out = client_potential(load_book(write_book(tmp_path, invoices, clients)), "2025Q4", Settings())
+    out = client_potential(
+        load_book(write_book(tmp_path, invoices, clients), settings=Settings()),
+        "2025Q4",
+        settings=Settings(),
+    )
     buyers = out[out["client_id"] != "idle"]
     assert (buyers["potential_method"] == RUN_RATE).all()
     assert (buyers["frequency"] == 0).all() and buyers["recency"].eq(0).all()
@@ -502,7 +508,9 @@ def test_all_purchases_on_one_day_fall_back_and_count_one_purchase(tmp_path):
 
 
 def test_small_book_can_opt_into_the_models_but_not_below_their_needs(reliable_book):
-    strict = client_potential(reliable_book, "2025Q4", Settings(), min_clients=1000, method=BGNBD)
+    strict = client_potential(
+        reliable_book, "2025Q4", settings=Settings(), min_clients=1000, method=BGNBD
+    )
     assert (strict["potential_method"].isin([RUN_RATE, NO_HISTORY])).all()
     assert "need 1000" in fitted(reliable_book, "2025Q4", min_clients=1000).reason
 
@@ -542,13 +550,17 @@ def test_book_without_purchases_gives_no_history_and_credit_notes_are_not_purcha
     clients = pd.DataFrame({"client_id": ["a", "b"], "size": ["small", "small"]})
     empty = pd.DataFrame({"client_id": [], "issue_date": [], "amount": []})
     out = client_potential(
-        load_book(write_book(tmp_path / "empty", empty, clients)), "2025Q4", Settings()
+        load_book(write_book(tmp_path / "empty", empty, clients), settings=Settings()),
+        "2025Q4",
+        settings=Settings(),
     )
     assert (out["potential_method"] == NO_HISTORY).all()
     assert (out["expected_revenue_next_4q"] == 0).all()
     credit = pd.DataFrame({"client_id": ["a"], "issue_date": ["2025-03-01"], "amount": [-50.0]})
     out = client_potential(
-        load_book(write_book(tmp_path / "credit", credit, clients)), "2025Q4", Settings()
+        load_book(write_book(tmp_path / "credit", credit, clients), settings=Settings()),
+        "2025Q4",
+        settings=Settings(),
     )
     row = out.set_index("client_id").loc["a"]
     assert row["potential_method"] == NO_HISTORY
@@ -563,8 +575,8 @@ def test_calibration_on_a_small_book_uses_and_labels_the_run_rate(tmp_path):
             "amount": [100.0, 300.0, 50.0, 70.0],
         }
     )
-    book = load_book(write_book(tmp_path, invoices, last_day="2025-06-30"))
-    table = calibration(book, "2024Q4", Settings(), holdout_quarters=4)
+    book = load_book(write_book(tmp_path, invoices, last_day="2025-06-30"), settings=Settings())
+    table = calibration(book, "2024Q4", settings=Settings(), holdout_quarters=4)
     assert list(table["quarter"]) == ["2025Q1", "2025Q2"]  # only complete quarters
     assert (table["method"] == RUN_RATE).all() and table["clients"].eq(1).all()
     assert table["actual_purchases"].tolist() == [1, 0]  # b is not in the cohort
@@ -610,13 +622,13 @@ def test_fit_judges_non_convergence_and_parameters_at_the_edge():
 def demo_book(tmp_path_factory):
     from helpers.book.sample import write_sample
 
-    return load_book(write_sample(tmp_path_factory.mktemp("demo")))
+    return load_book(write_sample(tmp_path_factory.mktemp("demo")), settings=Settings())
 
 
 def test_demo_book_is_forecast_for_every_client(demo_book):
     # no test asserts a time: `python benchmarks/bench_metrics.py --breakdown` times the fit
     book = demo_book
-    out = client_potential(book, "2025Q4", Settings())
+    out = client_potential(book, "2025Q4", settings=Settings())
     assert len(out) == len(book.clients) and out["client_id"].is_unique
     assert out["expected_revenue_next_4q"].notna().all()
     assert (out["expected_revenue_next_4q"] >= 0).all()
@@ -624,13 +636,13 @@ def test_demo_book_is_forecast_for_every_client(demo_book):
 
 
 def test_demo_book_keeps_bgnbd_when_gamma_gamma_cannot_value_everyone(demo_book):
-    out = client_potential(demo_book, "2025Q4", Settings(), method=BGNBD)
+    out = client_potential(demo_book, "2025Q4", settings=Settings(), method=BGNBD)
     # client mean values span ~$30 to ~$22k: Gamma-Gamma q <= 1, BG/NBD still fits
     assert fitted(demo_book, "2025Q4").gamma_gamma["q"] <= 1
     active = out[out["T"] - out["recency"] < 52]  # a purchase in the last four quarters
     modelled = active["potential_method"].isin([BGNBD, BGNBD_OWN_MEAN])
     assert modelled.mean() >= 0.5, active["potential_method"].value_counts()
-    table = calibration(demo_book, "2024Q4", Settings())
+    table = calibration(demo_book, "2024Q4", settings=Settings())
     assert (table["method"] != RUN_RATE).all()
     assert table["predicted_purchases"].sum() == pytest.approx(
         table["actual_purchases"].sum(), rel=0.15

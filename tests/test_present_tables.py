@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.book.settings import Settings
 from helpers.decide.contract import segment_movement
 from helpers.present import tables
 from helpers.present.html import render
@@ -54,7 +55,7 @@ def test_a_table_renders_with_its_own_formats_in_the_currency_given():
     assert revenue and all(c.startswith("€") for c in revenue)
     assert all(re.fullmatch(r"\d+", c) for c in cells(html, columns.index("rate percentile")))
     assert 'class="pumpkin-table pumpkin-sortable"' in html  # the list says it is sortable
-    none = render(tables.prune_list(metrics.assign(prune=False)))
+    none = render(tables.prune_list(metrics.assign(prune=False)), currency="USD")
     assert none == '<p class="note">No prune candidate this quarter.</p>'
 
 
@@ -75,7 +76,9 @@ def long_metrics() -> pd.DataFrame:
 
 
 def test_segment_movement_reads_the_wanted_quarters_of_metrics_given():
-    moves = segment_movement(None, ["2025Q3", "2025Q4"], per_client=True, metrics=long_metrics())
+    moves = segment_movement(
+        None, ["2025Q3", "2025Q4"], per_client=True, metrics=long_metrics(), settings=Settings()
+    )
     assert moves["client_id"].tolist() == ["a", "b", "c"]  # d has no quarter before
     assert set(moves["from_quarter"]) == {"2025Q3"}
     assert moves["to_segment"].tolist() == ["tangled", "prize", "gone"]
@@ -83,7 +86,9 @@ def test_segment_movement_reads_the_wanted_quarters_of_metrics_given():
 
 def test_movement_tables_display_segment_movement():
     long = long_metrics()
-    moves = segment_movement(None, ["2025Q3", "2025Q4"], per_client=True, metrics=long)
+    moves = segment_movement(
+        None, ["2025Q3", "2025Q4"], per_client=True, metrics=long, settings=Settings()
+    )
     crossed = tables.movement_table(moves).frame.set_index("last quarter \\ now")
     assert crossed.loc["prize", "tangled"] == 1 and crossed.loc["seedling", "gone"] == 1
     assert crossed.loc["prize", "prize"] == 1 and crossed["total"].sum() == 3
@@ -97,7 +102,7 @@ def test_movement_tables_display_segment_movement():
     }
     assert moved.formats == {"revenue (TTM)": "money"}
     still = moves.assign(to_segment=moves["from_segment"])
-    assert render(tables.moved_clients(still, current)) == (
+    assert render(tables.moved_clients(still, current), currency="USD") == (
         '<p class="note">No client changed segment.</p>'
     )
 

@@ -177,7 +177,7 @@ def test_waterfall_bars_float_on_the_running_total():
 
 
 def test_prune_overview_gives_robust_table_figure_and_sentence():
-    metrics = classify(hand_raw(), Settings())
+    metrics = classify(hand_raw(), settings=Settings())
     shown, figure, sentence = prune_overview(metrics, settings=Settings())
     table = shown.frame
     assert table["client"].tolist() == ["z", "b"]
@@ -254,11 +254,11 @@ def test_robustness_shares_on_a_constructed_book():
     raw = hand_raw()
     settings = Settings()
     # preconditions of the constructed case, checked so the test cannot pass by accident
-    base = classify(raw, settings).set_index("client_id")
+    base = classify(raw, settings=settings).set_index("client_id")
     assert base.loc["z", "prune"] and base.loc["b", "prune"]
     assert base.loc["z", "prune_reprice"] and base.loc["b", "prune_cut"]
     assert base.loc["b", "segment"] != "weed"
-    table = robustness(raw, settings).set_index("client_id")
+    table = robustness(raw, settings=settings).set_index("client_id")
     assert table.loc["z", "share_of_settings"] == 1.0 and table.loc["z", "robust"]
     # b's rate percentile is 10 (2nd of 20): a candidate at 10, 12.5 and 15 but not 5 or 7.5,
     # and not with a 20% target margin (its margin is 26%): 24 of the 25 other settings
@@ -271,12 +271,12 @@ def test_robustness_shares_on_a_constructed_book():
 
 def test_robustness_with_a_custom_grid_and_bad_grid():
     raw = hand_raw()
-    table = robustness(raw, Settings(), percentiles=(10.0,), weight_grid=[{}])
+    table = robustness(raw, settings=Settings(), percentiles=(10.0,), weight_grid=[{}])
     assert table.set_index("client_id").loc["b", "share_of_settings"] == 1.0
     with pytest.raises(PumpkinError, match="unknown"):
-        robustness(raw, Settings(), weight_grid=[{"colour_weights": {}}])
+        robustness(raw, settings=Settings(), weight_grid=[{"colour_weights": {}}])
     with pytest.raises(PumpkinError, match="empty"):
-        robustness(raw, Settings(), percentiles=())
+        robustness(raw, settings=Settings(), percentiles=())
 
 
 def test_the_grid_varies_the_target_margin_and_the_largest_rise():
@@ -291,7 +291,7 @@ def test_the_grid_varies_the_target_margin_and_the_largest_rise():
     raw.loc[raw["client_id"] == "c05", ["cost_rate_ttm"]] = (
         raw.loc[raw["client_id"] == "c05", "effective_rate_ttm"].to_numpy() * 1.4
     )
-    table = robustness(raw, Settings(), percentiles=(5.0,)).set_index("client_id")
+    table = robustness(raw, settings=Settings(), percentiles=(5.0,)).set_index("client_id")
     assert table.loc["c05", "times_candidate"] == len(grid) - 1
 
 
@@ -338,7 +338,7 @@ def test_screen_prospect_cli_reports_a_bad_book_as_an_error(tmp_path):
 def test_planner_follows_the_sliders_and_the_checkboxes():
     from helpers.widgets.planner import PruningPlanner
 
-    planner = PruningPlanner(hand_raw(), Settings())
+    planner = PruningPlanner(hand_raw(), settings=Settings())
     assert sorted(planner.prune_ids) == ["b", "z"]
     planner._box_ids["b"].value = False  # untick b: keep it
     assert planner.prune_ids == ["z"]

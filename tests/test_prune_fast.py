@@ -18,8 +18,8 @@ DEMO = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 @pytest.fixture(scope="module")
 def demo_metrics() -> pd.DataFrame:
-    book = load_book(DEMO)
-    return metrics_for_quarters(book, book.complete_quarters()[-1:], Settings())
+    book = load_book(DEMO, settings=Settings())
+    return metrics_for_quarters(book, book.complete_quarters()[-1:], settings=Settings())
 
 
 @pytest.mark.parametrize(
@@ -27,29 +27,31 @@ def demo_metrics() -> pd.DataFrame:
     [Settings(), Settings(prune_percentile=30.0, value_threshold=45.0, headache_threshold=55.0)],
 )
 def test_fast_grid_equals_the_grid_of_full_classifications(demo_metrics, settings):
-    fast = robustness(demo_metrics, settings)
-    full = robustness(demo_metrics, settings, classify=classify)
+    fast = robustness(demo_metrics, settings=settings)
+    full = robustness(demo_metrics, settings=settings, classify=classify)
     assert len(full) > 0 and full["times_candidate"].nunique() > 1
     pd.testing.assert_frame_equal(fast, full, check_exact=True)
 
 
 def test_fast_grid_without_stored_ranks(demo_metrics):
     unranked = demo_metrics.drop(columns=[c for c in demo_metrics if c.startswith("pctl_")])
-    fast = robustness(unranked, Settings(), percentiles=[5.0, 20.0])
-    full = robustness(unranked, Settings(), percentiles=[5.0, 20.0], classify=classify)
+    fast = robustness(unranked, settings=Settings(), percentiles=[5.0, 20.0])
+    full = robustness(unranked, settings=Settings(), percentiles=[5.0, 20.0], classify=classify)
     pd.testing.assert_frame_equal(fast, full, check_exact=True)
 
 
 def test_prune_flags_per_percentile_match_assign_actions(demo_metrics):
     percentiles = [0.0, 10.0, 50.0, 100.0]
-    columns = prune_flags(segment(demo_metrics, Settings()), Settings(), percentiles=percentiles)
+    columns = prune_flags(
+        segment(demo_metrics, settings=Settings()), settings=Settings(), percentiles=percentiles
+    )
     for k, p in enumerate(percentiles):
         changed = Settings(prune_percentile=p)
-        expected = classify(demo_metrics, changed)["prune"].to_numpy(dtype=bool)
+        expected = classify(demo_metrics, settings=changed)["prune"].to_numpy(dtype=bool)
         np.testing.assert_array_equal(columns[:, k], expected)
     assert columns[:, -1].sum() > columns[:, 0].sum()  # a higher percentile adds candidates
 
 
 def test_a_percentile_out_of_range_is_refused(demo_metrics):
     with pytest.raises(Exception, match="prune_percentile"):
-        robustness(demo_metrics, Settings(), percentiles=[150.0])
+        robustness(demo_metrics, settings=Settings(), percentiles=[150.0])

@@ -13,6 +13,7 @@ import pytest
 from helpers.book.load import load_book
 from helpers.book.quarters import check_quarter, ending_note, normalise_quarter, parse_quarter
 from helpers.book.sample import write_sample
+from helpers.book.settings import Settings
 from helpers.cli import main
 from helpers.errors import BookError, PumpkinError
 from helpers.report.params import ParameterError, check_parameters
@@ -89,7 +90,7 @@ def test_other_quarter_text_is_refused(text):
 
 
 def test_a_quarter_ending_after_the_last_row_is_auditable_with_a_caution(short_book):
-    book = load_book(short_book)
+    book = load_book(short_book, settings=Settings())
     assert book.last_activity() == pd.Timestamp(LAST_ROW)
     assert "2024Q4" in book.quarters() and "2024Q4" not in book.complete_quarters()
     assert book.check_quarter("2024 q4") == "2024Q4"
@@ -125,17 +126,20 @@ def test_cli_metrics_at_that_quarter_and_report_writes_the_caution(short_book, t
 def test_explorer_dropdown_offers_the_quarter_and_its_summary_cautions(short_book, tmp_path):
     from helpers.widgets.explorer import PatchExplorer
 
-    book = load_book(short_book)
-    explorer = PatchExplorer(book, settings_file=tmp_path / "s.toml")
+    book = load_book(short_book, settings=Settings())
+    explorer = PatchExplorer(book, settings_file=tmp_path / "s.toml", settings=Settings())
     assert "2024Q4" in explorer.quarter_dropdown.options
     assert list(explorer.quarter_dropdown.options) == book.quarters()
     assert explorer.quarter_dropdown.value == "2024Q3"  # the default: the last complete quarter
     assert "the book ends on" not in explorer.summary.value
     explorer.quarter_dropdown.value = "2024Q4"
     assert "the book ends on 2024-11-20, before the quarter does" in explorer.summary.value
-    assert PatchExplorer(book, quarter="2024 q4").quarter_dropdown.value == "2024Q4"
+    assert (
+        PatchExplorer(book, quarter="2024 q4", settings=Settings()).quarter_dropdown.value
+        == "2024Q4"
+    )
     with pytest.raises(PumpkinError, match=r"PatchExplorer: no activity .* for 2026Q1"):
-        PatchExplorer(book, quarter="2026Q1")
+        PatchExplorer(book, quarter="2026Q1", settings=Settings())
 
 
 # ----------------------------------------------------------------------------- notebooks
@@ -282,13 +286,15 @@ def test_book_mistakes_are_one_line_in_every_command_and_the_explorer(
         assert err.splitlines()[-1].startswith(f"pumpkin {argv[0]}: error: ")
     if case == "no_invoices_sheet":
         with pytest.raises(BookError, match=message):
-            load_book(data)
+            load_book(data, settings=Settings())
         return
     from helpers.widgets.explorer import PatchExplorer
 
-    book = load_book(data)  # it loads (the ledger explains it), but cannot be audited
+    book = load_book(
+        data, settings=Settings()
+    )  # it loads (the ledger explains it), but cannot be audited
     with pytest.raises(BookError, match=message) as caught:
-        PatchExplorer(book)
+        PatchExplorer(book, settings=Settings())
     assert caught.value._render_traceback_() == [f"BookError: {caught.value}"]
 
 
@@ -296,13 +302,13 @@ def test_the_planner_refuses_empty_or_mixed_raw_metrics(short_book):
     from helpers.decide.contract import raw_metrics
     from helpers.widgets.planner import PruningPlanner
 
-    book = load_book(short_book)
-    raw = raw_metrics(book, "2024Q3")
+    book = load_book(short_book, settings=Settings())
+    raw = raw_metrics(book, "2024Q3", settings=Settings())
     with pytest.raises(PumpkinError, match="no clients to plan for"):
-        PruningPlanner(raw.iloc[:0], load_settings())
-    mixed = pd.concat([raw, raw_metrics(book, "2024Q4")], ignore_index=True)
+        PruningPlanner(raw.iloc[:0], settings=load_settings())
+    mixed = pd.concat([raw, raw_metrics(book, "2024Q4", settings=Settings())], ignore_index=True)
     with pytest.raises(PumpkinError, match="several quarters"):
-        PruningPlanner(mixed, load_settings())
+        PruningPlanner(mixed, settings=load_settings())
 
 
 def load_settings():

@@ -28,14 +28,14 @@ HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 def test_every_rule_has_label_colour_seed_meaning_mask_reason_and_method():
     frame = pd.DataFrame([BASE]).astype({"rate_rank": "Int64"})
-    target, rise = rules.target_rates(frame, Settings())
+    target, rise = rules.target_rates(frame, settings=Settings())
     frame = frame.assign(target_rate=target, target_rise=rise)
-    sig = rules.Signals(frame, Settings())
+    sig = rules.Signals(frame, settings=Settings())
     rules._decide(sig)
     words = rules.Words(frame, {**sig.masks, "active": sig.active, "nonpayer_quarters":
                                 np.zeros(1, bool), "nonpayer_share": np.zeros(1, bool)},
-                        Settings())  # fmt: skip
-    sentences = rules_text(Settings())
+                        settings=Settings())  # fmt: skip
+    sentences = rules_text(settings=Settings())
     for rule in RULES:
         assert rule.code.isupper() and rule.label and rule.meaning and rule.seed, rule
         assert HEX.match(rule.colour), rule.code
@@ -67,7 +67,7 @@ def test_plots_and_report_read_the_registry():
     assert dict(style.SEGMENT_COLOURS) == {s.name: s.colour for s in SEGMENT_REGISTRY}
     assert text.SEGMENTS == SEGMENT_NAMES
     methodology = text.methodology_markdown(
-        Settings(max_price_rise=0.25), value_threshold=50, headache_threshold=50
+        settings=Settings(max_price_rise=0.25), value_threshold=50, headache_threshold=50
     )
     for rule in RULES:
         assert f"**{rule.code}**" in methodology

@@ -181,7 +181,7 @@ def hand_book(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_quarter() -> str:
-    return load_book(DEMO).complete_quarters()[-1]
+    return load_book(DEMO, settings=Settings()).complete_quarters()[-1]
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +217,9 @@ def test_demo_report_has_every_section_inline_figures_and_no_url(demo_report, de
 
 @pytest.mark.notebook
 def test_demo_report_counts_match_the_metrics(demo_report, demo_quarter):
-    metrics = client_metrics(load_book(DEMO), demo_quarter, Settings())
+    metrics = client_metrics(
+        load_book(DEMO, settings=Settings()), demo_quarter, settings=Settings()
+    )
     page = demo_report.html.read_text(encoding="utf-8")
     headline = report.read_headline(demo_report.html)
     assert headline["prune"] == int(metrics["prune"].sum())
@@ -235,7 +237,7 @@ def test_demo_report_counts_match_the_metrics(demo_report, demo_quarter):
 def test_demo_report_says_what_happened_to_the_decisions(demo_report, demo_quarter):
     page = demo_report.html.read_text(encoding="utf-8")
     part = section(page, "Decisions and what happened", "Payment behaviour")
-    book = load_book(DEMO)
+    book = load_book(DEMO, settings=Settings())
     assert body_rows(part) == len(book.decisions)
     for verdict in ("worked", "did not work", "not yet", "too early"):
         assert f"<td>{verdict}</td>" in part
@@ -251,7 +253,9 @@ def test_hand_book_totals_counts_and_ledger(hand_report, hand_book):
     assert headline["revenue_q"] == pytest.approx(expected["revenue_q"])
     assert headline["revenue_ttm"] == pytest.approx(expected["revenue_ttm"])
     assert headline["clients"] == len(HAND_CLIENTS)
-    metrics = client_metrics(load_book(hand_book), HAND_QUARTER, Settings())
+    metrics = client_metrics(
+        load_book(hand_book, settings=Settings()), HAND_QUARTER, settings=Settings()
+    )
     assert headline["prune"] == int(metrics["prune"].sum()) >= 1  # c6's abuse at least
     page = hand_report.html.read_text(encoding="utf-8")
     assert body_rows(section(page, "Prune list", "Fix list")) == headline["prune"]
@@ -399,7 +403,7 @@ def test_failed_write_leaves_the_previous_file(tmp_path):
 
 def test_table_html_escapes_and_defangs():
     frame = pd.DataFrame({"client": [SCRIPT_NAME, "see https://x.example"], "revenue": [1.0, 2.0]})
-    text = table_html(frame, formats={"revenue": "money"})
+    text = table_html(frame, formats={"revenue": "money"}, currency="USD")
     assert "<script" not in text and "&lt;script&gt;" in text
     assert "https://" not in text and "https:&#47;&#47;x.example" in text
     assert text.count('<td class="num">') == 2
@@ -443,15 +447,15 @@ def test_pseudonyms_are_stable_and_ordered_by_since():
 
 
 def test_anonymise_book_replaces_names_ids_notes_and_ledger_values(tmp_path):
-    book = load_book(write_hand_book(tmp_path / "book"))
+    book = load_book(write_hand_book(tmp_path / "book"), settings=Settings())
     anon = anonymise_book(book)
     assert not set(anon.clients["name"]) & {c[0] for c in HAND_CLIENTS.values()}
     assert set(anon.time_entries["client_id"]) <= set(anon.clients["client_id"])
     assert set(anon.events["note"]) == {"(note withheld)"}
     assert "c99" not in set(anon.rejects["value"])
     assert len(anon.rejects) == len(book.rejects)
-    before = client_metrics(book, HAND_QUARTER, Settings())
-    after = client_metrics(anon, HAND_QUARTER, Settings())
+    before = client_metrics(book, HAND_QUARTER, settings=Settings())
+    after = client_metrics(anon, HAND_QUARTER, settings=Settings())
     assert after["revenue_ttm"].sum() == pytest.approx(before["revenue_ttm"].sum())
     assert sorted(after["segment"]) == sorted(before["segment"])
 
@@ -461,7 +465,7 @@ def test_quarters_to_render_checks_the_book(tmp_path):
 
     from helpers.cli import quarters_to_render
 
-    book = load_book(write_hand_book(tmp_path / "book"))
+    book = load_book(write_hand_book(tmp_path / "book"), settings=Settings())
     args = argparse.Namespace(
         data=str(tmp_path), quarter=None, all=False, first="2024Q2", last="2024Q3"
     )

@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.notebook]
 def pages(tmp_path_factory) -> dict[str, Path]:
     """The demo book's last complete quarter and the hand-made book, rendered side by side."""
     hand = write_hand_book(tmp_path_factory.mktemp("browser-hand") / "book")
-    demo_quarter = load_book(DEMO).complete_quarters()[-1]
+    demo_quarter = load_book(DEMO, settings=Settings()).complete_quarters()[-1]
     jobs = {"demo": (DEMO, demo_quarter), "hand": (hand, HAND_QUARTER)}
     with ThreadPoolExecutor(2) as pool:
         runs = {
@@ -136,7 +136,11 @@ def sort_by(table, index: int, direction: str) -> list[float]:
 
 def test_tables_sort_by_value_and_search_by_name_offline(browser, pages):
     html = pages["demo"]
-    metrics = client_metrics(load_book(DEMO), load_book(DEMO).complete_quarters()[-1], Settings())
+    metrics = client_metrics(
+        load_book(DEMO, settings=Settings()),
+        load_book(DEMO, settings=Settings()).complete_quarters()[-1],
+        settings=Settings(),
+    )
     page, seen = open_report(browser, html)
     try:
         page.wait_for_function("() => document.querySelectorAll('table.dataTable').length >= 3")
@@ -200,7 +204,11 @@ def test_printed_report_has_every_client_of_every_list(pages, tmp_path):
     printed = print_pdf(html)
     assert printed == tmp_path / "2025Q4.pdf" and printed.read_bytes().startswith(b"%PDF-")
     words = pdf_text(printed)
-    metrics = client_metrics(load_book(DEMO), load_book(DEMO).complete_quarters()[-1], Settings())
+    metrics = client_metrics(
+        load_book(DEMO, settings=Settings()),
+        load_book(DEMO, settings=Settings()).complete_quarters()[-1],
+        settings=Settings(),
+    )
     prune = metrics.loc[metrics["prune"], "name"]
     assert len(prune) >= 5
     missing = [n for n in prune if " ".join(str(n).split()) not in words]

@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from helpers.book.settings import Settings
 from helpers.report.figures import figure_png, show_figures_as_png
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,17 +75,16 @@ def test_the_report_figures_are_the_pixels_matplotlib_would_write():
     matplotlib.use("agg")
     from helpers.audit.scores import thresholds
     from helpers.book.load import load_book
-    from helpers.book.settings import Settings
     from helpers.decide.contract import quarter_and_history
     from helpers.plots.patch import plot_patch
     from helpers.plots.payment import plot_payment_behaviour
     from helpers.plots.style import apply_house_style
     from helpers.present.pruning import prune_overview
 
-    book = load_book(ROOT / "data" / "sample")
+    book = load_book(ROOT / "data" / "sample", settings=Settings())
     settings = Settings()
-    _, metrics, _ = quarter_and_history(book, "2025Q4", settings)
-    value_cut, headache_cut = thresholds(metrics, settings)
+    _, metrics, _ = quarter_and_history(book, "2025Q4", settings=settings)
+    value_cut, headache_cut = thresholds(metrics, settings=settings)
     apply_house_style()
     makers = [
         lambda: (

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from helpers.book.load import load_book
-from helpers.book.settings import settings_for_book
+from helpers.book.settings import Settings, settings_for_book
 from helpers.decide import contract
 from helpers.decide.contract import quarter_and_history
 from helpers.report import render, shared
@@ -19,7 +19,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 @pytest.fixture(scope="module")
 def book():
-    return load_book(SAMPLE)
+    return load_book(SAMPLE, settings=Settings())
 
 
 def _run(**changes):
@@ -34,18 +34,18 @@ def test_shared_metrics_are_what_the_notebook_computes_alone(book, monkeypatch):
     calls = []
     original = contract.metrics_for_quarters
 
-    def counted(b, qs, s, **options):
+    def counted(b, qs, *, settings, **options):
         calls.extend(qs)
-        return original(b, qs, s, **options)
+        return original(b, qs, settings=settings, **options)
 
     monkeypatch.setattr(contract, "metrics_for_quarters", counted)
     for q in quarters[-3:] + [first]:
-        shared.share_quarter(book, q, settings, folder)
+        shared.share_quarter(book, q, settings=settings, folder=folder)
     assert sorted(calls) == sorted(set(calls))  # every quarter measured once per run
     assert set(calls) == {*quarters[-4:], first}
     for q in (first, later):
-        got = shared.quarter_metrics(book, q, settings, shared_dir=str(folder), run=_run())
-        expected = quarter_and_history(book, q, settings)
+        got = shared.quarter_metrics(book, q, settings=settings, shared_dir=str(folder), run=_run())
+        expected = quarter_and_history(book, q, settings=settings)
         for a, b in zip(got, expected, strict=True):
             pd.testing.assert_frame_equal(a, b)
     assert got[2]["quarter"].eq(quarters[-2]).all() and len(got[2]) > 0
@@ -55,12 +55,14 @@ def test_a_folder_made_for_other_parameters_or_missing_is_not_used(book):
     settings = settings_for_book(SAMPLE)
     quarter = book.complete_quarters()[-1]
     folder = shared.new_run_folder(_run(anonymise=True))
-    shared.share_quarter(book, quarter, settings, folder)
+    shared.share_quarter(book, quarter, settings=settings, folder=folder)
     for path in folder.glob("metrics-*.pkl"):  # what a wrong reuse would show
         path.write_bytes(pickle.dumps(pd.DataFrame({"quarter": [quarter]})))
-    expected = quarter_and_history(book, quarter, settings)[1]
+    expected = quarter_and_history(book, quarter, settings=settings)[1]
     for shared_dir, run in ((str(folder), _run()), ("", _run()), ("/no/such/folder", _run())):
-        got = shared.quarter_metrics(book, quarter, settings, shared_dir=shared_dir, run=run)[1]
+        got = shared.quarter_metrics(
+            book, quarter, settings=settings, shared_dir=shared_dir, run=run
+        )[1]
         pd.testing.assert_frame_equal(got, expected)
 
 
@@ -93,15 +95,15 @@ def test_a_kernel_given_the_shared_metrics_never_imports_scipy(book, tmp_path):
 
     settings = settings_for_book(SAMPLE)
     folder = shared.new_run_folder(_run())
-    shared.share_quarter(book, "2025Q4", settings, folder)
+    shared.share_quarter(book, "2025Q4", settings=settings, folder=folder)
     code = (
         "import sys\n"
         "from helpers.book.load import load_book\n"
         "from helpers.book.settings import settings_for_book\n"
         "from helpers.report.shared import quarter_metrics\n"
         f"run = {_run()!r}\n"
-        "book = load_book(run['data_dir'])\n"
-        "both, metrics, before = quarter_metrics(book, '2025Q4', settings_for_book(run['data_dir']),"
+        "book = load_book(run['data_dir'], settings=settings_for_book(run['data_dir']))\n"
+        "both, metrics, before = quarter_metrics(book, '2025Q4', settings=settings_for_book(run['data_dir']),"
         f" shared_dir={str(folder)!r}, run=run)\n"
         "assert len(metrics) and len(before)\n"
         "print('scipy' in sys.modules)\n"

@@ -107,7 +107,7 @@ def test_amounts_without_an_fx_rate_are_left_blank_with_a_note(tmp_path, capsys)
     assert code == 0
     printed = capsys.readouterr().out
     assert "2 billable amount(s) in EUR left blank: no fx rate for EUR" in printed
-    book = load_book(out)
+    book = load_book(out, settings=Settings())
     assert book.time_entries["billable_amount"].isna().all()
     assert len(book.time_entries) == 2  # the hours are kept
 
@@ -143,16 +143,19 @@ def test_canonical_book_validates_billable_amount(tmp_path):
     (folder / "invoices.csv").write_text(
         "invoice_id,client_id,issue_date,due_date,amount,currency,paid_date\n"
     )
-    book = load_book(folder)
+    book = load_book(folder, settings=Settings())
     assert book.time_entries["billable_amount"].tolist()[0] == 300.0
     assert np.isnan(book.time_entries["billable_amount"].tolist()[1])  # blank: no amount
     ledger = book.rejects.set_index("row")
     assert ledger.loc[3, ["column", "reason"]].tolist() == ["billable_amount", "must be >= 0"]
     assert ledger.loc[4, ["column", "reason"]].tolist() == ["billable_amount", "not a number"]
     # written back with the column; a book without any amount writes no such column
-    again = load_book(write_book(book, tmp_path / "again"))
+    again = load_book(write_book(book, tmp_path / "again"), settings=Settings())
     assert again.time_entries["billable_amount"].iloc[0] == 300.0
-    header = write_book(load_book(Path("data/sample")), tmp_path / "demo") / "time_entries.csv"
+    header = (
+        write_book(load_book(Path("data/sample"), settings=Settings()), tmp_path / "demo")
+        / "time_entries.csv"
+    )
     assert "billable_amount" not in header.read_text().splitlines()[0]
 
 
@@ -164,7 +167,7 @@ def test_bill_rates_value_billable_hours_without_amounts(tmp_path):
     out = tmp_path / "book"
     code = main(["import", str(TOGGL_NO_AMOUNTS), "--out", str(out), "--bill-rates", str(rates)])
     assert code == 0
-    book = load_book(out)
+    book = load_book(out, settings=Settings())
     te = book.time_entries.assign(amount=book.time_entries["billable_amount"].round(2))
     by = {(r.client_id, r.person, r.hours): r.amount for r in te.itertuples()}
     assert by[("lark-events", "Gus Hall", 1.5)] == 180.0  # client rate beats person rate
@@ -216,7 +219,9 @@ def mixed_book(folder: Path) -> Path:
 
 
 def test_revenue_per_client_from_invoices_billable_time_or_none(tmp_path):
-    metrics = client_metrics(load_book(mixed_book(tmp_path / "b")), "2025Q4").set_index("client_id")
+    metrics = client_metrics(
+        load_book(mixed_book(tmp_path / "b"), settings=Settings()), "2025Q4", settings=Settings()
+    ).set_index("client_id")
     assert metrics["revenue_source"].to_dict() == {
         "inv": "invoices",
         "time": "billable time",
@@ -245,7 +250,9 @@ def test_revenue_per_client_from_invoices_billable_time_or_none(tmp_path):
 
 
 def test_realisation_by_hand(tmp_path):
-    metrics = client_metrics(load_book(mixed_book(tmp_path / "b")), "2025Q4").set_index("client_id")
+    metrics = client_metrics(
+        load_book(mixed_book(tmp_path / "b"), settings=Settings()), "2025Q4", settings=Settings()
+    ).set_index("client_id")
     # 'inv' over 2025: invoiced 600 + 300, its hours bill 800 + 400 + 0 = 1200
     assert metrics.loc["inv", "billable_value_ttm"] == 1200.0
     assert metrics.loc["inv", "realisation_ttm"] == pytest.approx(900 / 1200)
@@ -259,8 +266,8 @@ def test_realisation_by_hand(tmp_path):
 
 
 def test_book_with_invoices_only_is_unchanged_by_the_revenue_source():
-    book = load_book(Path("data/sample"))
-    metrics = client_metrics(book, "2025Q4")
+    book = load_book(Path("data/sample"), settings=Settings())
+    metrics = client_metrics(book, "2025Q4", settings=Settings())
     invoiced = (
         book.invoices.loc[book.invoices["issue_date"].between("2025-01-01", "2025-12-31")]
         .groupby("client_id")["amount_base"]
@@ -283,8 +290,8 @@ def no_revenue_book(tmp_path_factory) -> Path:
 
 
 def test_no_revenue_book_keeps_hours_and_values_nobody(no_revenue_book):
-    book = load_book(no_revenue_book)
-    metrics = client_metrics(book, "2025Q4")
+    book = load_book(no_revenue_book, settings=Settings())
+    metrics = client_metrics(book, "2025Q4", settings=Settings())
     assert len(metrics) == 3 and (metrics["revenue_source"] == "none").all()
     hours = book.time_entries.groupby("client_id")["hours"].sum()
     assert metrics.set_index("client_id")["hours_ttm"].to_dict() == pytest.approx(hours.to_dict())
@@ -298,7 +305,9 @@ def test_no_revenue_book_keeps_hours_and_values_nobody(no_revenue_book):
     assert moss.startswith("no revenue in the book to weigh its 14.7 hours")
     assert "import invoices, or export time with billable rates" in moss and ";" not in moss
     # what the explorer's sliders call gives the same
-    again = classify(raw_metrics(book, "2025Q4"), Settings(value_threshold=10.0))
+    again = classify(
+        raw_metrics(book, "2025Q4", settings=Settings()), settings=Settings(value_threshold=10.0)
+    )
     assert (again["actions"] == "KEEP").all() and again["segment"].isna().all()
 
 
@@ -338,7 +347,7 @@ def billable_in_window(path: Path, amount: str, when: str, parse, start: date, e
 def test_harvest_and_clockify_exports_give_revenue_equal_to_their_billable_amounts(tmp_path):
     out = tmp_path / "book"
     assert main(["import", str(HARVEST), str(CLOCKIFY), "--out", str(out)]) == 0
-    book = load_book(out)
+    book = load_book(out, settings=Settings())
     names = book.clients.set_index("name")["client_id"]
     for quarter, start in (("2025Q4", date(2025, 1, 1)), ("2025Q2", date(2024, 7, 1))):
         end = {"2025Q4": date(2025, 12, 31), "2025Q2": date(2025, 6, 30)}[quarter]
@@ -353,7 +362,7 @@ def test_harvest_and_clockify_exports_give_revenue_equal_to_their_billable_amoun
             start,
             end,
         )
-        metrics = client_metrics(book, quarter).set_index("client_id")
+        metrics = client_metrics(book, quarter, settings=Settings()).set_index("client_id")
         got = {name: metrics.loc[names[name], "revenue_ttm"] for name in expected}
         assert got == pytest.approx(expected), quarter
         assert (metrics["revenue_source"] == "billable time").all()
@@ -363,7 +372,9 @@ def test_harvest_and_clockify_exports_give_revenue_equal_to_their_billable_amoun
 def test_explorer_on_a_book_without_revenue_says_so(no_revenue_book):
     from helpers.widgets.explorer import PatchExplorer
 
-    explorer = PatchExplorer(load_book(no_revenue_book), quarter="2025Q3")
+    explorer = PatchExplorer(
+        load_book(no_revenue_book, settings=Settings()), quarter="2025Q3", settings=Settings()
+    )
     assert NO_REVENUE[1:] in explorer.summary.value and explorer.image.value == b""
     explorer.value_slider.value = 20  # a slider move re-classifies: still nobody valued
     assert (explorer.metrics["actions"] == "KEEP").all()

@@ -10,6 +10,7 @@ import pytest
 from helpers.book.load import BLANK_OPTIONAL, load_book
 from helpers.book.sample import ARCHETYPES, generate_book, write_sample
 from helpers.book.schema import TABLES
+from helpers.book.settings import Settings
 from helpers.cli import main
 from helpers.errors import PumpkinError
 
@@ -21,7 +22,7 @@ CLIENT_KINDS = ["scope_creep", "after_hours", "rush", "complaint", "dispute", "a
 @pytest.fixture(scope="module")
 def demo():
     """The committed demo book, loaded once."""
-    return load_book(SAMPLE)
+    return load_book(SAMPLE, settings=Settings())
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -53,7 +54,9 @@ def test_tables_have_exactly_the_canonical_columns():
 
 
 def test_small_book_loads_with_zero_rejects_and_stays_inside_its_dates(tmp_path):
-    book = load_book(write_sample(tmp_path / "book", clients=40, years=1, seed=11))
+    book = load_book(
+        write_sample(tmp_path / "book", clients=40, years=1, seed=11), settings=Settings()
+    )
     assert len(book.rejects) == 0
     assert book.reconciliation()["balanced"].all()
     first, last = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-12-31")

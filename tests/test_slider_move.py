@@ -22,8 +22,8 @@ def raw():
     from helpers.book.load import load_book
     from helpers.decide.contract import raw_metrics
 
-    book = load_book(SAMPLE)
-    return raw_metrics(book, book.complete_quarters()[-1])
+    book = load_book(SAMPLE, settings=Settings())
+    return raw_metrics(book, book.complete_quarters()[-1], settings=Settings())
 
 
 SETTINGS = [
@@ -34,9 +34,9 @@ SETTINGS = [
 
 @pytest.mark.parametrize("settings", SETTINGS)
 def test_classify_with_masks_returns_the_masks_the_rules_decide(raw, settings):
-    classified, masks = classify_with_masks(raw, settings)
-    pd.testing.assert_frame_equal(classified, classify(raw, settings, reasons=False))
-    again = rule_masks(classified, settings)
+    classified, masks = classify_with_masks(raw, settings=settings)
+    pd.testing.assert_frame_equal(classified, classify(raw, settings=settings, reasons=False))
+    again = rule_masks(classified, settings=settings)
     assert masks.keys() == again.keys()
     for name, mask in masks.items():
         np.testing.assert_array_equal(mask, again[name], err_msg=name)
@@ -44,12 +44,12 @@ def test_classify_with_masks_returns_the_masks_the_rules_decide(raw, settings):
 
 @pytest.mark.parametrize("settings", SETTINGS)
 def test_reasons_worded_from_the_masks_are_classify_s(raw, settings):
-    classified, masks = classify_with_masks(raw, settings)
+    classified, masks = classify_with_masks(raw, settings=settings)
     every = np.arange(len(classified))
-    worded = word_reasons(classified, settings, rows=every, masks=masks)
+    worded = word_reasons(classified, settings=settings, rows=every, masks=masks)
     assert worded["reasons"].notna().all()
-    pd.testing.assert_frame_equal(worded, classify(raw, settings))
-    some = word_reasons(classified, settings, rows=every[::7], masks=masks)
+    pd.testing.assert_frame_equal(worded, classify(raw, settings=settings))
+    some = word_reasons(classified, settings=settings, rows=every[::7], masks=masks)
     assert some["reasons"].notna().sum() == len(every[::7])
 
 
@@ -64,7 +64,7 @@ def test_markers_moved_in_place_draw_what_new_markers_draw(raw, clients, tmp_pat
     copies = -(-clients // len(raw))
     tiled = pd.concat([raw] * copies, ignore_index=True).head(clients)
     tiled = tiled.assign(client_id=[f"C{i:05d}" for i in range(len(tiled))])
-    explorer = PatchExplorer(tiled, settings_file=tmp_path / "settings.toml")
+    explorer = PatchExplorer(tiled, settings_file=tmp_path / "settings.toml", settings=Settings())
     weight = next(iter(explorer.value_weight_sliders.values()))
     moves = [(explorer.prune_slider, 22), (explorer.headache_slider, 61),
              (explorer.value_slider, 38), (weight, 0.05)]  # fmt: skip

@@ -38,7 +38,9 @@ def test_sortable_table_orders_money_and_percentages_by_raw_value():
             "late": [0.25, 1.0, 0.0],
         }
     )
-    html = table_html(frame, formats={"revenue": "money", "late": "pct"}, sortable=True)
+    html = table_html(
+        frame, formats={"revenue": "money", "late": "pct"}, sortable=True, currency="USD"
+    )
     assert f'class="pumpkin-table {SORTABLE_CLASS}"' in html
     # shown rounded ($1.2M, $950k, 25%), ordered by the exact number; a blank orders below all
     assert re.findall(r'data-order="([^"]*)">\$?[^<]*</td>', html) == [
@@ -46,7 +48,7 @@ def test_sortable_table_orders_money_and_percentages_by_raw_value():
     ]  # fmt: skip
     assert ">$1.2M<" in html and ">$950k<" in html and ">25%<" in html
     assert "&lt;b&gt;A&lt;/b&gt;" in html and "<b>" not in html
-    plain = table_html(frame, formats={"revenue": "money"})
+    plain = table_html(frame, formats={"revenue": "money"}, currency="USD")
     assert SORTABLE_CLASS not in plain and "data-order" not in plain
 
 
@@ -59,7 +61,7 @@ def test_sortable_table_takes_any_frame_the_lists_produce():
         tables.client_table(metrics),
     ):
         frame = table.frame
-        html = table_html(frame, sortable=True)
+        html = table_html(frame, sortable=True, currency="USD")
         assert len(frame) > 0 and html.count("<tr>") == len(frame) + 1
         numeric = frame.select_dtypes("number").shape[1]
         assert html.count("data-order=") == numeric * len(frame)
@@ -98,7 +100,7 @@ def test_has_sortable_table_reads_the_outputs():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x")]
     assert not has_sortable_table(nb)
-    html = table_html(pd.DataFrame({"a": [1]}), sortable=True)
+    html = table_html(pd.DataFrame({"a": [1]}), sortable=True, currency="USD")
     nb.cells[0].outputs = [
         nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "t"})
     ]

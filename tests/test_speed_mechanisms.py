@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers.book.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -44,8 +46,8 @@ def test_the_explorer_redraw_keeps_the_names_as_drawn_in_place():
     from helpers.decide.contract import raw_metrics
     from helpers.widgets.explorer import PatchExplorer
 
-    book = load_book(ROOT / "data" / "sample")
-    explorer = PatchExplorer(raw_metrics(book, "2025Q4"))
+    book = load_book(ROOT / "data" / "sample", settings=Settings())
+    explorer = PatchExplorer(raw_metrics(book, "2025Q4", settings=Settings()), settings=Settings())
 
     def in_place() -> np.ndarray:
         canvas = explorer._figure.canvas
@@ -78,9 +80,9 @@ def test_offboarding_plans_from_the_cut_book_are_the_plans_from_the_whole_book(m
     from helpers.decide import offboarding
     from helpers.decide.contract import client_metrics
 
-    book = load_book(ROOT / "data" / "sample")
+    book = load_book(ROOT / "data" / "sample", settings=Settings())
     settings = Settings()
-    metrics = client_metrics(book, "2025Q4", settings)
+    metrics = client_metrics(book, "2025Q4", settings=settings)
     assert metrics["prune"].sum() >= 3
     cut = offboarding.offboarding_sheet(metrics, book, settings=settings)
     cut_book = offboarding.clients_only(book, metrics.loc[metrics["prune"], "client_id"])
@@ -164,10 +166,10 @@ def test_offboarding_plans_from_records_looked_up_at_once_are_the_plans_one_by_o
     from helpers.decide import offboarding
     from helpers.decide.contract import metrics_for_quarters
 
-    book = load_book(ROOT / "data" / "sample")
+    book = load_book(ROOT / "data" / "sample", settings=Settings())
     settings = Settings()
     quarters = book.complete_quarters()[-6:]
-    history = metrics_for_quarters(book, quarters, settings)
+    history = metrics_for_quarters(book, quarters, settings=settings)
     seen = 0
     for quarter in quarters:
         metrics = history[history["quarter"] == quarter].reset_index(drop=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.book.settings import load_settings
+from helpers.book.settings import Settings, load_settings
 from helpers.plots.style import format_money
 from helpers.report.params import ParameterError, check_parameters, settings_from_parameters
 
@@ -18,27 +18,27 @@ SAMPLE = ROOT / "data" / "sample"
 def book():
     from helpers.book.load import load_book
 
-    return load_book(SAMPLE)
+    return load_book(SAMPLE, settings=Settings())
 
 
 @pytest.fixture(scope="module")
 def raw(book):
     from helpers.decide.contract import raw_metrics
 
-    return raw_metrics(book, book.complete_quarters()[-1])
+    return raw_metrics(book, book.complete_quarters()[-1], settings=Settings())
 
 
 @pytest.fixture
 def explorer(raw, tmp_path):
     from helpers.widgets.explorer import PatchExplorer
 
-    return PatchExplorer(raw, settings_file=tmp_path / "settings.toml")
+    return PatchExplorer(raw, settings_file=tmp_path / "settings.toml", settings=Settings())
 
 
 def expected_summary(metrics) -> str:
     prune = metrics[metrics["prune"]]
     return (
-        f"{len(prune)} prune candidates, {format_money(prune['revenue_ttm'].sum())} revenue, "
+        f"{len(prune)} prune candidates, {format_money(prune['revenue_ttm'].sum(), currency='USD')} revenue, "
         f"{round(prune['hours_ttm'].sum()):,} hours"
     )
 
@@ -110,7 +110,9 @@ def test_quarter_dropdown_switches_quarter_and_caches_raw_metrics(book, tmp_path
     from helpers.widgets.explorer import PatchExplorer
 
     quarters = book.complete_quarters()
-    explorer = PatchExplorer(book, quarter=quarters[-1], settings_file=tmp_path / "s.toml")
+    explorer = PatchExplorer(
+        book, quarter=quarters[-1], settings_file=tmp_path / "s.toml", settings=Settings()
+    )
     explorer.quarter_dropdown.value = quarters[-2]
     assert set(explorer.metrics["quarter"]) == {quarters[-2]}
     cached = explorer.raw(quarters[-2])
@@ -153,7 +155,10 @@ def test_a_keep_recorded_in_the_explorer_overrules_the_prune_recommendation(book
     from helpers.widgets.explorer import PatchExplorer
 
     explorer = PatchExplorer(
-        book, settings_file=tmp_path / "s.toml", decisions_file=tmp_path / "decisions.csv"
+        book,
+        settings_file=tmp_path / "s.toml",
+        decisions_file=tmp_path / "decisions.csv",
+        settings=Settings(),
     )
     candidate = explorer.metrics[explorer.metrics["prune"]].nlargest(1, "revenue_ttm").iloc[0]
     explorer.client_dropdown.value = candidate["client_id"]
@@ -180,7 +185,7 @@ def test_explorer_refuses_an_unknown_source():
     from helpers.widgets.explorer import PatchExplorer
 
     with pytest.raises(PumpkinError, match="expected a Book"):
-        PatchExplorer([1, 2, 3])
+        PatchExplorer([1, 2, 3], settings=Settings())
 
 
 # ----------------------------------------------------------------------------- parameters

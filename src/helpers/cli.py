@@ -153,7 +153,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     book = _book(args, settings)
     warn_if_no_revenue(book, "metrics")
     quarter = book.check_quarter(args.quarter)
-    table = client_metrics(book, quarter, settings)
+    table = client_metrics(book, quarter, settings=settings)
     report_coverage(book, quarter, args)
     if args.out is None:
         sys.stdout.flush()
@@ -347,7 +347,7 @@ def cmd_screen_prospect(args: argparse.Namespace) -> int:
     book = _book(args, settings)
     report_rejects(book, args)  # one line on stderr when rows were rejected
     quarter = book.check_quarter(args.quarter)
-    metrics = client_metrics(book, quarter, settings)
+    metrics = client_metrics(book, quarter, settings=settings)
     report_coverage(book, quarter, args)
     screen = screen_prospect(
         metrics,

@@ -563,13 +563,13 @@ def rate_ranks(frame: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- public
 
 
-def prepare(book, settings: Settings) -> _Prepared:
+def prepare(book, *, settings: Settings) -> _Prepared:
     """The book as integer client codes and numpy arrays, reused by :func:`measure` per quarter."""
     return _prepare(book, settings)
 
 
 def measure(
-    prep: _Prepared, quarter: str, settings: Settings, *, fixes_only: bool = False
+    prep: _Prepared, quarter: str, *, settings: Settings, fixes_only: bool = False
 ) -> pd.DataFrame:
     """The measured columns and rule signals of ``quarter``, one row per client (no potential,
     no rate or score ranks: :mod:`helpers.decide.contract` adds those).

@@ -123,7 +123,7 @@ class Signals:
     """What the masks read: the frame's columns as float arrays, flags, settings and the masks
     decided so far (a rule may read the rules before it in :data:`DECISION_ORDER`)."""
 
-    def __init__(self, frame: pd.DataFrame, settings: Settings):
+    def __init__(self, frame: pd.DataFrame, *, settings: Settings):
         self.frame, self.s, self.n = frame, settings, len(frame)
         self.masks: dict[str, np.ndarray] = {}
         self._cache: dict[str, np.ndarray] = {}
@@ -174,7 +174,7 @@ class Signals:
         return self._cache[key]
 
 
-def target_rates(frame: pd.DataFrame, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+def target_rates(frame: pd.DataFrame, *, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     """(``target_rate``, ``target_rise``): the hourly rate that covers the people's cost per hour
     plus ``target_margin`` of revenue (cost / (1 - target_margin)), and the rise it asks of the
     client's effective rate (target_rate / effective_rate_ttm - 1; empty without revenue)."""
@@ -232,7 +232,7 @@ def _m_rescope(sig: Signals) -> np.ndarray:
 
 
 def _m_reassign(sig: Signals) -> np.ndarray:
-    return sig.active & owner_is_the_outlier(sig.frame, sig.s)
+    return sig.active & owner_is_the_outlier(sig.frame, settings=sig.s)
 
 
 def _late(sig: Signals) -> np.ndarray:
@@ -355,6 +355,7 @@ class Words:
         self,
         frame: pd.DataFrame,
         masks: Mapping[str, np.ndarray],
+        *,
         settings: Settings,
         extra: Mapping[str, np.ndarray] | None = None,
     ):
@@ -889,9 +890,9 @@ def since_column(code: str) -> str:
     return f"since_{code.lower()}"
 
 
-def rules_text(settings: Settings | None = None) -> dict[str, str]:
+def rules_text(*, settings: Settings) -> dict[str, str]:
     """Each action's methodology sentence with the thresholds in force."""
-    s = settings or Settings()
+    s = settings
     return {r.code: r.method(s) for r in RULES}
 
 
@@ -906,9 +907,9 @@ def _decide(sig: Signals) -> dict[str, np.ndarray]:
     return sig.masks
 
 
-def rule_masks(scored: pd.DataFrame, settings: Settings) -> dict[str, np.ndarray]:
+def rule_masks(scored: pd.DataFrame, *, settings: Settings) -> dict[str, np.ndarray]:
     """One boolean array per action code, prune reason and note (before precedence)."""
-    sig = Signals(scored, settings)
+    sig = Signals(scored, settings=settings)
     masks = _decide(sig)
     quarters, share, large_paid = _nonpayer_parts(sig)
     late = _late(sig)
@@ -924,17 +925,17 @@ def rule_masks(scored: pd.DataFrame, settings: Settings) -> dict[str, np.ndarray
     return masks
 
 
-def fix_masks(measured: pd.DataFrame, settings: Settings) -> dict[str, np.ndarray]:
+def fix_masks(measured: pd.DataFrame, *, settings: Settings) -> dict[str, np.ndarray]:
     """The fix actions' conditions on measured columns alone (no scores or segments needed):
     what :mod:`helpers.decide.contract` evaluates on the quarters before to say "since when"."""
-    sig = Signals(measured, settings)
+    sig = Signals(measured, settings=settings)
     sig.masks["prune_reprice"] = np.asarray(_m_prune_reprice(sig), dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {code: np.asarray(RULES_BY_CODE[code].mask(sig), bool) for code in FIX_ACTIONS}
 
 
 def prune_flags(
-    scored: pd.DataFrame, settings: Settings, *, percentiles: Sequence[float] | None = None
+    scored: pd.DataFrame, *, settings: Settings, percentiles: Sequence[float] | None = None
 ) -> np.ndarray:
     """The ``prune`` column of :func:`assign_actions` alone, without building the reasons.
 
@@ -942,11 +943,11 @@ def prune_flags(
     were each in turn): only the cut depends on it, so the rules run once. The robustness grid
     uses this.
     """
-    masks = rule_masks(scored, settings)
+    masks = rule_masks(scored, settings=settings)
     if percentiles is None:
         return masks["PRUNE"]
     other = masks["prune_abuse"] | masks["prune_nonpayer"] | masks["prune_reprice"]
-    sig = Signals(scored, settings)
+    sig = Signals(scored, settings=settings)
     sig.masks.update(masks)
     with np.errstate(invalid="ignore"):
         thin = sig["margin_ttm"] < settings.target_margin * np.clip(sig["revenue_ttm"], 0, None)
@@ -1064,8 +1065,10 @@ def _reason_text(
     """The ``reasons`` of the rows at positions ``idx``: one sentence per decided action, most
     decisive first, joined with `` | ``, then the notes. Every builder works row by row, so a
     row's words do not depend on which other rows are worded with it."""
-    target, rise = target_rates(scored, settings)
-    words = Words(scored, masks, settings, {"target_rate": target, "target_rise": rise})
+    target, rise = target_rates(scored, settings=settings)
+    words = Words(
+        scored, masks, settings=settings, extra={"target_rate": target, "target_rise": rise}
+    )
     reasons = np.full(len(idx), "", dtype=object)
     for code, mask in final.items():
         hit = np.flatnonzero(mask[idx])
@@ -1081,7 +1084,7 @@ def _reason_text(
 
 
 def assign_actions(
-    scored: pd.DataFrame, settings: Settings | None = None, *, reasons: bool = True
+    scored: pd.DataFrame, *, settings: Settings, reasons: bool = True
 ) -> pd.DataFrame:
     """``scored`` (with ``segment``) plus ``actions``, ``prune``, ``reasons``, the prune reason
     columns, ``target_rate`` / ``target_rise`` and one ``action_<code>`` flag per code. The
@@ -1090,7 +1093,6 @@ def assign_actions(
     With ``reasons=False`` the ``reasons`` column is left empty (None): the codes and flags are
     the same, and :func:`word_reasons` words the rows a view shows (what a slider move needs:
     wording 10,000 reasons is most of a classification)."""
-    settings = settings or Settings()
     return _assign_actions(scored, settings, reasons=reasons)[0]
 
 
@@ -1098,8 +1100,8 @@ def _assign_actions(
     scored: pd.DataFrame, settings: Settings, *, reasons: bool
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """:func:`assign_actions` and the rule masks it decided with."""
-    target, rise = target_rates(scored, settings)
-    masks = rule_masks(scored, settings)
+    target, rise = target_rates(scored, settings=settings)
+    masks = rule_masks(scored, settings=settings)
     final = _final_masks(masks)
     n = len(scored)
     text = (
@@ -1132,8 +1134,8 @@ def _with_columns(frame: pd.DataFrame, columns: Mapping[str, object]) -> pd.Data
 
 def word_reasons(
     classified: pd.DataFrame,
-    settings: Settings,
     *,
+    settings: Settings,
     rows: Sequence[int] | np.ndarray,
     masks: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
@@ -1146,7 +1148,7 @@ def word_reasons(
     idx = np.unique(np.asarray(rows, dtype=np.int64))
     if not len(idx) or no_revenue_book(classified):
         return classified
-    masks = dict(masks) if masks is not None else rule_masks(classified, settings)
+    masks = dict(masks) if masks is not None else rule_masks(classified, settings=settings)
     text = classified["reasons"].to_numpy(dtype=object, copy=True)
     text[idx] = _reason_text(classified, masks, _final_masks(masks), settings, idx)
     return classified.assign(reasons=text)
@@ -1162,7 +1164,7 @@ def no_revenue_book(frame: pd.DataFrame) -> bool:
     )
 
 
-def without_value(classified: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def without_value(classified: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     """A book without revenue (:func:`no_revenue_book`): nothing can be valued, so no value
     score, no segment, and ``KEEP`` for every client with the reason in words and its hours
     (no GROW, NURTURE, REPRICE or PRUNE from a revenue of 0). Other books are returned as they
@@ -1218,23 +1220,23 @@ def without_value(classified: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return classified.assign(**changes)
 
 
-def classify(
-    raw: pd.DataFrame, settings: Settings | None = None, *, reasons: bool = True
-) -> pd.DataFrame:
+def classify(raw: pd.DataFrame, *, settings: Settings, reasons: bool = True) -> pd.DataFrame:
     """Scores, segment and actions on top of ``raw_metrics``: the full contract. Cheap (what the
     sliders call on every move); ``raw`` is not changed. ``reasons=False`` leaves the reasons
     unworded (None) for :func:`word_reasons` to word the rows a view shows."""
-    return classify_with_masks(raw, settings or Settings(), reasons=reasons)[0]
+    return classify_with_masks(raw, settings=settings, reasons=reasons)[0]
 
 
 def classify_with_masks(
-    raw: pd.DataFrame, settings: Settings, *, reasons: bool = False
+    raw: pd.DataFrame, *, settings: Settings, reasons: bool = False
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """:func:`classify` and the rule masks it decided with (one array per action code, prune
     reason and note, by position): what :func:`word_reasons` needs to word rows later without
     running the rules a second time (a slider move words the rows shown after classifying)."""
-    out, masks = _assign_actions(segment(score(raw, settings), settings), settings, reasons=reasons)
-    out = without_value(out, settings)
+    out, masks = _assign_actions(
+        segment(score(raw, settings=settings), settings=settings), settings, reasons=reasons
+    )
+    out = without_value(out, settings=settings)
     first = [c for c in CONTRACT_COLUMNS if c in out.columns]
     return out[first + [c for c in out.columns if c not in first]], masks
 
@@ -1249,7 +1251,7 @@ LEFT_COLUMNS = (
 )  # fmt: skip
 
 
-def clients_who_left(book, metrics: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+def clients_who_left(book, metrics: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     """The clients in the ``gone`` segment with what preceded their going quiet (seed 001: most
     clients leave over service, not price).
 
@@ -1263,7 +1265,6 @@ def clients_who_left(book, metrics: pd.DataFrame, settings: Settings | None = No
     from helpers.audit.measures import measure, prepare
     from helpers.book.quarters import quarter_of
 
-    settings = settings or Settings()
     gone = metrics[metrics["segment"].astype(object).eq("gone")]
     if gone.empty:
         return pd.DataFrame(columns=list(LEFT_COLUMNS))
@@ -1272,11 +1273,11 @@ def clients_who_left(book, metrics: pd.DataFrame, settings: Settings | None = No
             d["last_activity"].notna()
         )
     )
-    prep = prepare(book, settings)
+    prep = prepare(book, settings=settings)
     then = []
     for quarter in base["last_active_quarter"].dropna().unique():
         ids = base.loc[base["last_active_quarter"] == quarter, "client_id"]
-        measured = measure(prep, str(quarter), settings)
+        measured = measure(prep, str(quarter), settings=settings)
         then.append(measured[measured["client_id"].isin(ids)])
     figures = ["revenue_ttm", "delivery_severity_ttm", "owner_rating", "others_rating",
                "days_late_avg", "incidents_ttm"]  # fmt: skip

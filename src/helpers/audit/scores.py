@@ -63,7 +63,7 @@ def _column(name: str) -> Callable[[pd.DataFrame, Settings], pd.Series]:
     return lambda raw, settings: raw[name]
 
 
-def owner_is_the_outlier(raw: pd.DataFrame, settings: Settings) -> np.ndarray:
+def owner_is_the_outlier(raw: pd.DataFrame, *, settings: Settings) -> np.ndarray:
     """The REASSIGN_OWNER condition (seed 001, "is it just me?"): the owner's mean rating at least
     ``reassign_gap`` below the other assessors', who rate it ``reassign_min_others`` or more."""
     owner = raw["owner_rating"].to_numpy(dtype=float, na_value=np.nan)
@@ -77,7 +77,7 @@ def _values(raw: pd.DataFrame, settings: Settings) -> pd.Series:
     if "fit_rating" not in raw:
         return pd.Series(np.nan, index=raw.index)
     others = raw["fit_rating_others"] if "fit_rating_others" in raw else raw["fit_rating"]
-    return raw["fit_rating"].mask(owner_is_the_outlier(raw, settings), others)
+    return raw["fit_rating"].mask(owner_is_the_outlier(raw, settings=settings), others)
 
 
 def _lateness(raw: pd.DataFrame, settings: Settings) -> pd.Series:
@@ -181,7 +181,7 @@ def _average_ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def input_ranks(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+def input_ranks(raw: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     """``raw`` plus one ``pctl_<input>`` column per score input (its 0-100 rank in the book).
 
     ``raw_metrics`` calls this once so that ``score`` (on every slider move) only has to weight
@@ -190,7 +190,6 @@ def input_ranks(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataF
     Changing measured values of a ranked frame in place is not detected: drop the ``pctl_``
     columns first.
     """
-    settings = settings or Settings()
     active = _active(raw)
     ranks = {
         f"pctl_{k}": _rank_input(raw, k, read, active, settings)
@@ -233,10 +232,9 @@ def _active(raw: pd.DataFrame) -> pd.Series:
     return raw["hours_ttm"].gt(0) | raw["revenue_ttm"].ne(0)
 
 
-def score(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+def score(raw: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     """``raw`` plus ``value_score`` and ``headache_score`` (0-100, see the module docstring;
     empty for the clients without activity)."""
-    settings = settings or Settings()
     active = _active(raw).to_numpy()
     return raw.assign(
         value_score=_composite(raw, INPUTS["value"], settings.value_weights, active, settings),
@@ -246,9 +244,8 @@ def score(raw: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
     )
 
 
-def thresholds(scored: pd.DataFrame, settings: Settings | None = None) -> tuple[float, float]:
+def thresholds(scored: pd.DataFrame, *, settings: Settings) -> tuple[float, float]:
     """(value, headache) thresholds: the settings', or the medians of the active clients."""
-    settings = settings or Settings()
     active = _active(scored).to_numpy()
 
     def pick(setting: float | None, column: str) -> float:
@@ -266,11 +263,11 @@ def thresholds(scored: pd.DataFrame, settings: Settings | None = None) -> tuple[
     )
 
 
-def segment(scored: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+def segment(scored: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     """``scored`` plus ``segment`` (prize / tangled / seedling / weed, or gone)."""
     from helpers.audit.rules import SEGMENT_NAMES  # the registry (rules imports this module)
 
-    value_cut, headache_cut = thresholds(scored, settings)
+    value_cut, headache_cut = thresholds(scored, settings=settings)
     active = _active(scored).to_numpy()
     with np.errstate(invalid="ignore"):
         high_value = scored["value_score"].to_numpy(dtype=float) > value_cut

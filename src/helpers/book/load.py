@@ -506,7 +506,7 @@ def refuse_rejects(rejects: pd.DataFrame) -> None:
 def load_book(
     path: str | Path,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     strict: bool = False,
     date_format: str | None = None,
     cache: bool = True,
@@ -518,7 +518,6 @@ def load_book(
     files have the same content as one validated before is read from its cached Arrow copy
     (:mod:`helpers.book.cache`); ``cache=False`` always reads and validates the files.
     """
-    settings = settings or Settings()
     date_format = date_format or settings.date_format
     path = Path(path)
     if not path.exists():

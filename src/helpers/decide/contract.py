@@ -66,7 +66,7 @@ def _time_valued_potential(
     if not by_time.any():
         return raw
     timed = time_history(book, clients=raw.loc[by_time, "client_id"])
-    rates = run_rate_potential(timed, quarter, settings)
+    rates = run_rate_potential(timed, quarter, settings=settings)
     point = raw["client_id"].map(rates).fillna(0.0).astype(float)
     changes = {
         "expected_revenue_next_4q": raw["expected_revenue_next_4q"].mask(by_time, point),
@@ -86,22 +86,24 @@ def _measured(
 ) -> pd.DataFrame:
     """``measure`` of a quarter, kept in ``cache`` (a full measure serves a fixes-only one)."""
     if cache is None:
-        return measure(prep, quarter, settings, fixes_only=fixes_only)
+        return measure(prep, quarter, settings=settings, fixes_only=fixes_only)
     if (quarter, False) in cache:
         return cache[(quarter, False)]
     if (quarter, fixes_only) not in cache:
-        cache[(quarter, fixes_only)] = measure(prep, quarter, settings, fixes_only=fixes_only)
+        cache[(quarter, fixes_only)] = measure(
+            prep, quarter, settings=settings, fixes_only=fixes_only
+        )
     return cache[(quarter, fixes_only)]
 
 
 def fix_since(
-    prep, quarter: str, settings: Settings, *, cache: dict | None = None
+    prep, quarter: str, *, settings: Settings, cache: dict | None = None
 ) -> dict[str, np.ndarray]:
     """Per fix action, ``since_<code>``: the first quarter of the unbroken run of quarters, up to
     ``quarter``, in which the fix's condition held for the client (measured point in time at each
     quarter's end with the same settings), looking back at most :data:`SINCE_LOOKBACK` quarters;
     empty where it does not hold now."""
-    now = fix_masks(rate_ranks(_measured(prep, quarter, settings, cache)), settings)
+    now = fix_masks(rate_ranks(_measured(prep, quarter, settings, cache)), settings=settings)
     since = {code: np.where(now[code], quarter, None).astype(object) for code in FIX_ACTIONS}
     running = dict(now)
     for k in range(1, SINCE_LOOKBACK + 1):
@@ -109,7 +111,7 @@ def fix_since(
             break
         earlier = str(parse_quarter(quarter) - k)
         measured = _measured(prep, earlier, settings, cache, fixes_only=True)
-        held = fix_masks(rate_ranks(measured), settings)
+        held = fix_masks(rate_ranks(measured), settings=settings)
         for code in FIX_ACTIONS:
             running[code] = running[code] & held[code]
             since[code] = np.where(running[code], earlier, since[code])
@@ -127,32 +129,32 @@ def _raw(
     cache: dict | None = None,
 ) -> pd.DataFrame:
     cache = {} if cache is None else cache
-    estimate = client_potential(book, quarter, settings, history=history, checked=checked)
+    estimate = client_potential(book, quarter, settings=settings, history=history, checked=checked)
     raw = _with_potential(_measured(prep, quarter, settings, cache), estimate)
     raw = rate_ranks(_time_valued_potential(raw, book, quarter, settings))
-    raw = raw.assign(**fix_since(prep, quarter, settings, cache=cache))
+    raw = raw.assign(**fix_since(prep, quarter, settings=settings, cache=cache))
     measured = [c for c in CONTRACT_COLUMNS if c in raw.columns]
-    return input_ranks(raw[measured + [c for c in raw.columns if c not in measured]], settings)
+    return input_ranks(
+        raw[measured + [c for c in raw.columns if c not in measured]], settings=settings
+    )
 
 
-def raw_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
+def raw_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
     """The measured contract columns (and the rule signals) for ``quarter``, one row per client."""
-    settings = settings or Settings()
-    return _raw(prepare(book, settings), book, quarter, settings)
+    return _raw(prepare(book, settings=settings), book, quarter, settings)
 
 
-def client_metrics(book, quarter: str, settings: Settings | None = None) -> pd.DataFrame:
+def client_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
     """The full metric contract: measured columns, scores, segment, actions and reasons."""
-    settings = settings or Settings()
-    classified = classify(raw_metrics(book, quarter, settings), settings)
+    classified = classify(raw_metrics(book, quarter, settings=settings), settings=settings)
     return with_journal(classified, book, quarter, settings=settings)  # the partners' decisions
 
 
 def metrics_for_quarters(
     book,
     quarters: Sequence[str],
-    settings: Settings | None = None,
     *,
+    settings: Settings,
     backtests: Mapping[str, Backtest] | None = None,
 ) -> pd.DataFrame:
     """``client_metrics`` for several quarters, long (one row per client per quarter).
@@ -161,16 +163,15 @@ def metrics_for_quarters(
     potential's backtest of some of the quarters when the caller already has them
     (:func:`helpers.forecast.backtest.backtest`; the others are run here).
     """
-    settings = settings or Settings()
     if not quarters:
         raise PumpkinError("no quarters given")
-    prep, history, known = prepare(book, settings), book_history(book), backtests or {}
+    prep, history, known = prepare(book, settings=settings), book_history(book), backtests or {}
     cache: dict[tuple[str, bool], pd.DataFrame] = {}
     frames = [
         with_journal(
             classify(
                 _raw(prep, book, q, settings, history=history, checked=known.get(q), cache=cache),
-                settings,
+                settings=settings,
             ),
             book,
             q,
@@ -190,8 +191,8 @@ def recent_quarters(book, quarter: str, n: int) -> list[str]:
 def quarter_and_history(
     book,
     quarter: str,
-    settings: Settings | None = None,
     *,
+    settings: Settings,
     n: int = 2,
     backtests: Mapping[str, Backtest] | None = None,
 ):
@@ -203,14 +204,16 @@ def quarter_and_history(
     (empty when the book starts with ``quarter``).
     """
     wanted = recent_quarters(book, quarter, n) or [quarter]
-    return split_history(metrics_for_quarters(book, wanted, settings, backtests=backtests), quarter)
+    return split_history(
+        metrics_for_quarters(book, wanted, settings=settings, backtests=backtests), quarter
+    )
 
 
 def segment_movement(
     book,
     quarters: Sequence[str],
-    settings: Settings | None = None,
     *,
+    settings: Settings,
     per_client: bool = False,
     metrics: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -219,6 +222,6 @@ def segment_movement(
     ``metrics``, a long frame of those quarters' metrics the caller already has (e.g. the history
     of :func:`quarter_and_history`), is used instead of computing them again."""
     if metrics is None:
-        metrics = metrics_for_quarters(book, quarters, settings)
+        metrics = metrics_for_quarters(book, quarters, settings=settings)
     transitions = segment_transitions(metrics[metrics["quarter"].isin(list(quarters))])
     return transitions if per_client else movement_counts(transitions)

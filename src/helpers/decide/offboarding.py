@@ -372,8 +372,8 @@ class Plan:
     points_to_make: tuple[str, ...]
     words_to_avoid: tuple[str, ...]
     open_invoices: pd.DataFrame
+    currency: str
     referral: str = REFERRAL
-    currency: str = "USD"
     team: tuple[str, ...] = ()
     cause: str = "chosen"
     causes: tuple[str, ...] = ("chosen",)
@@ -813,7 +813,7 @@ def conversation_lead(
     return who, why
 
 
-def audit_reason(row: pd.Series, *, currency: str = "USD") -> str:
+def audit_reason(row: pd.Series, *, currency: str) -> str:
     """The audit's reason in plain words: profitability, fit with our goals, growth potential."""
     money = lambda x: exact_money(x, currency)  # noqa: E731
     parts = []
@@ -1618,7 +1618,7 @@ def offboarding_sheet(
     metrics: pd.DataFrame,
     book=None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     start_date=None,
     answers: Mapping[str, CantOrWont] | None = None,
 ) -> pd.DataFrame:
@@ -1628,7 +1628,6 @@ def offboarding_sheet(
     they survive the report's JSON export; an empty metrics table gives an empty sheet with the
     columns.
     """
-    settings = settings or Settings()
     if metrics.empty:
         return plans_frame([])
     if start_date is None:

@@ -69,7 +69,7 @@ class PruneScenario:
     whale_after: pd.DataFrame
     waterfall: pd.DataFrame
     assumptions: str
-    currency: str = "USD"
+    currency: str
     grow_ids: tuple[str, ...] = field(default=())
     per_quarter: pd.DataFrame | None = None
 
@@ -294,7 +294,7 @@ def whale(metrics: pd.DataFrame) -> pd.DataFrame:
     return whale_curve(metrics)
 
 
-def assumptions_text(totals: Mapping[str, float], *, currency: str = "USD") -> str:
+def assumptions_text(totals: Mapping[str, float], *, currency: str) -> str:
     """The scenario's assumptions in plain words (shown next to every figure of it)."""
     t, money = totals, _money(currency)
     if t["grow_clients"]:
@@ -368,11 +368,11 @@ def setting_variations(settings: Settings) -> list[dict[str, object]]:
 
 def robustness(
     raw: pd.DataFrame,
-    settings: Settings,
     *,
+    settings: Settings,
     percentiles: Sequence[float] = ROBUST_PERCENTILES,
     weight_grid: Sequence[Mapping[str, object]] | None = None,
-    classify: Callable[[pd.DataFrame, Settings], pd.DataFrame] | None = None,
+    classify: Callable[..., pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """For each client that is a prune candidate anywhere on the grid, how often it is one.
 
@@ -429,10 +429,14 @@ def _prune_counts(
     # checked like a setting (an out-of-range percentile raises as in the slow path)
     cuts = [settings.replace(prune_percentile=float(p)).prune_percentile for p in percentiles]
     names = [k for group in INPUTS.values() for k in group]
-    ranked = raw if has_fresh_ranks(raw, names) else input_ranks(raw)
+    ranked = raw if has_fresh_ranks(raw, names) else input_ranks(raw, settings=settings)
 
     def flags(changed: Settings, cuts: Sequence[float] | None = None) -> np.ndarray:
-        return prune_flags(segment(score(ranked, changed), changed), changed, percentiles=cuts)
+        return prune_flags(
+            segment(score(ranked, settings=changed), settings=changed),
+            settings=changed,
+            percentiles=cuts,
+        )
 
     runs = [flags(settings.replace(**_changes(w)), cuts) for w in grid]
     index = pd.Index(raw["client_id"], name="client_id")
@@ -442,7 +446,7 @@ def _prune_counts(
 
 
 def _prune_counts_by(
-    classify: Callable[[pd.DataFrame, Settings], pd.DataFrame],
+    classify: Callable[..., pd.DataFrame],
     raw: pd.DataFrame,
     settings: Settings,
     percentiles: Sequence[float],
@@ -450,7 +454,7 @@ def _prune_counts_by(
 ) -> tuple[pd.Series, pd.DataFrame, int]:
     """As :func:`_prune_counts`, with a caller's ``classify`` run on every setting of the grid."""
     runs = [
-        classify(raw, settings.replace(prune_percentile=float(p), **_changes(w)))
+        classify(raw, settings=settings.replace(prune_percentile=float(p), **_changes(w)))
         .set_index("client_id")["prune"]
         .fillna(False)
         .astype(bool)
@@ -458,7 +462,7 @@ def _prune_counts_by(
         for w in grid
     ]
     counts = pd.concat(runs, axis=1).sum(axis=1)
-    return counts, classify(raw, settings).set_index("client_id"), len(runs)
+    return counts, classify(raw, settings=settings).set_index("client_id"), len(runs)
 
 
 def _changes(changes: Mapping[str, object]) -> dict[str, object]:
@@ -524,7 +528,7 @@ def robust_candidates(metrics: pd.DataFrame, *, settings: Settings) -> pd.DataFr
 
     ``metrics`` may be the classified table: its measured columns are re-classified on the grid.
     """
-    grid = robustness(metrics, settings)
+    grid = robustness(metrics, settings=settings)
     rows = metrics.set_index("client_id")
     return (
         prune_candidates(grid, order="book", flag="candidate")

@@ -49,13 +49,13 @@ POTENTIAL_COLUMNS = (
 )
 
 
-def present_value(revenue: np.ndarray, settings: Settings) -> np.ndarray:
+def present_value(revenue: np.ndarray, *, settings: Settings) -> np.ndarray:
     """Per client, the four coming quarters' revenue (rows x 4, floored at 0) summed, each
     quarter discounted at mid-quarter by ``settings.discount_rate`` (annual)."""
     return np.clip(revenue, 0, None) @ _discount_factors(settings.discount_rate)
 
 
-def run_rate_potential(history: BookHistory, quarter: str, settings: Settings) -> pd.Series:
+def run_rate_potential(history: BookHistory, quarter: str, *, settings: Settings) -> pd.Series:
     """Next year's revenue by the run-rate (the ``run-rate`` method of
     :data:`~helpers.forecast.forecasters.FORECASTERS`:
     :func:`~helpers.forecast.forecasters.run_rate_revenue`) of each client of ``history`` cut at
@@ -67,14 +67,16 @@ def run_rate_potential(history: BookHistory, quarter: str, settings: Settings) -
     from the same dated amounts when the run-rate is the book's method."""
     inputs = inputs_at(history, quarter)
     revenue = FORECASTERS[RUN_RATE](inputs, fit=None).revenue
-    return pd.Series(present_value(revenue, settings), index=inputs.summary["client_id"].to_numpy())
+    return pd.Series(
+        present_value(revenue, settings=settings), index=inputs.summary["client_id"].to_numpy()
+    )
 
 
 def client_potential(
     book: Book,
     quarter: str,
-    settings: Settings,
     *,
+    settings: Settings,
     checked: Backtest | None = None,
     method: str | None = None,
     history: BookHistory | None = None,
@@ -120,7 +122,7 @@ def client_potential(
     result = FORECASTERS[method](inputs, fit=fit)
     if result.skipped:  # chosen on the past, cannot run now (e.g. BG/NBD no longer reliable)
         result = FORECASTERS[RUN_RATE](inputs, fit=None)
-    point = present_value(result.revenue, settings)
+    point = present_value(result.revenue, settings=settings)
     low, high = checked.band_for(result.name)
     per_client = summary[["client_id", "frequency", "recency", "T", "monetary"]].assign(
         expected_revenue_next_4q=point,

@@ -693,8 +693,8 @@ def _forecast(summary: pd.DataFrame, fit: PotentialFit, weeks: np.ndarray) -> Fo
 def calibration(
     book: Book,
     quarter: str,
-    settings: Settings,
     *,
+    settings: Settings,
     holdout_quarters: int = 4,
     by: str = "quarter",
     min_clients: int = MIN_CLIENTS,

@@ -304,7 +304,7 @@ def open_book(
 
     source = Path(path)
     if source.suffix.lower() == ".xlsx" or (source / "clients.csv").exists():
-        return load_book(source, settings=settings, strict=strict)
+        return load_book(source, settings=settings or Settings(), strict=strict)
     return import_exports([source], settings=settings, **options)
 
 

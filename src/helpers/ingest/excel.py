@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.book.load import Book, load_book
+from helpers.book.settings import Settings
 from helpers.ingest import detect
 from helpers.ingest.part import Part, empty_part_ledger
 from helpers.ingest.read import RawFile, cell_text, clean_header, read_sheets, sheet_export
@@ -35,7 +36,7 @@ def read_workbook(
     """(exports found in its sheets, canonical book or None, notes on sheets left aside)."""
     sheets = read_sheets(path)
     if is_canonical(sheets):
-        return [], load_book(path, settings=settings), []
+        return [], load_book(path, settings=settings or Settings()), []
     found, ignored, first_header = [], [], None
     for sheet, cells in sheets.items():
         hit = _find_header(cells)

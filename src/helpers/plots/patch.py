@@ -124,7 +124,7 @@ def notable_rows(data: pd.DataFrame, label: int) -> np.ndarray:
     return biggest
 
 
-def patch_title(data: pd.DataFrame, currency: str) -> str:
+def patch_title(data: pd.DataFrame, *, currency: str) -> str:
     """The finding: how much revenue the prize pumpkins bring, and how many clients to let go."""
     revenue = data["revenue_ttm"].to_numpy(dtype=float, na_value=0.0)
     segment = data["segment"].to_numpy(dtype=object)
@@ -276,7 +276,7 @@ def patch_layer(
             ax.text(0.5, 0.01, note, transform=ax.transAxes, ha="center", va="bottom",
                     fontsize=9, color="#666666", parse_math=False, zorder=4, gid="patch-note")  # fmt: skip
         return [a for a in ax.get_children() if a not in before]
-    made = title_artists(ax, title or patch_title(frame, currency), subtitle=subtitle)
+    made = title_artists(ax, title or patch_title(frame, currency=currency), subtitle=subtitle)
     return [*made, *[a for a in ax.get_children() if a not in before and a not in made]]
 
 

@@ -150,7 +150,7 @@ def aging_by_size(data: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby("size")[list(AGING_COLUMNS)].sum().reindex(_size_order(frame["size"]))
 
 
-def aging_title(table: pd.DataFrame, currency: str) -> str:
+def aging_title(table: pd.DataFrame, *, currency: str) -> str:
     """'$84k (12% of open money) is over 90 days late'."""
     total = table.to_numpy().sum()
     old = table["aging_90_plus"].sum()
@@ -181,5 +181,5 @@ def _draw_aging(data: pd.DataFrame, *, ax: Axes, currency: str, title: str | Non
     ax.set_ylabel("Client size")
     ax.grid(axis="y", visible=False)
     ax.legend(title="Age of the money", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    finding_title(ax, title or aging_title(table, currency))
+    finding_title(ax, title or aging_title(table, currency=currency))
     return ax

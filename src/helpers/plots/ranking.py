@@ -63,7 +63,7 @@ def rate_cut(data: pd.DataFrame, cut_percentile: float) -> pd.DataFrame:
     )
 
 
-def ranking_title(ranked: pd.DataFrame, currency: str) -> str:
+def ranking_title(ranked: pd.DataFrame, *, currency: str) -> str:
     """'12 clients (8%) earn less than $95/h' (the first rate above the cut)."""
     cut = ranked[ranked["in_cut"]]
     if cut.empty:
@@ -139,5 +139,5 @@ def _draw_ranking(
     subtitle = f"{len(ranked)} clients with hours" + (
         f"; {unrated} without hours have no rate and are not drawn" if unrated else ""
     )
-    finding_title(ax, title or ranking_title(ranked, currency), subtitle=subtitle)
+    finding_title(ax, title or ranking_title(ranked, currency=currency), subtitle=subtitle)
     return ax

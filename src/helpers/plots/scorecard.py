@@ -55,7 +55,7 @@ def plot_scorecard(
         return _draw_scorecard(data, rows, ax=ax, currency=currency, title=title)
 
 
-def scorecard_title(data: pd.DataFrame, rows: pd.DataFrame, currency: str) -> str:
+def scorecard_title(data: pd.DataFrame, rows: pd.DataFrame, *, currency: str) -> str:
     """'Client 007: Tangled vines: fix in 2025Q4; $140/h against a book median of $95/h'."""
     last = rows.sort_values("quarter").iloc[-1]
     name = last["name"] if pd.notna(last["name"]) else last["client_id"]
@@ -101,7 +101,7 @@ def _draw_scorecard(
     key = " · ".join(f"{SEGMENT_LABELS[s]}" for s in present)
     finding_title(
         ax,
-        title or scorecard_title(data, rows, currency),
+        title or scorecard_title(data, rows, currency=currency),
         subtitle=f"dots coloured by the quarter's segment ({key}); dotted line = book median",
     )
     return ax

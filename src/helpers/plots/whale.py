@@ -38,7 +38,7 @@ def plot_whale_curve(
         return _draw_whale(data, ax=ax, currency=currency, title=title)
 
 
-def whale_title(points: pd.DataFrame, currency: str) -> str:
+def whale_title(points: pd.DataFrame, *, currency: str) -> str:
     """'The 102 profitable clients earn 134% of the margin; the other 48 lose $310k'."""
     losing = points[points["margin_ttm"] < 0]
     if points.empty:
@@ -82,5 +82,5 @@ def _draw_whale(data: pd.DataFrame, *, ax: Axes, currency: str, title: str | Non
     ax.set_ylabel("Cumulative margin, last 12 months (% of total)")
     total = points["margin_ttm"].fillna(0).sum()
     subtitle = f"{len(points)} clients · total margin {format_money(total, currency)}"
-    finding_title(ax, title or whale_title(points, currency), subtitle=subtitle)
+    finding_title(ax, title or whale_title(points, currency=currency), subtitle=subtitle)
     return ax

@@ -153,12 +153,11 @@ def export_payload(
     book,
     *,
     quarter: str,
-    currency: str = "USD",
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> dict[str, object]:
     """What the renderer needs besides the HTML: headline figures, the action list, the
     rejects ledger, the reconciliation and the offboarding plans (JSON-ready)."""
-    settings = settings or Settings(base_currency=currency)
+    currency = settings.base_currency
     reconciliation = book.reconciliation().astype({"balanced": bool})
     return {
         "quarter": quarter,

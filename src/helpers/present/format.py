@@ -29,7 +29,7 @@ def currency_symbol(currency: str) -> str:
     return CURRENCY_SYMBOLS.get(code, f"{code} " if code else "")
 
 
-def format_money(x: float, currency: str = "USD", *, decimals: int | None = None) -> str:
+def format_money(x: float, currency: str, *, decimals: int | None = None) -> str:
     """Money in a few characters: $950, $184k, $1.2M, -$3.4k (NaN gives an en dash)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
@@ -53,10 +53,10 @@ def money_formatter(currency: str) -> Callable[[float], str]:
     return lambda x: format_money(x, currency)
 
 
-def exact_money(x: float, currency: str = "USD") -> str:
+def exact_money(x: float, currency: str) -> str:
     """Money to the unit, as on an invoice: $12,000 (plans and letters quote amounts exactly).
 
-    >>> exact_money(-1234.5)
+    >>> exact_money(-1234.5, "USD")
     '-$1,234'
     """
     sign = "-" if x < 0 else ""

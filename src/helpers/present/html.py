@@ -115,7 +115,7 @@ def table_html(
     frame: pd.DataFrame,
     *,
     formats: Mapping[str, str | Sequence[str]] | None = None,
-    currency: str = "USD",
+    currency: str,
     empty: str = "None.",
     labels: Mapping[str, str] | None = None,
     sortable: bool = False,
@@ -173,7 +173,7 @@ def _order_values(column: pd.Series) -> list[str]:
     return [' data-order=""' if np.isnan(v) else f' data-order="{v!r}"' for v in values]
 
 
-def formatted(table: Table, *, currency: str = "USD") -> pd.DataFrame:
+def formatted(table: Table, *, currency: str) -> pd.DataFrame:
     """A display table's rows as text in its formats, under its labels (not escaped: for a
     renderer that escapes, such as ``DataFrame.to_html``, in the widgets)."""
     kinds = _formatters(currency)
@@ -187,7 +187,7 @@ def formatted(table: Table, *, currency: str = "USD") -> pd.DataFrame:
     return frame.rename(columns={**LABELS, **table.labels})
 
 
-def render(table: Table, *, currency: str = "USD") -> str:
+def render(table: Table, *, currency: str) -> str:
     """A display table (:class:`helpers.present.tables.Table`) as HTML with its own formats,
     labels, empty message and sortability; money in ``currency``."""
     return table_html(
@@ -200,7 +200,7 @@ def render(table: Table, *, currency: str = "USD") -> str:
     )
 
 
-def show(content: str | Table, *, currency: str = "USD"):
+def show(content: str | Table, *, currency: str):
     """An IPython ``HTML`` object for a notebook cell (imported lazily): HTML text as it is, or
     a display table rendered by :func:`render`."""
     from IPython.display import HTML

@@ -28,7 +28,7 @@ def _figure(value: float, unit: str, currency: str) -> str:
     return f"{value:,.1f}"
 
 
-def decisions_table(outcomes: pd.DataFrame, *, currency: str = "USD") -> Table:
+def decisions_table(outcomes: pd.DataFrame, *, currency: str) -> Table:
     """One row per decision, most recent first: when, client, what, who and why, the figure its
     action is meant to move before and after, the verdict and what happened in words."""
     if outcomes.empty:

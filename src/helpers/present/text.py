@@ -117,7 +117,7 @@ def action_labels(codes: str) -> str:
 # ----------------------------------------------------------------------------- headline
 
 
-def headline(metrics: pd.DataFrame, *, currency: str = "USD") -> dict[str, object]:
+def headline(metrics: pd.DataFrame, *, currency: str) -> dict[str, object]:
     """The key figures of a quarter (numbers only): the summary, the index page and tests."""
     active = metrics["active"] if "active" in metrics.columns else metrics["revenue_ttm"].ne(0)
     pruned = metrics["prune"].astype(bool)
@@ -175,7 +175,7 @@ def sources_sentence(sources: Mapping[str, int]) -> str:
     return "Revenue comes " + ", ".join(parts) + f" {clients}."
 
 
-def no_revenue_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str = "USD") -> str:
+def no_revenue_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str) -> str:
     """The opening of a report on a book without revenue: the message, then what is measured."""
     h = headline(metrics, currency=currency)
     return (
@@ -196,7 +196,7 @@ def _share(metrics: pd.DataFrame, column: str) -> float:
     return float((metrics[column].to_numpy(dtype=float) * hours).sum() / total) if total else 0.0
 
 
-def realisation_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
+def realisation_markdown(metrics: pd.DataFrame, *, currency: str) -> str:
     """One paragraph on realisation across the book, or why there is none to show."""
     if "realisation_ttm" not in metrics.columns or metrics["realisation_ttm"].isna().all():
         return (
@@ -216,7 +216,7 @@ def realisation_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str
     )
 
 
-def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str = "USD") -> str:
+def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str) -> str:
     """The one-paragraph summary with the key figures (numbers only: nothing to escape)."""
     if no_revenue_book(metrics):
         return no_revenue_markdown(metrics, quarter=quarter, currency=currency)
@@ -335,7 +335,7 @@ def left_markdown(left: pd.DataFrame) -> str:
     )
 
 
-def potential_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
+def potential_markdown(metrics: pd.DataFrame, *, currency: str) -> str:
     """One sentence: expected revenue next year against this year's, and the method used."""
     money = _md_money(currency)
     expected = float(metrics["expected_revenue_next_4q"].sum())
@@ -351,7 +351,7 @@ def potential_markdown(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
     )
 
 
-def backtest_markdown(checked: Backtest, metrics: pd.DataFrame, *, currency: str = "USD") -> str:
+def backtest_markdown(checked: Backtest, metrics: pd.DataFrame, *, currency: str) -> str:
     """The method used and why, and what the band means, in a short paragraph."""
     money = _md_money(currency)
     method = md_text(METHOD_WORDS.get(checked.chosen, checked.chosen))
@@ -410,8 +410,8 @@ def _inputs_text(weights: Mapping[str, float]) -> str:
 
 
 def methodology_markdown(
-    settings: Settings,
     *,
+    settings: Settings,
     value_threshold: float,
     headache_threshold: float,
     sources: Mapping[str, int] | None = None,
@@ -429,7 +429,7 @@ def methodology_markdown(
     )
     money = _md_money(s.base_currency)
     definitions = "\n".join(f"- **{md_text(k)}**: {md_text(v)}" for k, v in DEFINITIONS.items())
-    sentences = rules_text(s)
+    sentences = rules_text(settings=s)
     actions = "\n".join(
         f"- **{rule.code}** ({md_text(rule.label)}; seed {md_text(rule.seed)}): "
         f"{md_text(sentences[rule.code])}."

@@ -80,7 +80,7 @@ def quarter_plans(
             raise PumpkinError(
                 f"--start-date must be a date such as 2026-01-12, got {start_date!r}"
             ) from None
-    metrics = client_metrics(book, quarter, settings)
+    metrics = client_metrics(book, quarter, settings=settings)
     answers = load_answers(answers_file, quarter=quarter) if answers_file else {}
     return offboarding_plans(
         metrics, start_date=start_date, book=book, settings=settings, answers=answers

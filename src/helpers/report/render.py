@@ -543,7 +543,7 @@ class _Sharing:
         from helpers.report.shared import share_quarter
 
         try:
-            share_quarter(self.book, quarter, self.settings, self.folder)
+            share_quarter(self.book, quarter, settings=self.settings, folder=self.folder)
         except PumpkinError:
             return None
         return self.folder

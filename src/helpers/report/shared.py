@@ -70,7 +70,7 @@ def _history_path(folder: Path, quarter: str) -> Path:
     return folder / f"history-{quarter}.json"
 
 
-def share_quarter(book, quarter: str, settings, folder: Path) -> None:
+def share_quarter(book, quarter: str, *, settings, folder: Path) -> None:
     """Compute what ``quarter``'s report needs that another quarter's report also needs (its
     metrics, and the previous quarter's, each with the potential's backtest), each quarter once
     per run."""
@@ -83,7 +83,10 @@ def share_quarter(book, quarter: str, settings, folder: Path) -> None:
         if not path.exists() or not checked_path.exists():
             checked = backtest(book, each)
             _store(checked_path, checked)
-            _store(path, metrics_for_quarters(book, [each], settings, backtests={each: checked}))
+            _store(
+                path,
+                metrics_for_quarters(book, [each], settings=settings, backtests={each: checked}),
+            )
     _history_path(folder, quarter).write_text(json.dumps(wanted), encoding="utf-8")
 
 
@@ -102,8 +105,8 @@ def _shared(shared_dir: str, parameters: Mapping[str, Any]) -> Path | None:
 def quarter_metrics(
     book,
     quarter: str,
-    settings,
     *,
+    settings,
     shared_dir: str = "",
     run: Mapping[str, Any] | None = None,
     backtests: Mapping[str, Backtest] | None = None,
@@ -121,7 +124,7 @@ def quarter_metrics(
     if not paths or not all(p.exists() for p in paths):
         from helpers.decide.contract import quarter_and_history
 
-        return quarter_and_history(book, quarter, settings, backtests=backtests)
+        return quarter_and_history(book, quarter, settings=settings, backtests=backtests)
     frames = []
     for path in paths:
         with open(path, "rb") as handle:

@@ -79,7 +79,7 @@ _TABLE_COLUMNS = {
 }
 
 
-def summary_line(metrics: pd.DataFrame, *, currency: str = "USD") -> str:
+def summary_line(metrics: pd.DataFrame, *, currency: str) -> str:
     """'12 prune candidates, $184k revenue, 2,310 hours' (revenue and hours over 12 months),
     then how many weeds are to review and how many clients have left, when any."""
     chosen = metrics["prune"].fillna(False).astype(bool).to_numpy()  # two columns, not the frame
@@ -137,9 +137,8 @@ class PatchExplorer:
         source,
         *,
         quarter: str | None = None,
-        settings: Settings | None = None,
+        settings: Settings,
         settings_file: str | Path = SETTINGS_FILE,
-        currency: str | None = None,
         figsize: tuple[float, float] = (10.5, 6.5),
         dpi: int = 80,
         history_quarters: int = 4,
@@ -153,11 +152,9 @@ class PatchExplorer:
             known_clients=lambda: self.metrics["client_id"],
             on_recorded=self._on_decision,
         )
-        self.base_settings = settings or Settings()
+        self.base_settings = settings
         self.currency = (
-            currency
-            or getattr(self._book, "base_currency", None)
-            or (self.base_settings.base_currency)
+            getattr(self._book, "base_currency", None) or self.base_settings.base_currency
         )
         if self._book is not None:
             self._book.check_usable()  # no clients, or every time entry rejected: one message
@@ -208,7 +205,7 @@ class PatchExplorer:
         if quarter not in self._raw:
             from helpers.decide.contract import raw_metrics
 
-            self._raw[quarter] = raw_metrics(self._book, quarter, self.base_settings)
+            self._raw[quarter] = raw_metrics(self._book, quarter, settings=self.base_settings)
         return self._raw[quarter]
 
     @property
@@ -312,8 +309,8 @@ class PatchExplorer:
     def _set_median_thresholds(self) -> None:
         """Start the threshold sliders at what the settings say (the medians when unset)."""
         raw = self.raw(self.quarter_dropdown.value)
-        scored = classify(raw, self.base_settings)
-        value, headache = thresholds(scored, self.base_settings)
+        scored = classify(raw, settings=self.base_settings)
+        value, headache = thresholds(scored, settings=self.base_settings)
         # a book without revenue scores no value: the sliders start in the middle
         self.value_slider.value = round(value) if value == value else 50
         self.headache_slider.value = round(headache) if headache == headache else 50
@@ -340,7 +337,7 @@ class PatchExplorer:
         # The flags, codes and segments of every client; the reasons only of the rows shown
         # (the table, the picked client, the clients with decisions): wording every client's
         # reasons was most of a move.
-        classified, masks = classify_with_masks(self.raw(quarter), settings)
+        classified, masks = classify_with_masks(self.raw(quarter), settings=settings)
         journaled = self.with_journal(classified, quarter)
         # the rules' masks are worded from again only while no decision changed the rows
         self.metrics = self._worded(
@@ -395,7 +392,7 @@ class PatchExplorer:
             rows = np.union1d(candidate_rows(metrics, limit=TABLE_ROWS), np.flatnonzero(picked))
         rows = np.asarray(rows, dtype=np.int64)
         unworded = rows[metrics["reasons"].iloc[rows].isna().to_numpy()] if len(rows) else rows
-        return word_reasons(metrics, settings, rows=unworded, masks=masks)
+        return word_reasons(metrics, settings=settings, rows=unworded, masks=masks)
 
     def _on_decision(self, row: pd.Series) -> None:
         """A decision was recorded: the next classification takes it into account."""
@@ -462,7 +459,7 @@ class PatchExplorer:
             self._note_pixels[note] = _layer_pixels(canvas, self._ax, small_print)
         # Title and subtitle as HTML above the image: crisp, and cheaper than drawing glyphs.
         self.headline.value = (
-            f"<b style='font-size:1.15em'>{html.escape(patch_title(frame, self.currency))}</b><br>"
+            f"<b style='font-size:1.15em'>{html.escape(patch_title(frame, currency=self.currency))}</b><br>"
             f"<span style='color:#666'>{html.escape(patch_subtitle(frame, quarter=key))}</span>"
         )
         if labels and self._labels_pixels is None:  # the names, drawn once while they stay
@@ -562,7 +559,8 @@ class PatchExplorer:
         end = quarters.index(self.quarter_dropdown.value) + 1
         wanted = quarters[max(0, end - self.history_quarters) : end]
         frames = [
-            self.with_journal(classify(self.raw(q), settings, reasons=False), q) for q in wanted
+            self.with_journal(classify(self.raw(q), settings=settings, reasons=False), q)
+            for q in wanted
         ]
         return pd.concat(frames, ignore_index=True)
 
@@ -606,7 +604,7 @@ def _over(layer: tuple | None, pixels: np.ndarray) -> np.ndarray:
     return out
 
 
-def potential_line(row: pd.Series, *, currency: str = "USD") -> str:
+def potential_line(row: pd.Series, *, currency: str) -> str:
     """'Expected next four quarters: $48k (80% band $41k to $72k; run-rate).' for a client card;
     the band is left out when the book had no backtest to size it."""
     if "expected_revenue_next_4q" not in row.index:

@@ -40,8 +40,8 @@ class PruningPlanner:
     def __init__(
         self,
         raw: pd.DataFrame,
-        settings: Settings,
         *,
+        settings: Settings,
         classify=None,
         book=None,
         decisions_file=None,
@@ -113,7 +113,7 @@ class PruningPlanner:
 
     def _classified(self) -> pd.DataFrame:
         settings = self._settings()
-        metrics = self._classify(self.raw, settings)
+        metrics = self._classify(self.raw, settings=settings)
         if self.book is None or metrics.empty:
             return metrics
         if self._outcomes is None:  # the journal's figures do not move with the sliders
@@ -206,13 +206,13 @@ class PruningPlanner:
 
 
 def before_after_figure(
-    metrics: pd.DataFrame, scenario: PruneScenario, *, settings: Settings | None = None
+    metrics: pd.DataFrame, scenario: PruneScenario, *, settings: Settings
 ) -> Figure:
     """The patch before and after the scenario, side by side, with the same thresholds."""
     from helpers.audit.scores import thresholds
     from helpers.plots.patch import plot_patch
 
-    value_cut, headache_cut = thresholds(metrics, settings)
+    value_cut, headache_cut = thresholds(metrics, settings=settings)
     figure = Figure(figsize=(16, 6.5), layout="constrained")
     before, after = figure.subplots(1, 2)
     kept = metrics[~metrics["client_id"].isin(scenario.prune_ids)]
