@@ -2,7 +2,8 @@
 
 A leaf module: it imports nothing from the package, so every stage (the rules' reasons, the
 offboarding letters, the text, the tables and the plots' axes) may use it. One value at a time
-(``format_money``, ``money_with_code``, ``format_count``) or a whole array at once
+(``format_money``, ``money_with_code``, ``format_count``, ``format_number``,
+``format_percent``) or a whole array at once
 (``number_text``, ``grouped_text``, ``percent_text``: what the rules' reasons use for 10,000
 clients).
 
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import numpy as np
+import pandas as pd
 
 CURRENCY_SYMBOLS: Mapping[str, str] = MappingProxyType(
     {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
@@ -78,6 +80,20 @@ def money_with_code(x: float, currency: str, *, missing: str | None = None) -> s
 def format_count(n: float) -> str:
     """Whole numbers with thousands separators: 2,310."""
     return f"{round(n):,}"
+
+
+def format_number(x: float, places: int = 0) -> str:
+    """A number with thousands separators and ``places`` decimals; an en dash when missing.
+
+    >>> format_number(28170.5, 1), format_number(float("nan"))
+    ('28,170.5', '–')
+    """
+    return "–" if pd.isna(x) else f"{x:,.{places}f}"
+
+
+def format_percent(x: float) -> str:
+    """A share as a whole percentage (``0.425`` -> ``42%``); an en dash when missing."""
+    return "–" if pd.isna(x) else f"{x:.0%}"
 
 
 # ----------------------------------------------------------------------------- arrays at once

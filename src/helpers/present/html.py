@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from helpers.present.format import format_count, format_money, money_formatter
+from helpers.present.format import (
+    format_count,
+    format_money,
+    format_number,
+    format_percent,
+    money_formatter,
+)
 
 if TYPE_CHECKING:
     from helpers.present.tables import Table
@@ -45,16 +51,6 @@ def defang(escaped: str) -> str:
 def md_money(currency: str) -> Callable[[float], str]:
     """Money for Markdown: ``$`` escaped (nbconvert reads ``$...$`` as math)."""
     return lambda x: format_money(x, currency).replace("$", "\\$")
-
-
-def percent(x: float) -> str:
-    """A share as a whole percentage (``42%``); an en dash when missing."""
-    return "–" if pd.isna(x) else f"{x:.0%}"
-
-
-def number(x: float, places: int = 0) -> str:
-    """A number with thousands separators and ``places`` decimals; an en dash when missing."""
-    return "–" if pd.isna(x) else f"{x:,.{places}f}"
 
 
 # ----------------------------------------------------------------------------- tables
@@ -94,9 +90,9 @@ def _formatters(currency: str) -> dict[str, Callable[[object], str]]:
     return {
         "money": money,
         "rate": lambda x: f"{money(x)}/h",
-        "pct": percent,
-        "int": number,
-        "num1": lambda x: number(x, 1),
+        "pct": format_percent,
+        "int": format_number,
+        "num1": lambda x: format_number(x, 1),
         "count": lambda x: "–" if pd.isna(x) else format_count(x),
         "hours": _cell_text,
     }

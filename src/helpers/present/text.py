@@ -31,10 +31,9 @@ from helpers.book.quarters import ending_note, history_covers, prior_window, ttm
 from helpers.book.schema import CLIENT_EVENT_KINDS, OUR_EVENT_KINDS
 from helpers.book.settings import Settings
 from helpers.forecast.choice import METHOD_WORDS, Backtest
+from helpers.present.format import format_number, format_percent
 from helpers.present.html import md_money as _md_money
 from helpers.present.html import md_text
-from helpers.present.html import number as _num
-from helpers.present.html import percent as _pct
 
 SEGMENTS = SEGMENT_NAMES  # from the registry (helpers.audit.rules)
 
@@ -181,8 +180,8 @@ def no_revenue_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str) -
     return (
         f"**{md_text(NO_REVENUE[0].upper() + NO_REVENUE[1:])}.**\n\n"
         f"At the end of {md_text(quarter)} the book has **{h['active_clients']}** active clients "
-        f"(of {h['clients']} on file) and **{_num(h['hours_ttm'])}** hours over the last four "
-        f"quarters, {_pct(_share(metrics, 'non_billable_share'))} of them not billable, costing "
+        f"(of {h['clients']} on file) and **{format_number(h['hours_ttm'])}** hours over the last four "
+        f"quarters, {format_percent(_share(metrics, 'non_billable_share'))} of them not billable, costing "
         f"{_md_money(currency)(float(metrics['labour_cost_ttm'].sum()))} in labour. Without "
         "revenue the report leaves out the patch, the rate ranking, the whale curve, the prune "
         "list, payments, movement, potential and the pruning scenario."
@@ -210,7 +209,7 @@ def realisation_markdown(metrics: pd.DataFrame, *, currency: str) -> str:
     return (
         f"Over the last four quarters, {len(known)} clients with invoices and billable amounts "
         f"were invoiced **{money(invoiced)}** for hours worth **{money(billed)}** at their "
-        f"billable rates ({_pct(invoiced / billed) if billed else '–'}): "
+        f"billable rates ({format_percent(invoiced / billed) if billed else '–'}): "
         f"{money(max(billed - invoiced, 0.0))} not invoiced. A low realisation is a price or "
         "a scope to fix, not a reason to let the client go."
     )
@@ -245,8 +244,8 @@ def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str) -> s
     )
     prune = (
         f"**{h['prune']}** {who} "
-        f"{_pct(h['prune_revenue_share'])} of the revenue ({money(h['prune_revenue_ttm'])}) for "
-        f"{_pct(h['prune_hours_share'])} of the hours, and {money(h['prune_margin_ttm'])} of margin."
+        f"{format_percent(h['prune_revenue_share'])} of the revenue ({money(h['prune_revenue_ttm'])}) for "
+        f"{format_percent(h['prune_hours_share'])} of the hours, and {money(h['prune_margin_ttm'])} of margin."
         if h["prune"]
         else "No client is a prune candidate."
     )
@@ -254,8 +253,8 @@ def summary_markdown(metrics: pd.DataFrame, *, quarter: str, currency: str) -> s
         f"At the end of {md_text(quarter)} the book has **{h['active_clients']}** active clients "
         f"(of {h['clients']} on file). Over the last four quarters they brought "
         f"**{money(h['revenue_ttm'])}** of revenue ({money(h['revenue_q'])} in the quarter) and "
-        f"**{money(h['margin_ttm'])}** of margin ({_pct(margin_share)} of revenue) for "
-        f"{_num(h['hours_ttm'])} hours. The patch holds {segments}.{left} {prune} "
+        f"**{money(h['margin_ttm'])}** of margin ({format_percent(margin_share)} of revenue) for "
+        f"{format_number(h['hours_ttm'])} hours. The patch holds {segments}.{left} {prune} "
         f"**{h['fix']}** more {'has' if h['fix'] == 1 else 'have'} something to fix (price, scope, "
         "invoicing, owner, delivery or "
         f"collection).{review} Money is in {md_text(currency)}."
