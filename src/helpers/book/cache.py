@@ -13,6 +13,12 @@ read; on disk about the size of the CSVs).
 Where: ``$PUMPKIN_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/pumpkin`` (``~/.cache/pumpkin``).
 ``PUMPKIN_CACHE_DIR=off`` turns the cache off. The newest :data:`KEEP` books are kept. A folder
 that cannot be written is no error: the book is then read from its files every time.
+
+Results computed from a cached book alone (the potential's forecast of a quarter:
+:mod:`helpers.forecast.stored`) are kept too, as one Arrow file per :func:`result_key` under
+``results/<kind>/``: the key is the book's key (so its files' content and the code) with
+everything else the result reads, so a changed file, quarter or setting is a new key. The newest
+:data:`KEEP_RESULTS` are kept; a damaged file is removed and the result computed again.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ KEEP = 8
 FORMAT = 3
 #: The file of one cached table.
 SUFFIX = ".arrow"
+#: How many stored results to keep (the most recently used).
+KEEP_RESULTS = 64
 _OFF = ("off", "0", "no", "false", "none")
 
 
@@ -176,3 +184,71 @@ def _evict(books: Path, *, keep: int) -> None:
     entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in entries[keep:]:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def result_key(book_key: str, **inputs: object) -> str:
+    """The key of a result computed from the book cached under ``book_key`` and ``inputs`` (the
+    quarter, the settings it reads, a format version: anything that changes the result)."""
+    parts = {"book": book_key, "inputs": {k: inputs[k] for k in sorted(inputs)}}
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _result_file(kind: str, key: str) -> Path | None:
+    base = cache_dir()
+    return None if base is None else base / "results" / kind / f"{key}{SUFFIX}"
+
+
+def read_result(kind: str, key: str) -> pd.DataFrame | None:
+    """The frame stored by :func:`write_result` under ``kind``/``key``, with its columns' dtypes
+    as they were; None when there is none or it cannot be read (a damaged file is removed)."""
+    file = _result_file(kind, key)
+    if file is None or not file.is_file():
+        return None
+    try:
+        table = feather.read_table(file, memory_map=False)
+        stored = json.loads(table.schema.metadata[b"pumpkin_dtypes"])
+        if stored.pop("__key__") != key:
+            raise ValueError("a result stored under another key")
+        frame = _with_dtypes(table.to_pandas(), stored)
+    except Exception:  # damaged or foreign: forget it
+        with contextlib.suppress(OSError):
+            file.unlink()
+        return None
+    _touch(file)
+    return frame
+
+
+def write_result(kind: str, key: str, frame: pd.DataFrame) -> Path | None:
+    """Store ``frame`` (its columns and dtypes; the index is not kept) under ``kind``/``key``
+    (written aside, then renamed into place). Returns the file, or None when the cache is off
+    or not writable."""
+    file = _result_file(kind, key)
+    if file is None:
+        return None
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        dtypes = {c: str(t) for c, t in frame.dtypes.items()} | {"__key__": key}
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata(
+            (table.schema.metadata or {}) | {b"pumpkin_dtypes": json.dumps(dtypes).encode()}
+        )
+        handle, tmp = tempfile.mkstemp(prefix=f".{key[:12]}.", dir=file.parent)
+        os.close(handle)
+        try:
+            feather.write_feather(table, tmp, compression="uncompressed")
+            os.replace(tmp, file)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        _evict_files(file.parent, keep=KEEP_RESULTS)
+        return file
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def _evict_files(folder: Path, *, keep: int) -> None:
+    entries = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+    entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[keep:]:
+        with contextlib.suppress(OSError):
+            stale.unlink()

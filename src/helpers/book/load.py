@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,11 @@ class Book:
     #: The partners' decisions journal (optional table; empty when the book has none).
     decisions: pd.DataFrame = field(default_factory=lambda: _empty_table(TABLES["decisions"]))
     notes: pd.DataFrame = field(default_factory=empty_ledger)
+    #: The key of the files this book was loaded from in :mod:`helpers.book.cache` ("" when it
+    #: was not loaded through the cache). Not a field of the book's content: ``load_book`` sets
+    #: it on the book it returns, and a book made with ``dataclasses.replace`` (other tables:
+    #: other content) has "" again, so nothing computed from the loaded files is served for it.
+    cache_key: ClassVar[str] = ""
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -528,6 +534,7 @@ def load_book(
     if key is not None and (book := _cached_book(key, path)) is not None:
         if strict:
             refuse_rejects(book.rejects)
+        object.__setattr__(book, "cache_key", key)
         return book
     sheets = _read_workbook(path) if path.suffix.lower() == ".xlsx" else None
 
@@ -572,6 +579,7 @@ def load_book(
     )
     if key is not None:
         _store_book(key, book)
+        object.__setattr__(book, "cache_key", key)
     return book
 
 

@@ -2,7 +2,8 @@
 
 ``raw_metrics`` measures the book (:mod:`helpers.audit.measures`), adds each client's future
 potential (:func:`helpers.forecast.estimate.client_potential`: the method its backtest chose, with
-an 80% band) and the percentile ranks the scores weight
+an 80% band; kept with the cached book by :func:`helpers.forecast.stored.stored_potential`)
+and the percentile ranks the scores weight
 (:mod:`helpers.audit.scores`); ``client_metrics`` then classifies (:func:`helpers.audit.rules.classify`:
 scores, segment, actions and reasons) and takes the partners' decisions into account
 (:func:`helpers.decide.journal.with_journal`). This module sits at the decide stage because it needs every
@@ -33,8 +34,9 @@ from helpers.decide.journal import with_journal
 from helpers.errors import PumpkinError
 from helpers.forecast.backtest import Backtest
 from helpers.forecast.choice import RUN_RATE
-from helpers.forecast.estimate import client_potential, run_rate_potential
+from helpers.forecast.estimate import run_rate_potential
 from helpers.forecast.history import BookHistory, book_history, time_history
+from helpers.forecast.stored import stored_potential
 
 
 def _with_potential(raw: pd.DataFrame, estimate: pd.DataFrame) -> pd.DataFrame:
@@ -129,7 +131,7 @@ def _raw(
     cache: dict | None = None,
 ) -> pd.DataFrame:
     cache = {} if cache is None else cache
-    estimate = client_potential(book, quarter, settings=settings, history=history, checked=checked)
+    estimate = stored_potential(book, quarter, settings=settings, history=history, checked=checked)
     raw = _with_potential(_measured(prep, quarter, settings, cache), estimate)
     raw = rate_ranks(_time_valued_potential(raw, book, quarter, settings))
     raw = raw.assign(**fix_since(prep, quarter, settings=settings, cache=cache))
