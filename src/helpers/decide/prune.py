@@ -478,11 +478,20 @@ def _changes(changes: Mapping[str, object]) -> dict[str, object]:
 def prune_reason_labels(metrics: pd.DataFrame) -> pd.Series:
     """Per client, the prune reasons that hold, in words (``won't pay, reprice or exit``); empty
     when none does or the frame has no prune reason columns."""
-    present = [c for c in PRUNE_REASONS if c in metrics.columns]
-    short = {c: PRUNE_REASONS[c].split(":")[0] for c in present}
-    flags = metrics[present].fillna(False).astype(bool).to_numpy()
-    texts = [", ".join(short[c] for c, f in zip(present, row, strict=True) if f) for row in flags]
+    texts = _reason_texts(metrics, np.arange(len(metrics)))
     return pd.Series(texts, index=metrics.index, dtype=object)
+
+
+def _reason_texts(metrics: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    """:func:`prune_reason_labels` of the rows at positions ``rows``, read column by column
+    as NumPy (missing counts as false)."""
+    present = [c for c in PRUNE_REASONS if c in metrics.columns]
+    short = [PRUNE_REASONS[c].split(":")[0] for c in present]
+    flags = [metrics[c].to_numpy(dtype=bool, na_value=False)[rows] for c in present]
+    return [
+        ", ".join(s for s, f in zip(short, row, strict=True) if f)
+        for row in (zip(*flags, strict=True) if flags else [()] * len(rows))
+    ]
 
 
 def candidate_rows(
@@ -495,10 +504,22 @@ def candidate_rows(
         raise PumpkinError(f"prune candidates: order is 'revenue' or 'book', not {order!r}")
     rows = np.flatnonzero(metrics[flag].fillna(False).astype(bool).to_numpy())
     if order == "revenue" and len(rows):
-        keys = metrics[["revenue_ttm", "client_id"]].iloc[rows].reset_index(drop=True)
-        ranked = keys.sort_values(["revenue_ttm", "client_id"], ascending=[False, True]).index
-        rows = rows[ranked.to_numpy()]
+        rows = rows[_by_revenue(metrics, rows)]
     return rows if limit is None else rows[:limit]
+
+
+def _by_revenue(metrics: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """The order of ``rows`` by ``revenue_ttm`` descending (missing last), ties by ``client_id``:
+    ``sort_values(["revenue_ttm", "client_id"], ascending=[False, True])`` as one stable NumPy
+    lexsort over the candidates only (a pandas sort of a small frame cost a few ms per move)."""
+    revenue = metrics["revenue_ttm"].to_numpy(dtype=float, na_value=np.nan)[rows]
+    ids = metrics["client_id"].iloc[rows].to_numpy(dtype=object)
+    try:
+        _, codes = np.unique(ids, return_inverse=True)
+    except TypeError:  # a missing or non-text client id: pandas' own ordering of those
+        keys = pd.DataFrame({"revenue_ttm": revenue, "client_id": ids})
+        return keys.sort_values(["revenue_ttm", "client_id"], ascending=[False, True]).index
+    return np.lexsort((codes, -revenue))  # NaN sorts last, as na_position="last"
 
 
 def prune_candidates(
@@ -508,16 +529,34 @@ def prune_candidates(
     limit: int | None = None,
     flag: str = "prune",
     columns: Sequence[str] | None = None,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The one list of prune candidates: the rows of ``metrics`` whose ``flag`` column is true
     (:func:`candidate_rows`: biggest revenue first, or the frame's order), with every column
     (or only ``columns``) plus ``why`` (:func:`prune_reason_labels`). The report's list, the
     explorer's table, the robust candidates and the pruning notebook show it with their own
-    columns."""
-    rows = candidate_rows(metrics, order=order, limit=limit, flag=flag)
-    chosen = (metrics if columns is None else metrics[list(columns)]).iloc[rows]
-    reasons = metrics[[c for c in PRUNE_REASONS if c in metrics.columns]].iloc[rows]
-    return chosen.assign(why=prune_reason_labels(reasons).to_numpy())
+    columns. ``rows``: the positions :func:`candidate_rows` gave for the same arguments, when
+    the caller has them already (a slider move words those rows first)."""
+    if rows is None:
+        rows = candidate_rows(metrics, order=order, limit=limit, flag=flag)
+    why = np.asarray(_reason_texts(metrics, rows), dtype=object)
+    if columns is None:
+        return metrics.iloc[rows].assign(why=why)
+    return _taken(metrics, rows, list(columns), why=why)
+
+
+def _taken(
+    metrics: pd.DataFrame, rows: np.ndarray, columns: list[str], *, why: np.ndarray
+) -> pd.DataFrame:
+    """``metrics[columns].iloc[rows].assign(why=why)`` built from each column's array taken at
+    ``rows`` (pandas' indexing of a frame cost milliseconds per slider move for a few rows);
+    the same dtypes, index and errors (a missing column: pandas' own KeyError)."""
+    if not metrics.columns.is_unique or "why" in columns or any(
+        c not in metrics.columns for c in columns
+    ):
+        return metrics[columns].iloc[rows].assign(why=why)
+    data = {c: metrics[c].array.take(rows) for c in columns}
+    return pd.DataFrame({**data, "why": why}, index=metrics.index.take(rows), copy=False)
 
 
 # ----------------------------------------------------------------------------- report helper

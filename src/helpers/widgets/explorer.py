@@ -107,11 +107,14 @@ _LABEL_PLACES = ("headache_score", "value_score", "marker_area")
 _TABLE_FORMATS = {"revenue_ttm": "money", "hours_ttm": "count", "effective_rate_ttm": "rate"}
 
 
-def candidates_table(metrics: pd.DataFrame, *, limit: int = TABLE_ROWS) -> Table:
+def candidates_table(
+    metrics: pd.DataFrame, *, limit: int = TABLE_ROWS, rows: np.ndarray | None = None
+) -> Table:
     """The prune candidates (:func:`helpers.decide.prune.prune_candidates`), biggest revenue
-    first, the first ``limit``, with their formats and readable headers (for display)."""
+    first, the first ``limit``, with their formats and readable headers (for display);
+    ``rows``: their positions when the caller has them (``candidate_rows(metrics, limit=limit)``)."""
     measured = [c for c in _TABLE_COLUMNS if c != "why"]  # ``why`` comes with the list
-    rows = prune_candidates(metrics, limit=limit, columns=measured)[list(_TABLE_COLUMNS)]
+    rows = prune_candidates(metrics, limit=limit, columns=measured, rows=rows)[list(_TABLE_COLUMNS)]
     rows = rows.assign(segment=rows["segment"].astype(object).map(SEGMENT_LABELS))
     return Table(rows, _TABLE_FORMATS, labels=_TABLE_COLUMNS)
 
@@ -339,9 +342,11 @@ class PatchExplorer:
         # reasons was most of a move.
         classified, masks = classify_with_masks(self.raw(quarter), settings=settings)
         journaled = self.with_journal(classified, quarter)
+        # the table's rows, found once per move: wording their reasons leaves them the same
+        shown = candidate_rows(journaled, limit=TABLE_ROWS)
         # the rules' masks are worded from again only while no decision changed the rows
         self.metrics = self._worded(
-            journaled, settings, masks=masks if journaled is classified else None
+            journaled, settings, masks=masks if journaled is classified else None, shown=shown
         )
         if no_revenue_book(self.metrics):  # nothing to place on the patch: say why instead
             self.summary.value = f"<b>{html.escape(NO_REVENUE[0].upper() + NO_REVENUE[1:])}</b>"
@@ -355,8 +360,8 @@ class PatchExplorer:
         if caution := ending_note(self._last_activity, self.quarter_dropdown.value):
             self.summary.value += f"<br><i>{html.escape(caution)}</i>"
         self.image.value = self.render_patch()
-        shown = formatted(candidates_table(self.metrics), currency=self.currency)
-        self.table.value = shown.to_html(index=False, border=0, classes="pumpkin-candidates")
+        table = formatted(candidates_table(self.metrics, rows=shown), currency=self.currency)
+        self.table.value = table.to_html(index=False, border=0, classes="pumpkin-candidates")
         if self.client_dropdown.value is not None:
             self.show_client(self.client_dropdown.value)
 
@@ -383,13 +388,17 @@ class PatchExplorer:
         *,
         rows: np.ndarray | None = None,
         masks: Mapping[str, np.ndarray] | None = None,
+        shown: np.ndarray | None = None,
     ) -> pd.DataFrame:
         """``metrics`` with the reasons of ``rows`` worded (default: the candidates table's rows
         and the picked client's), where they are not yet (see :func:`word_reasons`; ``masks``
-        the rule masks ``metrics`` was classified with, when they still hold)."""
+        the rule masks ``metrics`` was classified with, when they still hold; ``shown`` the
+        table's rows when the caller found them already)."""
         if rows is None:
             picked = metrics["client_id"].eq(self.client_dropdown.value).to_numpy()
-            rows = np.union1d(candidate_rows(metrics, limit=TABLE_ROWS), np.flatnonzero(picked))
+            if shown is None:
+                shown = candidate_rows(metrics, limit=TABLE_ROWS)
+            rows = np.union1d(shown, np.flatnonzero(picked))
         rows = np.asarray(rows, dtype=np.int64)
         unworded = rows[metrics["reasons"].iloc[rows].isna().to_numpy()] if len(rows) else rows
         return word_reasons(metrics, settings=settings, rows=unworded, masks=masks)
