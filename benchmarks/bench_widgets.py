@@ -15,6 +15,7 @@ column present, realistic distributions). Targets: median under 100 ms at 10,000
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -77,38 +78,38 @@ def _ranked(raw: pd.DataFrame) -> pd.DataFrame:
     return input_ranks(_unranked(raw), settings=Settings())
 
 
-def _parts(explorer, raw: pd.DataFrame, *, repeats: int) -> dict[str, float]:
-    """Median time of each step of a move: classify (flags, codes and segments of every client,
-    and the rule masks), the reasons of the rows shown (from those masks), the redraw, the
-    summary line and the table."""
-    from helpers.audit.rules import classify_with_masks, word_reasons
-    from helpers.decide.prune import candidate_rows
-    from helpers.present.html import formatted
-    from helpers.widgets.explorer import TABLE_ROWS, candidates_table, summary_line
+@contextlib.contextmanager
+def _timed_parts(explorer):
+    """Time the steps of the moves made inside the block, as the explorer runs them (CPU time):
+    classify (flags, codes and segments of every client, and the rule masks), the reasons of
+    the rows shown (from those masks), the redraw (the patch as it changed, to PNG); the rest of
+    a move (the candidate rows, summary line, table, journal) is its total minus those. Yields
+    a list that gets one {step: ms} per move; measuring inside the real moves keeps the parts
+    honest (a redraw of a patch in which nothing moved compresses no band again)."""
+    import helpers.widgets.explorer as module
 
-    settings = explorer.settings
-    classified, masks = classify_with_masks(raw, settings=settings)
-    shown = candidate_rows(classified, limit=TABLE_ROWS)
-    steps = {
-        "classify": lambda: classify_with_masks(raw, settings=settings),
-        "reasons of the rows shown": lambda: word_reasons(
-            classified, settings=settings, rows=shown, masks=masks
-        ),
-        "redraw (PNG)": explorer.render_patch,
-        "summary + table": lambda: (
-            summary_line(explorer.metrics, currency="USD"),
-            formatted(candidates_table(explorer.metrics), currency="USD").to_html(index=False),
-        ),
-    }
-    out = {}
-    for name, step in steps.items():
-        times = []
-        for _ in range(repeats):
+    current: dict[str, float] = {}
+
+    def timed(name, function):
+        def run(*args, **kwargs):
             started = time.process_time()
-            step()
-            times.append((time.process_time() - started) * 1000)
-        out[name] = statistics.median(times)
-    return out
+            try:
+                return function(*args, **kwargs)
+            finally:
+                current[name] = current.get(name, 0.0) + (time.process_time() - started) * 1000
+
+        return run
+
+    original = module.classify_with_masks
+    module.classify_with_masks = timed("classify", original)
+    explorer._worded = timed("reasons of the rows shown", explorer._worded)
+    explorer.render_patch = timed("redraw (PNG)", explorer.render_patch)
+    moves: list[dict[str, float]] = []
+    try:
+        yield moves, current
+    finally:
+        module.classify_with_masks = original
+        del explorer._worded, explorer.render_patch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,20 +127,28 @@ def main(argv: list[str] | None = None) -> int:
     sliders = [explorer.prune_slider, explorer.value_slider, explorer.headache_slider,
                next(iter(explorer.value_weight_sliders.values()))]  # fmt: skip
     timings, cpu = [], []
-    for i in range(args.moves):
-        slider = sliders[i % len(sliders)]
-        target = (
-            slider.value + slider.step if slider.value + slider.step <= slider.max else slider.min
-        )
-        started, started_cpu = time.perf_counter(), time.process_time()
-        slider.value = target  # fires the callback: classify + redraw + summary + table
-        timings.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
+    with _timed_parts(explorer) as (moves, current):
+        for i in range(args.moves):
+            slider = sliders[i % len(sliders)]
+            target = (
+                slider.value + slider.step
+                if slider.value + slider.step <= slider.max
+                else slider.min
+            )
+            current.clear()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            slider.value = target  # fires the callback: classify + redraw + summary + table
+            timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            rest = cpu[-1] - sum(current.values())
+            moves.append({**current, "candidates, summary + table (the rest)": rest})
     median = statistics.median(timings)
     target = target_ms(len(raw))
-    parts = _parts(explorer, raw, repeats=max(5, args.moves // 2))
+    parts = {k: statistics.median(m.get(k, 0.0) for m in moves) for k in moves[0]}
     print(f"clients: {len(raw):,}; explorer built in {build:.2f} s")
-    print("parts (median CPU): " + ", ".join(f"{k} {v:.0f} ms" for k, v in parts.items()))
+    print(
+        "parts of the moves (median CPU): " + ", ".join(f"{k} {v:.0f} ms" for k, v in parts.items())
+    )
     print(
         f"slider move (re-classify + redraw), {args.moves} moves: median {median:.0f} ms, "
         f"min {min(timings):.0f} ms, max {max(timings):.0f} ms (target {target:.0f} ms); "
