@@ -551,8 +551,10 @@ def _taken(
     """``metrics[columns].iloc[rows].assign(why=why)`` built from each column's array taken at
     ``rows`` (pandas' indexing of a frame cost milliseconds per slider move for a few rows);
     the same dtypes, index and errors (a missing column: pandas' own KeyError)."""
-    if not metrics.columns.is_unique or "why" in columns or any(
-        c not in metrics.columns for c in columns
+    if (
+        not metrics.columns.is_unique
+        or "why" in columns
+        or any(c not in metrics.columns for c in columns)
     ):
         return metrics[columns].iloc[rows].assign(why=why)
     data = {c: metrics[c].array.take(rows) for c in columns}
