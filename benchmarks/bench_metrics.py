@@ -12,9 +12,9 @@ reading the CSVs, writing a CSV):
 ``pumpkin metrics`` runs twice per round: **cold**, with an empty book cache (``PUMPKIN_CACHE_DIR``
 pointing at a new folder: nothing from an earlier run, the CSVs read, validated and the cache
 written), and **warm**, with the cache that a first run filled (the same files: the validated book
-read from its Arrow copy, and the potential of the quarter, its backtest's choice, fit and forecast,
-read from the result stored beside it, so a warm run neither imports scipy nor fits; what the warm
-cache holds is printed, and the warm run's CSV is compared byte for byte with the cold run's). The three commands run alternately ``--repeat`` times (default 3) so
+read from its Arrow copy, and the quarter's raw metrics and potential (its backtest's choice, fit
+and forecast) read from the results stored beside it, so a warm run neither measures, imports scipy
+nor fits; what the warm cache holds is printed, and the warm run's CSV is compared byte for byte with the cold run's). The three commands run alternately ``--repeat`` times (default 3) so
 all see the same machine load; it prints the best and median times, the ratios of the best times
 against their targets (cold and warm within 1.5x DuckDB; on 10M entries also a peak of at most
 2 GB), each process's peak memory (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a wrapper around

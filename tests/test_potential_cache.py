@@ -1,4 +1,5 @@
-"""The potential kept with the cached book: the fresh fit's frame, and never a changed input's."""
+"""Results kept with the cached book (the potential, the raw metrics): a fresh computation's frame, and
+never a changed input's."""
 
 from __future__ import annotations
 
@@ -158,3 +159,47 @@ def test_a_warm_metrics_run_neither_imports_scipy_nor_fits(cache_dir, book_dir):
 
     assert run() == "True"  # cold: the backtest and the fit ran
     assert run() == "False"  # warm: the stored potential, no scipy
+
+
+def test_the_stored_raw_metrics_are_the_measured_ones_and_any_setting_misses(
+    cache_dir, book_dir, monkeypatch
+):
+    from helpers.decide import contract
+
+    measured: list[str] = []
+    real = contract._raw
+
+    def counted(prep, book, quarter, settings, **options):
+        measured.append(quarter)
+        return real(prep, book, quarter, settings, **options)
+
+    monkeypatch.setattr(contract, "_raw", counted)
+    settings = Settings()
+    first = contract.raw_metrics(_load(book_dir), QUARTER, settings=settings)
+    again = contract.raw_metrics(_load(book_dir), QUARTER, settings=settings)
+    assert measured == [QUARTER]
+    fresh = contract.raw_metrics(
+        load_book(book_dir, settings=settings, cache=False), QUARTER, settings=settings
+    )
+    assert measured == [QUARTER, QUARTER]
+    for result in (first, again):
+        pd.testing.assert_frame_equal(result, fresh, check_exact=True)
+        assert list(result.dtypes) == list(fresh.dtypes)
+
+    contract.raw_metrics(_load(book_dir), "2024Q2", settings=settings)
+    contract.raw_metrics(
+        _load(book_dir), QUARTER, settings=settings.replace(default_cost_rate=61.0)
+    )
+    book = _load(book_dir)
+    contract.raw_metrics(
+        dataclasses.replace(book, people=book.people.iloc[1:]), QUARTER, settings=settings
+    )
+    assert len(measured) == 5
+
+    for stored_file in (cache_dir / "results" / contract.RAW_KIND).glob("*.arrow"):
+        stored_file.write_bytes(b"damaged")
+    damaged = contract.raw_metrics(_load(book_dir), QUARTER, settings=settings)
+    assert len(measured) == 6
+    pd.testing.assert_frame_equal(damaged, fresh, check_exact=True)
+    contract.raw_metrics(_load(book_dir), QUARTER, settings=settings)
+    assert len(measured) == 6, "the entry computed again is stored again"

@@ -28,6 +28,7 @@ from helpers.audit.measures import (
 )
 from helpers.audit.rules import FIX_ACTIONS, SINCE_LOOKBACK, classify, fix_masks, since_column
 from helpers.audit.scores import input_ranks
+from helpers.book import cache as book_cache
 from helpers.book.quarters import parse_quarter
 from helpers.book.settings import Settings
 from helpers.decide.journal import with_journal
@@ -141,9 +142,36 @@ def _raw(
     )
 
 
+#: The kind of stored result :func:`raw_metrics` keeps in the book cache, and its format version.
+RAW_KIND, RAW_FORMAT = "raw-metrics", 1
+
+
 def raw_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
-    """The measured contract columns (and the rule signals) for ``quarter``, one row per client."""
-    return _raw(prepare(book, settings=settings), book, quarter, settings)
+    """The measured contract columns (and the rule signals) for ``quarter``, one row per client.
+
+    Kept in the book cache (:func:`helpers.book.cache.read_result`) when the book was loaded
+    through it: the key is the book's (its files' content and the code), the quarter, every
+    setting and :data:`RAW_FORMAT`, so the same files, quarter and settings are measured once."""
+    key = _raw_key(book, quarter, settings)
+    if key is not None and (stored := book_cache.read_result(RAW_KIND, key)) is not None:
+        return stored
+    raw = _raw(prepare(book, settings=settings), book, quarter, settings)
+    if key is not None:
+        book_cache.write_result(RAW_KIND, key, raw)
+    return raw
+
+
+def _raw_key(book, quarter: str, settings: Settings) -> str | None:
+    book_key = getattr(book, "cache_key", "")
+    if not book_key or book_cache.cache_dir() is None:
+        return None
+    return book_cache.result_key(
+        book_key,
+        kind=RAW_KIND,
+        format=RAW_FORMAT,
+        quarter=str(parse_quarter(quarter)),
+        settings=settings.to_dict(),
+    )
 
 
 def client_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
