@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -191,6 +191,35 @@ def result_key(book_key: str, **inputs: object) -> str:
     quarter, the settings it reads, a format version: anything that changes the result)."""
     parts = {"book": book_key, "inputs": {k: inputs[k] for k in sorted(inputs)}}
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def book_result_key(book, **inputs: object) -> str | None:
+    """:func:`result_key` of a result computed from ``book`` and ``inputs``; None when the book
+    has no cache key (not loaded through the cache, or changed in memory since) or the cache is
+    off: then nothing is read or stored."""
+    book_key = getattr(book, "cache_key", "")
+    if not book_key or cache_dir() is None:
+        return None
+    return result_key(book_key, **inputs)
+
+
+def stored_result(
+    kind: str,
+    key: str | None,
+    compute: Callable[[], pd.DataFrame],
+    *,
+    usable: Callable[[pd.DataFrame], bool] = lambda frame: True,
+) -> pd.DataFrame:
+    """The frame stored under ``kind``/``key`` when there is one that is ``usable``, else
+    ``compute()``, stored under the key for next time. A None key computes and stores nothing."""
+    if key is not None:
+        stored = read_result(kind, key)
+        if stored is not None and usable(stored):
+            return stored
+    result = compute()
+    if key is not None:
+        write_result(kind, key, result)
+    return result
 
 
 def _result_file(kind: str, key: str) -> Path | None:

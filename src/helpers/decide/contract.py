@@ -152,25 +152,15 @@ def raw_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
     Kept in the book cache (:func:`helpers.book.cache.read_result`) when the book was loaded
     through it: the key is the book's (its files' content and the code), the quarter, every
     setting and :data:`RAW_FORMAT`, so the same files, quarter and settings are measured once."""
-    key = _raw_key(book, quarter, settings)
-    if key is not None and (stored := book_cache.read_result(RAW_KIND, key)) is not None:
-        return stored
-    raw = _raw(prepare(book, settings=settings), book, quarter, settings)
-    if key is not None:
-        book_cache.write_result(RAW_KIND, key, raw)
-    return raw
-
-
-def _raw_key(book, quarter: str, settings: Settings) -> str | None:
-    book_key = getattr(book, "cache_key", "")
-    if not book_key or book_cache.cache_dir() is None:
-        return None
-    return book_cache.result_key(
-        book_key,
+    key = book_cache.book_result_key(
+        book,
         kind=RAW_KIND,
         format=RAW_FORMAT,
         quarter=str(parse_quarter(quarter)),
         settings=settings.to_dict(),
+    )
+    return book_cache.stored_result(
+        RAW_KIND, key, lambda: _raw(prepare(book, settings=settings), book, quarter, settings)
     )
 
 

@@ -33,11 +33,8 @@ def potential_key(book, quarter: str, *, settings: Settings, **options: object) 
     """The cache key of ``book``'s potential at ``quarter`` with ``settings`` and the
     :func:`client_potential` ``options``; None when the book has no cache key or the cache is
     off."""
-    book_key = getattr(book, "cache_key", "")
-    if not book_key or book_cache.cache_dir() is None:
-        return None
-    return book_cache.result_key(
-        book_key,
+    return book_cache.book_result_key(
+        book,
         kind=KIND,
         format=FORMAT,
         quarter=str(parse_quarter(quarter)),
@@ -68,13 +65,11 @@ def stored_potential(
     key = (
         None if checked is not None else potential_key(book, quarter, settings=settings, **options)
     )
-    if key is not None:
-        stored = book_cache.read_result(KIND, key)
-        if stored is not None and list(stored.columns) == list(POTENTIAL_COLUMNS):
-            return stored
-    result = client_potential(
-        book, quarter, settings=settings, checked=checked, history=history, **options
+    return book_cache.stored_result(
+        KIND,
+        key,
+        lambda: client_potential(
+            book, quarter, settings=settings, checked=checked, history=history, **options
+        ),
+        usable=lambda stored: list(stored.columns) == list(POTENTIAL_COLUMNS),
     )
-    if key is not None:
-        book_cache.write_result(KIND, key, result)
-    return result
