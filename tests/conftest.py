@@ -1,6 +1,10 @@
-"""Shared fixtures: a small synthetic metrics frame with the contract columns (no book needed)."""
+"""Shared fixtures: a small synthetic metrics frame with the contract columns (no book needed), and
+for the cache tests an empty cache folder and a copy of the demo book."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import matplotlib
 
@@ -103,3 +107,18 @@ def _book_cache_in_tmp(tmp_path_factory):
         os.environ.pop("PUMPKIN_CACHE_DIR", None)
     else:
         os.environ["PUMPKIN_CACHE_DIR"] = before
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    """An empty book cache for this test (``PUMPKIN_CACHE_DIR``)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PUMPKIN_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def book_dir(tmp_path) -> Path:
+    """A copy of the demo book that a test may change."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    return Path(shutil.copytree(sample, tmp_path / "book"))

@@ -44,18 +44,6 @@ def _assert_same_book(a: Book, b: Book) -> None:
             assert x == y, f.name
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("PUMPKIN_CACHE_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def book_dir(tmp_path) -> Path:
-    return Path(shutil.copytree(SAMPLE, tmp_path / "book"))
-
-
 def test_a_cached_book_is_the_book_read_from_its_files(cache_dir, book_dir, monkeypatch):
     fresh = load_book(book_dir, cache=False, settings=Settings())
     assert _entries(cache_dir) == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -22,18 +21,6 @@ from helpers.forecast.estimate import client_potential
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 QUARTER = "2025Q4"
-
-
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("PUMPKIN_CACHE_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def book_dir(tmp_path) -> Path:
-    return Path(shutil.copytree(SAMPLE, tmp_path / "book"))
 
 
 @pytest.fixture
