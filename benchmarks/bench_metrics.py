@@ -287,13 +287,24 @@ def breakdown(book: Path, out: Path) -> None:
         return value
 
     settings = Settings()
-    loaded = timed("load_book (read + validate CSVs)", load_book, book)
-    prep = timed("prepare arrays (client codes)", metrics.prepare, loaded, settings)
-    raw = timed("raw_metrics incl. potential", contract._raw, prep, loaded, QUARTER, settings)
-    timed("  of which client_potential", client_potential, loaded, QUARTER, settings)
+    loaded = timed(
+        "load_book (read + validate CSVs)",
+        lambda: load_book(book, settings=settings, cache=False),
+    )
+    prep = timed(
+        "prepare arrays (client codes)", lambda: metrics.prepare(loaded, settings=settings)
+    )
+    raw = timed(
+        "raw_metrics incl. potential",
+        lambda: contract._raw(prep, loaded, QUARTER, settings),
+    )
+    timed(
+        "  of which client_potential",
+        lambda: client_potential(loaded, QUARTER, settings=settings),
+    )
     history = timed("    of which the book's invoice history", book_history, loaded)
     checked = timed("    of which the backtest", lambda: backtest(loaded, QUARTER, history=history))
-    table = timed("classify (scores, segments, actions)", classify, raw, settings)
+    table = timed("classify (scores, segments, actions)", lambda: classify(raw, settings=settings))
     timed("write CSV", write_table, table, out / "breakdown.csv")
     print(f"the potential's backtest at {QUARTER}: {checked.reason}")
     print(checked.methods.drop(columns="skipped").to_string(index=False))
