@@ -72,8 +72,9 @@ def test_markers_moved_in_place_draw_what_new_markers_draw(raw, clients, tmp_pat
         layer = list(explorer._layer)
         slider.value = value
         moved = explorer.image.value
-        if clients <= 2000 and slider is not weight:  # exact markers: the groups stay
-            assert explorer._layer == layer  # moved in place, not created again
+        # moved in place, not created again: exact markers while the groups stay, size
+        # classes whichever classes the move fills (a pool of one marker line per class)
+        assert explorer._layer == layer
         explorer._background = None  # the long way: figure, background and layer drawn anew
         np.testing.assert_array_equal(_pixels(moved), _pixels(explorer.render_patch()))
 
@@ -97,3 +98,53 @@ def test_banded_png_has_the_pixels_and_a_valid_stream_after_partial_changes():
         idat = png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8]  # checks the Adler-32
         rows = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(70, 1 + 45 * 4)
         np.testing.assert_array_equal(rows[:, 1:].reshape(pixels.shape), pixels)
+
+
+def _layer_pixels_after(frames, *, pool: bool) -> np.ndarray:
+    """The patch layer drawn for ``frames[0]`` (frame, value threshold, headache threshold) and
+    moved in place through the rest, as RGBA pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from helpers.plots.patch import move_layer, patch_layer
+
+    figure = Figure(figsize=(6, 4), dpi=60)
+    FigureCanvasAgg(figure)
+    ax = figure.add_axes((0.1, 0.1, 0.8, 0.8))
+    ax.set_xlim(-3, 103)
+    ax.set_ylim(-3, 103)
+    options = dict(label=0, currency="USD", title=None, quarter=None, titles=False)
+    first, value, headache = frames[0]
+    layer = patch_layer(ax, first, value_threshold=value, headache_threshold=headache, pool=pool,
+                        **options)  # fmt: skip
+    for frame, value, headache in frames[1:]:
+        assert move_layer(layer, frame, value_threshold=value, headache_threshold=headache)
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba()).copy()
+
+
+def test_a_pooled_layer_moved_to_other_size_classes_and_groups_draws_what_a_new_layer_draws(raw):
+    from helpers.plots.patch import MAX_EXACT_POINTS, SIZE_CLASSES, _size_classes, patch_frame
+
+    rng = np.random.default_rng(5)
+    tiled = pd.concat([raw] * 40, ignore_index=True).head(4000)
+    tiled = tiled.assign(
+        client_id=[f"C{i:05d}" for i in range(len(tiled))],
+        revenue_ttm=tiled["revenue_ttm"] * rng.uniform(0.5, 1.5, len(tiled)),
+    )
+    frame = patch_frame(classify(tiled, settings=Settings(), reasons=False))
+    assert len(frame) > MAX_EXACT_POINTS  # size classes
+    # a move that empties a colour group, flips rings and leaves some size classes empty
+    fewer = frame[frame["marker_group"].ne("tangled").to_numpy()]
+    fewer = fewer[(fewer["marker_area"] < 60) | (fewer["marker_area"] > 400)].iloc[:2500]
+    fewer = fewer.assign(prune=~fewer["prune"].to_numpy(dtype=bool))
+    assert len(fewer) > MAX_EXACT_POINTS
+    group = fewer[fewer["marker_group"].eq("weed").to_numpy()]
+    classes = list(_size_classes(*(group[c].to_numpy(dtype=float) for c in
+                   ("headache_score", "value_score", "marker_area")), group["prune"].to_numpy()))  # fmt: skip
+    assert len(classes) < 2 * SIZE_CLASSES  # some classes of the group are empty
+    start, moved, again = (frame, 50, 50), (fewer, 40, 61), (frame, 55, 45)
+    pixels = _layer_pixels_after([start, moved], pool=True)
+    np.testing.assert_array_equal(pixels, _layer_pixels_after([moved], pool=False))
+    pixels = _layer_pixels_after([start, moved, again], pool=True)  # the group comes back
+    np.testing.assert_array_equal(pixels, _layer_pixels_after([again], pool=False))

@@ -252,10 +252,14 @@ def patch_layer(
     quarter: str | None,
     note: str | None = None,
     titles: bool = True,
+    pool: bool = False,
 ) -> list:
     """What moves with the sliders: threshold lines, the clients, their labels and the title.
     Returns the artists added (the widget redraws only these over a cached background). With
-    ``titles=False`` no title is drawn and ``note`` goes in small print at the bottom centre."""
+    ``titles=False`` no title is drawn and ``note`` goes in small print at the bottom centre.
+    With ``pool=True`` (the widget) a patch drawn in size classes gets one marker artist per
+    size class and ring of each colour group, the empty ones hidden, so that
+    :func:`move_layer` can move it whichever classes a later move fills (the same pixels)."""
     before = set(ax.get_children())
     order, colours, _names = _palette(colour_by)
     value_threshold = _default(value_threshold, frame["value_score"])
@@ -267,8 +271,9 @@ def patch_layer(
     for group, x, y, area, ringed in _client_groups(frame, order, groups, prune):
         colour = colours.get(group, GREY) if group is not None else GREY
         _draw_clients(
-            ax, x, y, area, colour=colour, ringed=ringed, gid=f"clients-{group}", exact=exact
-        )
+            ax, x, y, area, colour=colour, ringed=ringed, gid=f"clients-{group}", exact=exact,
+            pool=pool,
+        )  # fmt: skip
     _label_notable(ax, frame, label)
     subtitle = patch_subtitle(frame, quarter=quarter, note=note)
     if not titles:  # the caller shows title and subtitle itself (the widget, as HTML)
@@ -289,24 +294,27 @@ def patch_subtitle(frame: pd.DataFrame, *, quarter: str | None, note: str | None
 
 def _draw_clients(
     ax: Axes, x: np.ndarray, y: np.ndarray, area: np.ndarray, *, colour: str,
-    ringed: np.ndarray, gid: str, exact: bool,
+    ringed: np.ndarray, gid: str, exact: bool, pool: bool = False,
 ) -> None:  # fmt: skip
     """One group's pumpkins: exact areas when the patch has up to MAX_EXACT_POINTS clients (a
     scatter); beyond that, areas rounded to SIZE_CLASSES classes drawn as marker lines, which
-    Agg draws several times faster (what keeps the sliders quick at 10k clients)."""
+    Agg draws several times faster (what keeps the sliders quick at 10k clients). ``pool``:
+    every class and ring gets its marker line, hidden while empty (see :func:`patch_layer`)."""
     if exact:
         ax.scatter(
             x, y, s=area, c=colour, alpha=0.8, edgecolors=np.where(ringed, INK, "white"),
             linewidths=np.where(ringed, 1.4, 0.5), gid=gid, zorder=3,
         )  # fmt: skip
         return
-    for ring, xs, ys, size in _size_classes(x, y, area, ringed):
+    slots = _size_slots(x, y, area, ringed) if pool else _size_classes(x, y, area, ringed)
+    for ring, xs, ys, size in slots:
+        empty = size is None  # a pooled slot without clients: there, hidden, for later moves
         ax.add_artist(  # add_artist: no data-limit update, the limits are fixed
             Line2D(
-                xs, ys, ls="none", marker="o", ms=size,
+                xs, ys, ls="none", marker="o", ms=1.0 if empty else size,
                 mfc=colour, alpha=0.8, mec=INK if ring else "white",
                 mew=1.4 if ring else 0.0, gid=gid, zorder=3, transform=ax.transData,
-                clip_box=ax.bbox, clip_on=True,
+                clip_box=ax.bbox, clip_on=True, visible=not empty,
             )
         )  # fmt: skip
 
@@ -348,14 +356,33 @@ def _size_classes(x: np.ndarray, y: np.ndarray, area: np.ndarray, ringed: np.nda
                 yield ring, x[mask], y[mask], float(root[mask].mean())
 
 
+def _size_slots(x: np.ndarray, y: np.ndarray, area: np.ndarray, ringed: np.ndarray) -> list:
+    """Every (ring, x, y, marker size) slot of :func:`_size_classes` in its drawing order
+    (unringed classes, then ringed), the empty ones as (ring, [], [], None): a pool's slots."""
+    slots: list = [(ring, [], [], None) for ring in (False, True) for _k in range(SIZE_CLASSES)]
+    if not len(x):
+        return slots
+    root = np.sqrt(area)
+    edges = np.linspace(root.min(), root.max(), SIZE_CLASSES + 1)[1:-1]
+    size_class = np.digitize(root, edges)
+    for slot, (ring, k) in enumerate((r, k) for r in (False, True) for k in range(SIZE_CLASSES)):
+        mask = (size_class == k) & (ringed == ring)
+        if mask.any():
+            slots[slot] = (ring, x[mask], y[mask], float(root[mask].mean()))
+    return slots
+
+
 def move_layer(
     artists: list, frame: pd.DataFrame, *, value_threshold: float, headache_threshold: float,
     colour_by: str = "segment",
 ) -> bool:  # fmt: skip
     """Move the artists :func:`patch_layer` made (``label=0``) to ``frame`` and the thresholds
     in place, without creating new ones: the same pixels as a new layer, at a fraction of the
-    cost. False (nothing changed) when the new layer needs other artists (a colour group or a
-    size class appears or goes, or the patch crosses MAX_EXACT_POINTS): draw a new one then."""
+    cost. A colour group that goes is hidden (shown again when it comes back); a layer drawn
+    with ``pool=True`` fills and hides its size classes' slots. False (nothing changed) when
+    the new layer needs other artists (a colour group appears that the layer never had, a size
+    class appears or goes outside a pool, or the patch crosses MAX_EXACT_POINTS): draw a new
+    one then."""
     order, _colours, _names = _palette(colour_by)
     by_gid: dict[str, list] = {}
     for artist in artists:
@@ -370,15 +397,19 @@ def move_layer(
                 return False
             updates.append((made[0], (x, y, area, ringed)))
             continue
-        classes = list(_size_classes(x, y, area, ringed))
+        if len(made) == 2 * SIZE_CLASSES:  # a pool (or every class filled): slot by slot
+            classes = _size_slots(x, y, area, ringed)
+        else:
+            classes = list(_size_classes(x, y, area, ringed))
         if len(made) != len(classes) or any(
             not isinstance(a, Line2D) or (a.get_markeredgecolor() == INK) != ring
             for a, (ring, *_rest) in zip(made, classes, strict=True)
         ):
             return False
         updates += [(a, c) for a, c in zip(made, classes, strict=True)]
-    if any(k.startswith("clients-") for k in by_gid):
-        return False
+    gone = [a for k, made in by_gid.items() if k.startswith("clients-") for a in made]
+    for artist in gone:  # a colour group without clients now: hidden, kept for its return
+        artist.set_visible(False)
     for artist, data in updates:
         if isinstance(artist, PathCollection):
             x, y, area, ringed = data
@@ -386,10 +417,13 @@ def move_layer(
             artist.set_sizes(area)
             artist.set_edgecolor(np.where(ringed, INK, "white"))
             artist.set_linewidth(np.where(ringed, 1.4, 0.5))
+            artist.set_visible(True)
         else:
             _ring, xs, ys, size = data
             artist.set_data(xs, ys)
-            artist.set_markersize(size)
+            if size is not None:
+                artist.set_markersize(size)
+            artist.set_visible(size is not None)
     for line in by_gid.get("value-threshold", []):
         line.set_ydata([value_threshold, value_threshold])
     for line in by_gid.get("headache-threshold", []):

@@ -459,6 +459,7 @@ class PatchExplorer:
                     self._ax, frame, value_threshold=settings.value_threshold,
                     headache_threshold=settings.headache_threshold, label=0,
                     currency=self.currency, title=None, quarter=key, titles=False, note=note,
+                    pool=True,
                 )  # fmt: skip
             labels = self._notable_labels(frame)
         # The small print is rasterised once per text (the prune cut takes a few values):
