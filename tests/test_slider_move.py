@@ -148,3 +148,67 @@ def test_a_pooled_layer_moved_to_other_size_classes_and_groups_draws_what_a_new_
     np.testing.assert_array_equal(pixels, _layer_pixels_after([moved], pool=False))
     pixels = _layer_pixels_after([start, moved, again], pool=True)  # the group comes back
     np.testing.assert_array_equal(pixels, _layer_pixels_after([again], pool=False))
+
+
+def _shown(explorer) -> dict:
+    """What the explorer shows: its texts byte for byte, its images as pixels."""
+    return {
+        "summary": explorer.summary.value,
+        "headline": explorer.headline.value,
+        "table": explorer.table.value,
+        "card": explorer.client_reasons.value,
+        "patch": _pixels(explorer.image.value),
+        "scorecard": _pixels(explorer.client_image.value) if explorer.client_image.value else None,
+    }
+
+
+@pytest.mark.parametrize("clients", [150, 2500])  # the demo (exact markers), size classes
+def test_every_state_reached_by_slider_moves_shows_what_a_new_explorer_shows(
+    raw, clients, tmp_path
+):
+    """The shortcuts of a move (markers and lines moved in place, labels and small print kept
+    as pixels, bands of the PNG kept, the rules' masks reused, texts kept while their inputs
+    stay) against an explorer built afresh at each state: the same texts and pixels."""
+    from helpers.widgets.explorer import PatchExplorer
+
+    copies = -(-clients // len(raw))
+    rng = np.random.default_rng(11)
+    tiled = pd.concat([raw] * copies, ignore_index=True).head(clients)
+    if clients > len(raw):
+        tiled = tiled.assign(
+            client_id=[f"C{i:05d}" for i in range(len(tiled))],
+            revenue_ttm=tiled["revenue_ttm"] * rng.uniform(0.7, 1.3, len(tiled)),
+        )
+    file = tmp_path / "settings.toml"
+    explorer = PatchExplorer(tiled, settings_file=file, settings=Settings())
+    value_weight = list(explorer.value_weight_sliders.values())
+    headache_weight = list(explorer.headache_weight_sliders.values())
+    client = explorer.client_dropdown.options[len(explorer.client_dropdown.options) // 3][1]
+    moves = [(explorer.prune_slider, 22), (explorer.prune_slider, 5),
+             (explorer.value_slider, 38), (explorer.headache_slider, 64),
+             ("client", client), (explorer.margin_slider, 0.5), (explorer.rise_slider, 0.1),
+             (value_weight[0], 0.0), (headache_weight[-1], 0.9), (explorer.value_slider, 61),
+             (explorer.prune_slider, 30), (explorer.headache_slider, 30),
+             (value_weight[0], 0.6), (explorer.prune_slider, 12)]  # fmt: skip
+    for k, (slider, value) in enumerate(moves):
+        if slider == "client":
+            explorer.client_dropdown.value = value
+        else:
+            slider.value = value
+        if clients > len(raw) and k % 2 == 0:  # the bigger patch: every other state (time)
+            continue
+        fresh = PatchExplorer(tiled, settings_file=file, settings=explorer.settings)
+        if explorer.client_dropdown.value is not None:
+            fresh.client_dropdown.value = explorer.client_dropdown.value
+        now, expected = _shown(explorer), _shown(fresh)
+        for part in ("summary", "headline", "table", "card"):
+            assert now[part] == expected[part], (
+                part,
+                slider if slider == "client" else slider.description,
+                value,
+            )
+        for part in ("patch", "scorecard"):
+            if expected[part] is None:
+                assert now[part] is None
+            else:
+                np.testing.assert_array_equal(now[part], expected[part], err_msg=part)
