@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -235,7 +237,10 @@ def test_the_seeds_cut_needs_the_bottom_a_thin_margin_and_nothing_to_fix():
     assert (
         "bottom 10%" in row["reasons"] and "margin of 2,000 USD (20% of revenue" in row["reasons"]
     )
-    assert "median is 100 USD per hour" in row["reasons"]
+    # the rate against the book's median in money, the position as an ordinal: two figures a
+    # partner can tell apart when they happen to be the same number
+    assert "against the book's median of 100 USD per hour" in row["reasons"]
+    assert re.search(r"\(\d+(st|nd|rd|th) of \d+ clients\)", row["reasons"])
     assert not act(**{**CUT, "rate_percentile": 15.0})["prune"]
     assert not act(**{**CUT, "margin_ttm": 3_500.0})["prune"]  # 35%: above the target margin
     assert act(S.replace(target_margin=0.4), **{**CUT, "margin_ttm": 3_500.0})["prune"]
@@ -527,6 +532,16 @@ def test_demo_archetypes_land_where_the_seeds_say(demo, client, present, absent)
 def test_demo_slow_giant_reason_names_the_payables_policy(demo):
     assert "payables policy" in demo.loc["c-giant", "reasons"]
     assert "won't pay" in demo.loc["c-nonpayer", "reasons"]
+
+
+def test_a_nonpayer_on_both_signals_is_told_wont_pay_once_with_both_figures(demo):
+    row = demo.loc["c-nonpayer"]
+    # the demo's non-payer holds both signals: quarter ends over 90 days, and the 60-day share
+    assert row["overdue_90_quarters"] >= 2 and row["overdue_60_plus"] > row["revenue_ttm"] / 2
+    prune = row["reasons"].split(" | ")[0]
+    assert prune.count("won't pay") == 1, prune
+    assert f"{row['aging_90_plus']:,.0f} USD is over 90 days past due now" in prune
+    assert f"{row['overdue_60_plus']:,.0f} USD more than 60 days past due" in prune
 
 
 def test_demo_meridian_is_told_to_reprice_or_exit_with_the_rate_to_offer(demo):

@@ -57,6 +57,7 @@ from helpers.audit.scores import (
     segment,
 )
 from helpers.book.settings import Settings
+from helpers.present.format import format_ordinal as _ordinal
 from helpers.present.format import grouped_text, number_text, percent_text
 from helpers.present.format import money_with_code as _money
 
@@ -409,10 +410,13 @@ def _part(idx: np.ndarray, mask: np.ndarray, phrases: Callable) -> np.ndarray:
 
 def _r_prune(w: Words, idx: np.ndarray) -> np.ndarray:
     m = w.masks
+    both_share = m["nonpayer_share"] & m["prune_nonpayer"]
     parts = [
         _part(idx, m["prune_abuse"], lambda i: _r_abuse(w, i)),
         _part(idx, m["nonpayer_quarters"] & m["prune_nonpayer"], lambda i: _r_quarters(w, i)),
-        _part(idx, m["nonpayer_share"] & m["prune_nonpayer"], lambda i: _r_share(w, i)),
+        # one "won't pay" when both signals hold: the share then continues the same clause
+        _part(idx, both_share & ~m["nonpayer_quarters"], lambda i: "won't pay: " + _r_share(w, i)),
+        _part(idx, both_share & m["nonpayer_quarters"], lambda i: _r_share(w, i)),
         _part(idx, m["prune_reprice"], lambda i: _r_reprice_exit(w, i)),
         _part(idx, m["prune_cut"], lambda i: _r_cut(w, i)),
     ]
@@ -439,12 +443,15 @@ def _r_quarters(w: Words, idx: np.ndarray) -> np.ndarray:
     )
 
 
-def _r_share(w: Words, idx: np.ndarray) -> list[str]:
-    return [
-        f"won't pay: {_money(o, w.cur)} more than 60 days past due, {_share_of(o, r)} the last "
-        f"four quarters' revenue of {_money(max(r, 0.0), w.cur)}"
-        for o, r in zip(*w.take(idx, "overdue_60_plus", "revenue_ttm"), strict=True)
-    ]
+def _r_share(w: Words, idx: np.ndarray) -> np.ndarray:
+    return np.array(
+        [
+            f"{_money(o, w.cur)} more than 60 days past due, {_share_of(o, r)} the last "
+            f"four quarters' revenue of {_money(max(r, 0.0), w.cur)}"
+            for o, r in zip(*w.take(idx, "overdue_60_plus", "revenue_ttm"), strict=True)
+        ],
+        dtype=object,
+    )
 
 
 def _r_reprice_exit(w: Words, idx: np.ndarray) -> list[str]:
@@ -467,9 +474,9 @@ def _r_cut(w: Words, idx: np.ndarray) -> list[str]:
     for rate, rank, median, margin, revenue in zip(*cols, strict=True):
         share = f"{margin / revenue:.0%}" if revenue and revenue > 0 else "no revenue"
         out.append(
-            f"{_money(rate, w.cur)} per hour is in the bottom {s.prune_percentile:g}% of the book "
-            f"(rank {rank} of {w.ranked}, the book's median is {_money(median, w.cur)} per hour) "
-            f"at a margin of {_money(margin, w.cur)} ({share} of revenue, below the "
+            f"{_money(rate, w.cur)} per hour against the book's median of {_money(median, w.cur)} "
+            f"per hour, in the bottom {s.prune_percentile:g}% of the book by rate ({_ordinal(rank)} "
+            f"of {w.ranked} clients), at a margin of {_money(margin, w.cur)} ({share} of revenue, below the "
             f"{s.target_margin:.0%} we aim for), and nothing we could fix explains it: it may "
             "not be worth our effort"
         )

@@ -91,6 +91,17 @@ def format_number(x: float, places: int = 0) -> str:
     return "–" if pd.isna(x) else f"{x:,.{places}f}"
 
 
+def format_ordinal(n: int) -> str:
+    """A position in words a partner reads aloud: 1st, 2nd, 3rd, 11th, 22nd, 128th.
+
+    >>> [format_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111, 128)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th', '128th']
+    """
+    n = int(n)
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
 def format_percent(x: float) -> str:
     """A share as a whole percentage (``0.425`` -> ``42%``); an en dash when missing."""
     return "–" if pd.isna(x) else f"{x:.0%}"
