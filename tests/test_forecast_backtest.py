@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -277,6 +278,12 @@ def test_report_text_names_the_method_its_errors_and_the_band(project_book, tmp_
     assert used["error"] == pytest.approx(checked.methods["error"].min())
     paragraph = text.backtest_markdown(checked, metrics, currency="USD")
     assert "lowest error" in paragraph and "80% band" in paragraph
+    # the report prints both paragraphs one after the other: "Method:" once, and the per-client
+    # counts (which method forecast how many clients) add up to the clients
+    both = text.potential_markdown(metrics, currency="USD") + " " + paragraph
+    assert both.count("Method:") == 1
+    counts = re.findall(r"for (\d+)", both.split("Forecasts by client: ")[1].split(". ")[0])
+    assert sum(map(int, counts)) == len(metrics)
     assert "low (80% band)" in tables.potential_table(metrics).frame.columns
     young = backtest(write_book(tmp_path, projects(12)), "2023Q4")
     assert "no band" in text.backtest_markdown(young, metrics, currency="USD")

@@ -345,7 +345,7 @@ def potential_markdown(metrics: pd.DataFrame, *, currency: str) -> str:
     return (
         f"The current clients are expected to bring **{money(expected)}** over the next four "
         f"quarters, against {money(current)} over the last four{change}. "
-        f"Method: {method_text} clients. Headroom (the size wallet minus TTM revenue) is an "
+        f"Forecasts by client: {method_text} clients. Headroom (the size wallet minus TTM revenue) is an "
         f"assumption from the settings, not a measurement."
     )
 
