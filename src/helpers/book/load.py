@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,14 @@ import pyarrow.csv as pacsv
 
 from helpers.book import cache as book_cache
 from helpers.book.quarters import check_quarter
-from helpers.book.schema import DECISION_ACTIONS, LOAD_ORDER, OUR_EVENT_KINDS, TABLES, Table
+from helpers.book.schema import (
+    BOOLEAN_WORDS,
+    DECISION_ACTIONS,
+    LOAD_ORDER,
+    OUR_EVENT_KINDS,
+    TABLES,
+    Table,
+)
 from helpers.book.settings import Settings
 from helpers.book.validate import RowChecks, check_reference, empty_ledger, validate_table
 from helpers.errors import BookError
@@ -224,12 +232,17 @@ def read_text_csv(
     newlines: bool = True,
     include: list[str] | None = None,
     block_size: int | None = None,
+    types: Mapping[str, pa.DataType] | None = None,
 ) -> tuple[pa.Table, list[tuple[int | None, str, int, int]]]:
     """A CSV (a path or a file object) read by Arrow with every column as text (blanks as "",
     never null), and the rows with a wrong field count (number, text, expected, actual fields),
     which are skipped. Arrow numbers rows only when read single-threaded (``threads=False``).
     The canonical loader and the export reader both read CSV with it; ``pa.ArrowInvalid`` is
-    left to the caller to say in its own words."""
+    left to the caller to say in its own words.
+
+    ``types`` reads those columns typed instead (a blank, quoted or not, is null there; yes/no
+    words as :data:`~helpers.book.schema.BOOLEAN_WORDS` spells them): Arrow raises
+    ``pa.ArrowInvalid`` naming the first column with a value that does not convert."""
     bad_rows: list[tuple[int | None, str, int, int]] = []
 
     def skip(row: pacsv.InvalidRow) -> str:
@@ -242,6 +255,12 @@ def read_text_csv(
         "strings_can_be_null": False,
         "quoted_strings_can_be_null": False,
     }
+    if types:
+        convert["column_types"].update(types)
+        convert["null_values"] = [""]  # a typed column's blank (strings stay "")
+        convert["quoted_strings_can_be_null"] = True  # "" as blank as an empty field
+        convert["true_values"] = [w for w, flag in BOOLEAN_WORDS.items() if flag]
+        convert["false_values"] = [w for w, flag in BOOLEAN_WORDS.items() if not flag]
     if block_size:
         read["block_size"] = block_size
     if include is not None:
@@ -257,15 +276,79 @@ def read_text_csv(
     return table, bad_rows
 
 
-def _arrow_csv(path: Path, header: list[str], *, threads: bool):
+def _arrow_csv(
+    path: Path,
+    header: list[str],
+    *,
+    threads: bool,
+    types: Mapping[str, pa.DataType] | None = None,
+    include: list[str] | None = None,
+):
     try:
-        return read_text_csv(path, names=header, skip_rows=1, threads=threads)
+        return read_text_csv(
+            path, names=header, skip_rows=1, threads=threads, types=types, include=include
+        )
     except pa.ArrowInvalid as exc:
+        if types and _CONVERSION.match(str(exc)):
+            raise  # a typed value that does not convert: the typed read says which column
         if "utf8" in str(exc).lower():
             raise BookError(
                 "not UTF-8 text: save the file as UTF-8 (CSV UTF-8)", file=path
             ) from None
         raise BookError(f"cannot be read as CSV ({exc})", file=path) from None
+
+
+#: Arrow's words for a value of a typed column that does not convert (a text column's problem,
+#: such as bytes that are not UTF-8, is the text read's to say).
+_CONVERSION = re.compile(r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error to (?!string)")
+#: What a typed column holds in the frame the loader validates (blank: NaN, NaT, <NA>).
+_TYPED_IN_PANDAS = {pa.bool_(): pd.BooleanDtype()}
+_NS = pa.timestamp("ns")
+
+
+def _typed_table(
+    path: Path, header: list[str], types: Mapping[str, pa.DataType], *, threads: bool
+) -> tuple[pa.Table, list, dict[str, pa.DataType]]:
+    """(table, rows with a wrong field count, the columns read typed): the file read with
+    ``types`` for the columns whose every value converts, and as text for the others, column
+    by column (each column Arrow refuses is read as text and the file read again).
+
+    A typed column is kept only when the text path would read the same values from it: Arrow
+    takes a number or an ISO date with spaces or tabs around it (the text path trims them), but
+    a number spelt ``nan`` (the text path rejects it as not a number, with its text in the
+    ledger) or a date outside pandas' nanosecond range (the text path's own way with it) sends
+    the column to the text path too. Dates come back as ``timestamp[ns]``.
+    """
+    types = dict(types)
+    while types:
+        try:
+            table, bad_rows = _arrow_csv(path, header, threads=threads, types=types)
+        except pa.ArrowInvalid as exc:
+            found = _CONVERSION.match(str(exc))
+            position = int(found.group(1)) if found else len(header)
+            name = header[position] if position < len(header) else None
+            if name not in types:
+                break
+            del types[name]
+            continue
+        refused, columns = [], {}
+        for name in types:
+            column = table[name]
+            if column.type == pa.date32():
+                try:
+                    columns[name] = pc.cast(column, _NS)
+                except pa.ArrowInvalid:
+                    refused.append(name)
+            elif column.type == pa.float64() and pc.any(pc.is_nan(column)).as_py():
+                refused.append(name)
+        if refused:
+            types = {k: v for k, v in types.items() if k not in refused}
+            continue
+        for name, column in columns.items():
+            table = table.set_column(header.index(name), name, column)
+        return table, bad_rows, types
+    table, bad_rows = _arrow_csv(path, header, threads=threads)
+    return table, bad_rows, {}
 
 
 def _may_have_padding(column: pa.ChunkedArray) -> bool:
@@ -293,28 +376,54 @@ def _may_have_padding(column: pa.ChunkedArray) -> bool:
 
 def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """The column without leading and trailing whitespace; trimmed only when some value may
-    have it (trimming 2M values costs about 0.05 s of CPU per column, the check a tenth)."""
-    if column.type != pa.string() or _may_have_padding(column):
-        return pc.utf8_trim_whitespace(column)
-    return column
+    have it (trimming 2M values costs about 0.05 s of CPU per column, the check a tenth). A
+    typed column (read by :func:`_typed_table`) is returned as it is."""
+    if column.type != pa.string():
+        return column
+    return pc.utf8_trim_whitespace(column) if _may_have_padding(column) else column
 
 
-def read_csv_text(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """A CSV as text columns, its spreadsheet row numbers, and the rows with a wrong field count."""
-    header = _csv_header(path)
-    table, bad_rows = _arrow_csv(path, header, threads=True)
-    if bad_rows:  # row numbers are only known single-threaded: read again to name them
-        table, bad_rows = _arrow_csv(path, header, threads=False)
+def _text_pandas(table: pa.Table) -> pd.DataFrame:
+    """Trimmed text columns as pandas' ``str`` (typed columns as :data:`_TYPED_IN_PANDAS`)."""
     with ThreadPoolExecutor(2) as pool:  # Arrow releases the GIL: trim two columns at a time
-        table = pa.table(list(pool.map(_trimmed, table.columns)), names=header)
+        table = pa.table(list(pool.map(_trimmed, table.columns)), names=table.column_names)
     text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default "str"
-    frame = table.to_pandas(types_mapper={pa.string(): text_dtype}.get)
+    return table.to_pandas(types_mapper={pa.string(): text_dtype, **_TYPED_IN_PANDAS}.get)
+
+
+def read_csv_text(
+    path: Path, *, types: Mapping[str, pa.DataType] | None = None
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, list[str]]:
+    """A CSV as text columns, its spreadsheet row numbers, the rows with a wrong field count,
+    and the columns read typed: ``types`` (see :func:`_typed_table`) as far as the file's
+    values allow (a typed column's blanks are NaN/NaT/<NA>); every other column is text."""
+    header = _csv_header(path)
+    types = {k: v for k, v in (types or {}).items() if k in header}
+    if len(set(header)) < len(header):  # a repeated header name: every column as text
+        types = {}
+    table, bad_rows, typed = _typed_table(path, header, types, threads=True)
+    if bad_rows:  # row numbers are only known single-threaded: read again to name them
+        table, bad_rows, typed = _typed_table(path, header, typed, threads=False)
+    frame = _text_pandas(table)
     invalid = pd.DataFrame(bad_rows, columns=["number", "text", "expected", "actual"])
     total = len(frame) + len(invalid)
     skipped = set(invalid["number"].dropna().astype(int))  # pyarrow's numbers count the header
     numbers = np.arange(2, total + 2)
     rows = numbers[~np.isin(numbers, list(skipped))][: len(frame)]
-    return frame, rows, invalid
+    return frame, rows, invalid, list(typed)
+
+
+def _written_text(path: Path) -> Callable[[list[str]], pd.DataFrame]:
+    """The ledger's source of a typed column's values as written: those columns of the file
+    read again as text (the same rows, trimmed as the text path trims), only when a rejected
+    row names one."""
+
+    def text_of(columns: list[str]) -> pd.DataFrame:
+        header = _csv_header(path)
+        table, _ = _arrow_csv(path, header, threads=True, include=list(columns))
+        return _text_pandas(table)
+
+    return text_of
 
 
 def _field_count_ledger(invalid: pd.DataFrame, table: str, source: str) -> pd.DataFrame:
@@ -345,20 +454,48 @@ def _find_table_file(folder: Path, name: str) -> Path | None:
     return None
 
 
-def _read_source(path: Path, name: str, sheets: Mapping[str, pd.DataFrame] | None):
-    """(text frame, row numbers, field-count ledger, source label) for one table."""
+class _Read(NamedTuple):
+    """One table as read: its columns (text, or typed where the CSV reader could), their
+    spreadsheet row numbers, the field-count ledger, the source label, the columns read typed
+    and where the ledger finds their values as written (None: every column is text)."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    field_ledger: pd.DataFrame
+    source: str
+    typed: list[str]
+    text_of: Callable[[list[str]], pd.DataFrame] | None
+
+
+def typed_columns(table: Table, *, date_format: str | None) -> dict[str, pa.DataType]:
+    """The columns of ``table`` the CSV reader parses itself (numbers, yes/no flags and, with
+    plain ISO dates, dates); the validation's rules then run on their values."""
+    kinds = {"number": pa.float64(), "bool": pa.bool_()}
+    if (date_format or "%Y-%m-%d") == "%Y-%m-%d":
+        kinds["date"] = pa.date32()
+    return {c.name: kinds[c.kind] for c in table.columns if c.kind in kinds}
+
+
+def _read_source(
+    path: Path, name: str, sheets: Mapping[str, pd.DataFrame] | None, date_format: str | None
+) -> _Read:
+    """One table read from its sheet, Parquet file or CSV (typed where it can, see
+    :func:`_typed_table`)."""
     if sheets is not None:
         frame = _text_frame(sheets[name].dropna(how="all"))
         rows = frame.index.to_numpy() + 2
-        return frame.reset_index(drop=True), rows, empty_ledger(), f"{path.name}[{name}]"
+        source = f"{path.name}[{name}]"
+        return _Read(frame.reset_index(drop=True), rows, empty_ledger(), source, [], None)
     if path.suffix == ".parquet":
         try:
             frame = _text_frame(pd.read_parquet(path))
         except Exception as exc:  # pyarrow raises several types for a bad file
             raise BookError(f"cannot be read as Parquet ({exc})", file=path) from None
-        return frame, np.arange(len(frame)) + 2, empty_ledger(), path.name
-    frame, rows, invalid = read_csv_text(path)
-    return frame, rows, _field_count_ledger(invalid, name, path.name), path.name
+        return _Read(frame, np.arange(len(frame)) + 2, empty_ledger(), path.name, [], None)
+    types = typed_columns(TABLES[name], date_format=date_format)
+    frame, rows, invalid, typed = read_csv_text(path, types=types)
+    field_ledger = _field_count_ledger(invalid, name, path.name)
+    return _Read(frame, rows, field_ledger, path.name, typed, _written_text(path))
 
 
 def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
@@ -473,7 +610,7 @@ def _load_tables(path: Path, sheets, reads: Mapping, date_format, settings: Sett
                 raise BookError(f"required table '{name}' is missing", file=where)
             loaded[name], rows_read[name] = _empty_table(table), 0
             continue
-        raw, rows, field_ledger, source = reads[name].result()
+        raw, rows, field_ledger, source, typed, text_of = reads[name].result()
         missing = [c for c in table.required_columns if c not in raw.columns]
         if missing:
             raise BookError(
@@ -488,6 +625,8 @@ def _load_tables(path: Path, sheets, reads: Mapping, date_format, settings: Sett
             rows=rows,
             date_format=date_format,
             extra=reference_rules(name, loaded, settings.base_currency),
+            typed=typed,
+            text_of=text_of,
         )
         loaded[name] = clean
         rows_read[name] = len(raw) + len(field_ledger)
@@ -550,7 +689,7 @@ def load_book(
     reader = ThreadPoolExecutor(1)
     try:
         reads = {
-            name: reader.submit(_read_source, files[name], name, sheets)
+            name: reader.submit(_read_source, files[name], name, sheets, date_format)
             for name in LOAD_ORDER
             if present[name]
         }

@@ -8,7 +8,7 @@ or in the ledger, never both and never neither.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 import numpy as np
 import pandas as pd
@@ -73,15 +73,30 @@ class RowChecks:
         """:attr:`ok` as a NumPy array (no pandas on the hot path)."""
         return ~self._failed
 
-    def ledger(self, table: str, source: str, rows: np.ndarray) -> pd.DataFrame:
+    def ledger(
+        self,
+        table: str,
+        source: str,
+        rows: np.ndarray,
+        *,
+        typed: Collection[str] = (),
+        text_of: Callable[[list[str]], pd.DataFrame] | None = None,
+    ) -> pd.DataFrame:
+        """The rejected rows: file row, first failing column, its value as written, reason.
+        A column in ``typed`` holds parsed values, so its text comes from ``text_of`` (asked
+        only for the typed columns a rejected row names)."""
         bad = self._failed
         nothing = np.array([], dtype=object)
         columns = nothing if self._column_array is None else self._column_array[bad]
         reasons = nothing if self._reason_array is None else self._reason_array[bad]
         labels = self.raw.index[bad]
+        raw = self.raw
+        named = sorted({c for c in columns if c in typed})
+        if named and text_of is not None:
+            written = text_of(named).set_axis(self.raw.index)
+            raw = raw.assign(**{c: written[c] for c in named})
         values = [
-            self.raw.at[i, c] if c in self.raw.columns else ""
-            for i, c in zip(labels, columns, strict=True)
+            raw.at[i, c] if c in raw.columns else "" for i, c in zip(labels, columns, strict=True)
         ]
         return pd.DataFrame(
             {
@@ -115,15 +130,27 @@ def empty_ledger() -> pd.DataFrame:
 
 
 def coerce_column(
-    text: pd.Series, column: Column, checks: RowChecks, date_format: str | None
+    text: pd.Series,
+    column: Column,
+    checks: RowChecks,
+    date_format: str | None,
+    *,
+    typed: bool = False,
 ) -> pd.Series:
-    """Parse one text column into its kind, failing rows whose value does not fit."""
-    blank = text.eq("")
+    """Parse one text column into its kind, failing rows whose value does not fit.
+
+    ``typed``: the CSV reader parsed the column already (numbers as float64, dates as
+    datetime64[ns], yes/no flags as pandas' ``boolean``; a blank as NaN, NaT or <NA>), only
+    where every value converted as the text path would convert it; the same rules then run on
+    those values, in the same order, with the same reasons."""
+    blank = text.isna() if typed else text.eq("")
     if column.required:
         checks.fail(blank, column.name, "missing value (required)")
     if column.kind == "bool" and column.default is not None:
+        if typed:
+            return _typed_bool_with_default(text, column, checks, blank)
         return _parse_bool_with_default(text, column, checks, blank)
-    parse = _PARSERS[column.kind]
+    parse = _TYPED[column.kind] if typed else _PARSERS[column.kind]
     values = parse(text, column, checks, blank, date_format)
     if column.default is not None:
         values = values.mask(blank, column.default)
@@ -210,6 +237,11 @@ def _cast_numbers(array: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _parse_number(text, column, checks, blank, date_format):
     numbers = _series(_cast_numbers(_arrow(text)), text.index, "float64")
+    return _number_rules(numbers, column, checks, blank)
+
+
+def _number_rules(numbers: pd.Series, column: Column, checks: RowChecks, blank) -> pd.Series:
+    """A parsed number column's rules (not a number where not blank, range, whole)."""
     checks.fail(numbers.isna() & ~blank, column.name, "not a number")
     if column.min is not None:
         low = numbers.le(column.min) if column.min_exclusive else numbers.lt(column.min)
@@ -268,6 +300,34 @@ def _parse_choice(text, column, checks, blank, date_format):
     return words.mask(blank, None)
 
 
+def _typed_number(values, column, checks, blank, date_format):
+    return _number_rules(values, column, checks, blank)
+
+
+def _typed_date(values, column, checks, blank, date_format):
+    return values  # every value is an ISO date or blank (NaT): nothing is "not a date"
+
+
+def _typed_bool(values, column, checks, blank, date_format):
+    return values.astype(object).where(~blank, None)
+
+
+def _typed_bool_with_default(values, column, checks, blank) -> pd.Series:
+    """:func:`_parse_bool_with_default` on flags the reader parsed: the flag where the row is
+    still valid and not blank, else the default."""
+    given = _flags(~blank, values.index)
+    default = bool(column.default)
+    flags = values.to_numpy(dtype=bool, na_value=default)
+    return pd.Series(np.where(checks.ok_array & given, flags, default), index=values.index)
+
+
+#: The parsers of the columns the CSV reader typed (only kinds it types).
+_TYPED: dict[str, Callable] = {
+    "date": _typed_date,
+    "number": _typed_number,
+    "bool": _typed_bool,
+}
+
 _PARSERS: dict[str, Callable] = {
     "str": _parse_str,
     "date": _parse_date,
@@ -323,25 +383,32 @@ def validate_table(
     rows: np.ndarray,
     date_format: str | None = None,
     extra: Callable[[pd.DataFrame, RowChecks], None] | None = None,
+    typed: Collection[str] = (),
+    text_of: Callable[[list[str]], pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Typed frame of the rows that pass every rule, and the ledger of those that do not."""
+    """Typed frame of the rows that pass every rule, and the ledger of those that do not.
+
+    ``typed`` names the columns of ``raw`` the CSV reader parsed already (see
+    :func:`coerce_column`); ``text_of`` gives those columns as written, for the ledger."""
     checks = RowChecks(raw)
-    typed = pd.DataFrame(index=raw.index)
+    parsed = pd.DataFrame(index=raw.index)
     for column in table.columns:
         if column.name not in raw.columns and _absent_is_blank(column):
-            typed[column.name] = _blank(column, raw.index)  # nothing to parse or check
+            parsed[column.name] = _blank(column, raw.index)  # nothing to parse or check
             continue
         text = (
             raw[column.name]
             if column.name in raw.columns
             else pd.Series("", index=raw.index, dtype="str")
         )
-        typed[column.name] = coerce_column(text, column, checks, date_format)
+        parsed[column.name] = coerce_column(
+            text, column, checks, date_format, typed=column.name in typed
+        )
     if extra is not None:
-        extra(typed, checks)
+        extra(parsed, checks)
     for column in table.columns:
         if column.unique:
-            check_unique(typed, column.name, checks, rows)
+            check_unique(parsed, column.name, checks, rows)
     ok = checks.ok_array
-    clean = (typed if ok.all() else typed[ok]).reset_index(drop=True)  # no copy when all pass
-    return clean, checks.ledger(table.name, source, rows)
+    clean = (parsed if ok.all() else parsed[ok]).reset_index(drop=True)  # no copy when all pass
+    return clean, checks.ledger(table.name, source, rows, typed=typed, text_of=text_of)
