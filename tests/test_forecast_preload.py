@@ -1,22 +1,118 @@
-"""The BG/NBD likelihood evaluated once per distinct client history (issue 19; no test asserts a
-time: the benchmarks measure)."""
+"""scipy imported in the background by a cold ``pumpkin metrics``, and the BG/NBD likelihood
+evaluated once per distinct client history (issue 19; no test asserts a time: the benchmarks
+measure)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import cli
 from helpers.book.load import load_book
 from helpers.book.settings import Settings
-from helpers.forecast import potential
+from helpers.forecast import potential, preload
 from helpers.forecast.history import book_history, inputs_at
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 CDNOW = ROOT.parent / "shared" / "data" / "cdnow"
+
+
+def _wait_for_cache_writer() -> None:
+    for thread in threading.enumerate():  # the book cache's background writer
+        if thread.name == "pumpkin-book-cache":
+            thread.join()
+
+
+def test_a_book_needs_reading_until_it_is_cached_and_always_with_the_cache_off(
+    cache_dir, book_dir, monkeypatch
+):
+    settings = Settings()
+    assert preload.book_needs_reading(book_dir, settings=settings)
+    load_book(book_dir, settings=settings)
+    _wait_for_cache_writer()
+    assert not preload.book_needs_reading(book_dir, settings=settings)
+    (book_dir / "clients.csv").write_text(
+        (book_dir / "clients.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )
+    assert preload.book_needs_reading(book_dir, settings=settings)  # changed files: read again
+    monkeypatch.setenv("PUMPKIN_CACHE_DIR", "off")
+    assert preload.book_needs_reading(SAMPLE, settings=settings)
+    assert not preload.book_needs_reading(book_dir / "missing", settings=settings)
+
+
+def test_the_background_import_runs_only_when_asked_and_never_raises(tmp_path, monkeypatch):
+    (tmp_path / "preload_probe_a.py").write_text("VALUE = 1\n", encoding="utf-8")
+    (tmp_path / "preload_probe_b.py").write_text("raise ImportError('broken')\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("preload_probe_a", "preload_probe_b"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+
+    preload.start_import(("preload_probe_a",), when=lambda: False).join()
+    assert "preload_probe_a" not in sys.modules
+    preload.start_import(("preload_probe_b", "preload_probe_a")).join()  # the error is swallowed
+    assert "preload_probe_b" not in sys.modules and "preload_probe_a" not in sys.modules
+    preload.start_import(("preload_probe_a",)).join()
+    assert sys.modules["preload_probe_a"].VALUE == 1
+
+    def refuses() -> bool:
+        raise RuntimeError("the predicate failed")
+
+    preload.start_import(("preload_probe_b",), when=refuses).join()  # nothing raised or printed
+
+
+def test_metrics_joins_its_background_import_before_returning(
+    cache_dir, book_dir, tmp_path, monkeypatch
+):
+    started: list[threading.Thread] = []
+    asked: list[bool] = []
+    real = preload.start_import
+
+    def recorded(modules=preload.SCIPY_MODULES, *, when):
+        def asking() -> bool:
+            asked.append(when())
+            return asked[-1]
+
+        started.append(real(modules, when=asking))
+        return started[-1]
+
+    monkeypatch.setattr(preload, "start_import", recorded)
+    out = tmp_path / "metrics.csv"
+    args = ["metrics", "--data", str(book_dir), "--quarter", "2025Q4", "--out", str(out)]
+    assert cli.main(args) == 0
+    assert len(started) == 1 and not started[0].is_alive() and asked == [True]  # cold
+    _wait_for_cache_writer()
+    assert cli.main([*args[:-1], str(tmp_path / "warm.csv")]) == 0
+    assert len(started) == 2 and not started[1].is_alive() and asked == [True, False]  # cached
+    assert (tmp_path / "warm.csv").read_bytes() == out.read_bytes()
+
+
+def test_a_model_that_cannot_import_scipy_is_one_line_with_or_without_the_thread(tmp_path):
+    """The background import fails silently; the model's own import then fails in the command's
+    thread and says so in one line (exit code 2), not a traceback."""
+    code = (
+        "import sys\n"
+        "sys.modules['scipy.optimize'] = None  # an import of it fails\n"
+        "from helpers.cli import main\n"
+        f"sys.exit(main(['metrics', '--data', {str(SAMPLE)!r}, '--quarter', '2025Q4', "
+        f"'--out', {str(tmp_path / 'm.csv')!r}]))\n"
+    )
+    env = dict(os.environ, PUMPKIN_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("pumpkin metrics: error: the potential's model needs scipy")
+    assert not (tmp_path / "m.csv").exists()
 
 
 def _summaries() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -145,11 +145,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
+    from helpers.forecast.preload import book_needs_reading, start_import
+
+    settings = _settings(args)
+    # a book read from its files is fitted: scipy is imported while the CSVs are parsed
+    date_format = getattr(args, "date_format", None)
+    preload = start_import(
+        when=lambda: book_needs_reading(args.data, settings=settings, date_format=date_format)
+    )
+    try:
+        return _metrics(args, settings)
+    finally:
+        preload.join()
+
+
+def _metrics(args: argparse.Namespace, settings) -> int:
     from helpers.book.rejects import ledger_beside
     from helpers.decide.contract import client_metrics
     from helpers.present.export import write_csv, write_table
 
-    settings = _settings(args)
     book = _book(args, settings)
     warn_if_no_revenue(book, "metrics")
     quarter = book.check_quarter(args.quarter)

@@ -169,6 +169,13 @@ def write_in_background(key: str, frames: Mapping[str, pd.DataFrame], meta: Mapp
     return thread
 
 
+def has_book(key: str | None) -> bool:
+    """Whether a validated book is cached under ``key`` (False for None or when the cache is
+    off); nothing is read."""
+    folder = None if key is None else _entry(key)
+    return folder is not None and (folder / "meta.json").is_file()
+
+
 def _entry(key: str) -> Path | None:
     base = cache_dir()
     return None if base is None else base / "books" / key

@@ -1,0 +1,58 @@
+"""scipy imported in a background thread while a command reads its book.
+
+Importing ``scipy.optimize`` costs about 0.5-1 s (scipy.linalg, sparse, fft come with it), and
+the potential's fit is the first thing that needs it (:func:`helpers.forecast.potential.scipy_function`
+imports at the first call). A command that will fit (``pumpkin metrics`` reading a book that is
+not cached yet) starts :func:`start_import` before it loads the book, so the import runs while
+the CSVs are parsed (Arrow parses outside the GIL) instead of after them. Nothing else changes:
+the model imports the same modules where it uses them (Python's import lock makes it wait for a
+half-finished background import), so the figures are the same, and an import that fails in the
+thread fails again there and is reported as a missing model package would be without the thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from importlib import import_module
+from pathlib import Path
+
+#: What the potential's fits and forecasts import (``scipy_function`` in the forecast modules).
+SCIPY_MODULES = ("scipy.optimize", "scipy.special")
+
+
+def start_import(
+    modules: Sequence[str] = SCIPY_MODULES, *, when: Callable[[], bool] = lambda: True
+) -> threading.Thread:
+    """Import ``modules`` in a started thread when ``when()`` (also run in the thread) is true.
+
+    The caller joins the thread before it returns. Any error, in ``when`` or an import, is left
+    for the code that needs the module to meet again in its own thread: the background thread
+    never prints or raises."""
+
+    def run() -> None:
+        try:
+            if when():
+                for name in modules:
+                    import_module(name)
+        except Exception:  # the model's own import reports it (see above)
+            pass
+
+    thread = threading.Thread(target=run, name="pumpkin-scipy-import")
+    thread.start()
+    return thread
+
+
+def book_needs_reading(path: str | Path, *, settings, date_format: str | None = None) -> bool:
+    """Whether :func:`helpers.book.load.load_book` will read and validate the files of ``path``
+    (the cache is off or holds no copy of these files), so the book's potential is fitted: what
+    decides whether ``pumpkin metrics`` imports scipy in the background. Hashes the files as
+    the loader does (hashlib releases the GIL)."""
+    from helpers.book import cache as book_cache
+    from helpers.book.load import _cache_key
+
+    path = Path(path)
+    if not path.exists():
+        return False  # the loader says what is wrong; nothing will be fitted
+    key = _cache_key(path, settings, date_format or settings.date_format)
+    return not book_cache.has_book(key)
