@@ -138,3 +138,19 @@ def test_formatted_gives_the_widgets_the_same_text_as_the_page():
     assert text.columns.tolist() == ["Client", "rate", "hours", "v"]
     assert text.iloc[0].tolist() == ["<b>A</b>", "£95/h", "2,310", "50%"]  # escaped by to_html
     assert cells(render(table, currency="GBP"), 1) == ["£95/h"]
+
+
+def test_the_action_list_carries_the_forecast_band_nurture_reads():
+    """A partner defending NURTURE on potential from the Excel list sees the low end it read."""
+    from pathlib import Path
+
+    from helpers.book.load import load_book
+    from helpers.decide.contract import client_metrics
+    from helpers.present.export import action_list
+
+    settings = Settings()
+    book = load_book(Path(__file__).parents[1] / "data" / "sample", settings=settings)
+    listed = action_list(client_metrics(book, "2025Q4", settings=settings))
+    low, point, high = (listed[f"expected_revenue_next_4q{end}"] for end in ("_low", "", "_high"))
+    assert low.notna().any() and (low <= point + 1e-9).all() and (point <= high + 1e-9).all()
+    assert set(listed["revenue_source"]) <= {"invoices", "billable time", "none"}

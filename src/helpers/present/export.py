@@ -112,6 +112,9 @@ _KEY_FIGURES = (
     "growth_ttm",
     "alignment_score",
     "expected_revenue_next_4q",
+    "expected_revenue_next_4q_low",  # the 80% band: NURTURE on potential reads the low end
+    "expected_revenue_next_4q_high",
+    "revenue_source",
     "value_score",
     "headache_score",
     "target_rate",
