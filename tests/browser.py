@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -23,3 +30,44 @@ def launch_chromium(playwright):
     if executable is None:
         pytest.fail("Debian's chromium is missing: `make chromium` (or `make test`) installs it")
     return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+
+
+def free_port() -> int:
+    """A localhost port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(
+    command: list[str], *, probe: str, name: str, log: Path, timeout: float, **popen
+) -> Iterator[subprocess.Popen]:
+    """Start ``command`` (output to ``log``), wait until ``probe`` answers 200 (``name`` says who
+    did not, or exited), yield the process, and stop it however the test ends."""
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **popen)
+        try:
+            _wait_for(probe, process, name=name, timeout=timeout)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def _wait_for(url: str, process: subprocess.Popen, *, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{name} did not answer {url} within {timeout} s")

@@ -12,15 +12,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from helpers.report.app import is_loopback, voila_command
-from tests.browser import launch_chromium
+from tests.browser import free_port, launch_chromium, server
 
 ROOT = Path(__file__).resolve().parents[1]
 PUMPKIN = Path(sys.executable).parent / "pumpkin"
@@ -28,14 +26,6 @@ PUMPKIN = Path(sys.executable).parent / "pumpkin"
 CODE_MARKERS = ("import ", "load_book(", "PatchExplorer(", "check_parameters(", "data_dir:")
 #: Elements that hold a code cell's source in nbconvert's and Voilà's pages.
 CODE_ELEMENTS = ".jp-CodeCell .jp-InputArea, .jp-InputArea-editor, .cm-editor, .highlight"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_app_command(port: int, data: str = "data/sample") -> list[str]:
@@ -81,20 +71,6 @@ def test_the_app_template_links_nothing_outside():
     assert "cdn" not in body.lower() and "https://" not in body
 
 
-def wait_for(url: str, process: subprocess.Popen, *, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"pumpkin app exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "voila/static/voila.js", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"pumpkin app did not answer {url} within {timeout} s")
-
-
 @pytest.fixture
 def app(tmp_path):
     """``pumpkin app`` (what ``make app`` runs) on a free port, on a copy of the demo book."""
@@ -103,20 +79,11 @@ def app(tmp_path):
     port = free_port()
     command = make_app_command(port, str(data))
     command[0] = str(PUMPKIN)  # the venv's pumpkin, wherever the tests run from
-    log = (tmp_path / "app.log").open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        wait_for(url, process)
-        yield url, tmp_path / "app.log"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
+    url = f"http://127.0.0.1:{port}/"
+    log = tmp_path / "app.log"
+    probe = url + "voila/static/voila.js"
+    with server(command, probe=probe, name="pumpkin app", log=log, timeout=120, cwd=ROOT):
+        yield url, log
 
 
 @pytest.mark.browser
