@@ -71,3 +71,23 @@ def _wait_for(url: str, process: subprocess.Popen, *, name: str, timeout: float)
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(f"{name} did not answer {url} within {timeout} s")
+
+
+def nudge_prune_slider(page) -> tuple[str, str]:
+    """Press the right arrow on the explorer's prune-cut handle and wait until both the summary
+    and the patch image have changed; return the summary and image source from before."""
+    summary, image = page.locator(".pumpkin-summary"), page.locator("img.pumpkin-patch")
+    before_text, before_src = summary.inner_text(), image.get_attribute("src")
+    handle = page.locator(".pumpkin-prune .noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(t) => document.querySelector('.pumpkin-summary').innerText !== t",
+        arg=before_text, timeout=60_000,
+    )  # fmt: skip
+    page.wait_for_function(
+        "(s) => document.querySelector('img.pumpkin-patch').src !== s",
+        arg=before_src, timeout=60_000,
+    )  # fmt: skip
+    return before_text, before_src

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import free_port, launch_chromium, server
+from tests.browser import free_port, launch_chromium, nudge_prune_slider, server
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL_IDLE = """() => {
@@ -73,22 +73,8 @@ def test_prune_slider_redraws_the_patch_in_a_real_browser(lab, tmp_path):
             page.wait_for_function(
                 "() => document.querySelector('img.pumpkin-patch').src.length > 0", timeout=60_000
             )
-            before_text, before_src = summary.inner_text(), image.get_attribute("src")
-            assert "prune candidates" in before_text
-
-            handle = page.locator(".pumpkin-prune .noUi-handle")
-            handle.scroll_into_view_if_needed()
-            handle.focus()
-            page.keyboard.press("ArrowRight")
-
-            page.wait_for_function(
-                "(t) => document.querySelector('.pumpkin-summary').innerText !== t",
-                arg=before_text, timeout=60_000,
-            )  # fmt: skip
-            page.wait_for_function(
-                "(s) => document.querySelector('img.pumpkin-patch').src !== s",
-                arg=before_src, timeout=60_000,
-            )  # fmt: skip
+            assert "prune candidates" in summary.inner_text()
+            before_text, before_src = nudge_prune_slider(page)
             after_text = summary.inner_text()
             assert "bottom 11% by revenue per hour" in after_text
             assert "bottom 10% by revenue per hour" in before_text
