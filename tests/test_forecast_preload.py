@@ -1,6 +1,7 @@
-"""scipy imported in the background by a cold ``pumpkin metrics``, and the BG/NBD likelihood
-evaluated once per distinct client history (issue 19; no test asserts a time: the benchmarks
-measure)."""
+"""The speed mechanisms of a cold ``pumpkin metrics`` (issue 19; no test asserts a time: the
+benchmarks measure): scipy imported in the background while the book is read, the BG/NBD
+likelihood evaluated once per distinct client history, and the potential computed in a thread
+beside the measures."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,8 @@ import pytest
 from helpers import cli
 from helpers.book.load import load_book
 from helpers.book.settings import Settings
+from helpers.decide import contract
+from helpers.errors import PumpkinError
 from helpers.forecast import potential, preload
 from helpers.forecast.history import book_history, inputs_at
 
@@ -152,3 +156,54 @@ def test_the_fit_over_distinct_histories_keeps_the_published_cdnow_parameters():
     params = potential.fit_bgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"])
     published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
     assert params == pytest.approx(published, rel=0.01)
+
+
+@pytest.fixture
+def demo_book():
+    return load_book(SAMPLE, settings=Settings())
+
+
+def _failing(message: str):
+    def fail(*args, **kwargs):
+        raise PumpkinError(message)
+
+    return fail
+
+
+def _potential_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("pumpkin-potential")]
+
+
+def test_the_potential_beside_the_measures_gives_the_sequential_frame(demo_book, monkeypatch):
+    """raw_metrics computes the potential in a thread while the book is prepared and measured:
+    the frame is the one of the potential computed first, then the measures."""
+    monkeypatch.setenv("PUMPKIN_CACHE_DIR", "off")
+    settings = Settings()
+    threaded = contract.raw_metrics(demo_book, "2025Q4", settings=settings)
+    estimate = contract.stored_potential(demo_book, "2025Q4", settings=settings)
+    done = Future()
+    done.set_result(estimate)
+    prep = contract.prepare(demo_book, settings=settings)
+    sequential = contract._raw(prep, demo_book, "2025Q4", settings, potential=done)
+    pd.testing.assert_frame_equal(threaded, sequential)
+    assert _potential_threads() == []
+
+
+def test_errors_come_in_the_order_of_the_sequential_steps(demo_book, monkeypatch):
+    monkeypatch.setenv("PUMPKIN_CACHE_DIR", "off")
+    settings = Settings()
+
+    def raised(**broken) -> str:
+        with monkeypatch.context() as patch:
+            for name, message in broken.items():
+                patch.setattr(contract, name, _failing(message))
+            with pytest.raises(PumpkinError) as caught:
+                contract.raw_metrics(demo_book, "2025Q4", settings=settings)
+        assert _potential_threads() == []  # joined, even on an error
+        return str(caught.value)
+
+    # the order before the thread: prepare, then the potential, then the measures
+    assert raised(stored_potential="potential", measure="measures") == "potential"
+    assert raised(measure="measures") == "measures"
+    assert raised(stored_potential="potential") == "potential"
+    assert raised(prepare="prepare", stored_potential="potential") == "prepare"

@@ -13,6 +13,7 @@ stage above it; nothing above it imports it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -130,12 +131,31 @@ def _raw(
     history: BookHistory | None = None,
     checked: Backtest | None = None,
     cache: dict | None = None,
+    potential: Future | None = None,
 ) -> pd.DataFrame:
+    """The raw metrics of ``quarter`` from the prepared book (see :func:`raw_metrics`).
+
+    The potential (:func:`~helpers.forecast.stored.stored_potential`) reads only the invoices
+    and clients, so it is computed in a thread beside the measures (numpy and Arrow release the
+    GIL in much of both) unless the caller started it already (``potential``); the frames are
+    the same. An error in the potential is raised before one in the measures, as when the
+    potential ran first."""
     cache = {} if cache is None else cache
-    estimate = stored_potential(book, quarter, settings=settings, history=history, checked=checked)
-    raw = _with_potential(_measured(prep, quarter, settings, cache), estimate)
+    with ThreadPoolExecutor(1, thread_name_prefix="pumpkin-potential") as pool:
+        if potential is None:
+            potential = pool.submit(
+                stored_potential, book, quarter, settings=settings, history=history, checked=checked
+            )
+        try:
+            measures = _measured(prep, quarter, settings, cache)
+            since = fix_since(prep, quarter, settings=settings, cache=cache)
+        except Exception:
+            potential.result()  # the potential's own error first
+            raise
+        estimate = potential.result()
+    raw = _with_potential(measures, estimate)
     raw = rate_ranks(_time_valued_potential(raw, book, quarter, settings))
-    raw = raw.assign(**fix_since(prep, quarter, settings=settings, cache=cache))
+    raw = raw.assign(**since)
     measured = [c for c in CONTRACT_COLUMNS if c in raw.columns]
     return input_ranks(
         raw[measured + [c for c in raw.columns if c not in measured]], settings=settings
@@ -159,9 +179,16 @@ def raw_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
         quarter=str(parse_quarter(quarter)),
         settings=settings.to_dict(),
     )
-    return book_cache.stored_result(
-        RAW_KIND, key, lambda: _raw(prepare(book, settings=settings), book, quarter, settings)
-    )
+
+    def computed() -> pd.DataFrame:
+        with ThreadPoolExecutor(1, thread_name_prefix="pumpkin-potential") as pool:
+            # the potential does not need the prepared arrays: it runs while they are made
+            # (an error in preparing them is still raised first: the pool waits for the thread)
+            potential = pool.submit(stored_potential, book, quarter, settings=settings)
+            prep = prepare(book, settings=settings)
+            return _raw(prep, book, quarter, settings, potential=potential)
+
+    return book_cache.stored_result(RAW_KIND, key, computed)
 
 
 def client_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
