@@ -218,12 +218,14 @@ def _prepare(book, settings: Settings) -> _Prepared:
     )
     ratings = asm[["alignment", "transparency", "respect", "fit"]].to_numpy(float)
     te_code, inv_code = _codes(te["client_id"], keys), _codes(inv["client_id"], keys)
+    has_amount = te["billable_amount"].notna().to_numpy() if "billable_amount" in te else None
     amount = (
         np.nan_to_num(te["billable_amount"].to_numpy(float))
-        if "billable_amount" in te
-        else np.zeros(len(te))
+        if has_amount is not None and has_amount.any()
+        else np.zeros(len(te))  # no amount at all: nan_to_num's zeros without its passes
     )
-    has_amount = te["billable_amount"].notna().to_numpy() if "billable_amount" in te else amount > 0
+    if has_amount is None:
+        has_amount = amount > 0
     values = asm[["alignment", "transparency", "fit"]].to_numpy(float)
     return _Prepared(
         clients=clients,
@@ -372,8 +374,14 @@ _KEY = 10**7  # a day number (offset by _DAY_OFFSET) always fits below this
 _DAY_OFFSET = 3_000_000
 
 
+_NS_PER_DAY = 86_400 * 10**9
+
+
 def _day_numbers(dates: np.ndarray) -> np.ndarray:
-    return (dates.astype("datetime64[D]").astype(np.int64) + _DAY_OFFSET).astype(np.int64)
+    """Each date's day (floored, as ``astype("datetime64[D]")`` floors) plus _DAY_OFFSET, by
+    integer division of the nanoseconds (about 7x the unit cast on 2M dates; no NaT here)."""
+    nanoseconds = dates.astype("datetime64[ns]", copy=False).view(np.int64)
+    return nanoseconds // _NS_PER_DAY + _DAY_OFFSET
 
 
 def _activity_keys(*pairs: np.ndarray) -> np.ndarray:
