@@ -207,3 +207,24 @@ def test_errors_come_in_the_order_of_the_sequential_steps(demo_book, monkeypatch
     assert raised(measure="measures") == "measures"
     assert raised(stored_potential="potential") == "potential"
     assert raised(prepare="prepare", stored_potential="potential") == "prepare"
+
+
+def test_pumpkin_metrics_does_not_import_the_report_text_and_tables(tmp_path):
+    """The command writes its table with helpers.present.export, whose action list and payload
+    import the report's tables and text (and with them the prune and HTML modules) only when
+    used."""
+    code = (
+        "import sys\n"
+        "from helpers.cli import main\n"
+        f"assert main(['metrics', '--data', {str(SAMPLE)!r}, '--quarter', '2025Q4', "
+        f"'--out', {str(tmp_path / 'm.csv')!r}]) == 0\n"
+        "unused = ['helpers.present.tables', 'helpers.present.text', 'helpers.present.html',\n"
+        "          'helpers.decide.prune']\n"
+        "print(sorted(m for m in unused if m in sys.modules))\n"
+    )
+    env = dict(os.environ, PUMPKIN_CACHE_DIR="off")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "m.csv").stat().st_size > 0
