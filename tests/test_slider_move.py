@@ -212,3 +212,29 @@ def test_every_state_reached_by_slider_moves_shows_what_a_new_explorer_shows(
                 assert now[part] is None
             else:
                 np.testing.assert_array_equal(now[part], expected[part], err_msg=part)
+
+
+def test_the_table_key_changes_with_what_the_table_shows_and_only_that(raw):
+    from helpers.decide.prune import candidate_rows
+    from helpers.widgets.explorer import _table_key
+
+    metrics = classify(raw, settings=Settings(prune_percentile=25))
+    rows = candidate_rows(metrics, limit=30)
+    assert len(rows) and len(rows) < len(metrics)
+    key = _table_key(metrics, rows, currency="USD")
+    assert key == _table_key(metrics.copy(), rows, currency="USD")  # NaN equal to itself
+    assert key != _table_key(metrics, rows, currency="EUR")
+    assert key != _table_key(metrics, rows[::-1].copy(), currency="USD")
+    other = np.setdiff1d(np.arange(len(metrics)), rows)[0]
+    here = rows[0]
+    for column, value in (("name", "Renamed Ltd"), ("revenue_ttm", 1.5), ("reasons", None),
+                          ("prune_cut", True), ("segment", "prize")):  # fmt: skip
+        for row, same in ((other, True), (here, False)):
+            changed = metrics.copy()
+            if column == "prune_cut":
+                value = not bool(changed[column].iloc[row])
+            if column == "segment":  # another segment than the row's
+                value = "tangled" if changed[column].iloc[row] == "prize" else "prize"
+            changed.loc[changed.index[row], column] = value
+            assert (_table_key(changed, rows, currency="USD") == key) is same, (column, row)
+    assert _table_key(metrics.drop(columns="actions"), rows, currency="USD") is None

@@ -22,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from helpers.audit.rules import (
+    PRUNE_REASONS,
     action_column,
     classify,
     classify_with_masks,
@@ -119,6 +120,25 @@ def candidates_table(
     return Table(rows, _TABLE_FORMATS, labels=_TABLE_COLUMNS)
 
 
+def _table_key(metrics: pd.DataFrame, rows: np.ndarray, *, currency: str) -> tuple | None:
+    """Everything :func:`candidates_table` reads for the table at ``rows`` (their positions, the
+    shown columns' and the prune reasons' values there, the currency), to compare with the last
+    table's; None (build it) when a column is missing or repeated (the table's own error)."""
+    shown = [c for c in _TABLE_COLUMNS if c != "why"]
+    columns = [*shown, *(c for c in PRUNE_REASONS if c in metrics.columns)]
+    if not metrics.columns.is_unique or any(c not in metrics.columns for c in shown):
+        return None
+    values = []
+    for name in columns:
+        column = metrics[name]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fbiu":
+            taken = column.to_numpy()[rows]
+            values.append((taken.dtype.str, taken.tobytes()))  # NaN compares as its bytes
+        else:  # text, categories, missing values: each value as its repr (None is not 'None')
+            values.append(tuple(map(repr, column.array.take(rows).tolist())))
+    return (currency, tuple(columns), rows.tobytes(), *values)
+
+
 def _segment_text(segment: object) -> str:
     """A segment's label, or 'no segment' (a book without revenue places nobody)."""
     if not isinstance(segment, str):
@@ -181,6 +201,7 @@ class PatchExplorer:
         self._labels_pixels: tuple | None = None
         self._note_pixels: dict[str, tuple | None] = {}  # the small print, per text
         self._png = BandedPng()  # the patch's PNG, compressed again only where it changed
+        self._table_key: tuple | None = None  # what the candidates table shows (_table_key)
         self._dpi = dpi
         self.history_quarters = history_quarters
         self.metrics: pd.DataFrame = pd.DataFrame()
@@ -360,8 +381,13 @@ class PatchExplorer:
         if caution := ending_note(self._last_activity, self.quarter_dropdown.value):
             self.summary.value += f"<br><i>{html.escape(caution)}</i>"
         self.image.value = self.render_patch()
-        table = formatted(candidates_table(self.metrics, rows=shown), currency=self.currency)
-        self.table.value = table.to_html(index=False, border=0, classes="pumpkin-candidates")
+        # The table is built again only when what it shows changed (its rows and their
+        # values): most slider moves keep the biggest candidates and their words.
+        key = _table_key(self.metrics, shown, currency=self.currency)
+        if key is None or key != self._table_key:
+            table = formatted(candidates_table(self.metrics, rows=shown), currency=self.currency)
+            self.table.value = table.to_html(index=False, border=0, classes="pumpkin-candidates")
+            self._table_key = key
         if self.client_dropdown.value is not None:
             self.show_client(self.client_dropdown.value)
 
