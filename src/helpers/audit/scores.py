@@ -236,42 +236,74 @@ def score(raw: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     """``raw`` plus ``value_score`` and ``headache_score`` (0-100, see the module docstring;
     empty for the clients without activity)."""
     active = _active(raw).to_numpy()
+    value, headache = _scores(raw, active, settings)
+    return raw.assign(value_score=value, headache_score=headache)
+
+
+def _scores(raw: pd.DataFrame, active: np.ndarray, settings: Settings):
+    """(value score, headache score) of every row, as arrays."""
+    return (
+        _composite(raw, INPUTS["value"], settings.value_weights, active, settings),
+        _composite(raw, INPUTS["headache"], settings.headache_weights, active, settings),
+    )
+
+
+def score_and_segment(raw: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
+    """``segment(score(raw))`` in one step (the frame widened once, not twice: what a slider
+    move does): the same columns, values and dtypes."""
+    active = _active(raw).to_numpy()
+    value, headache = _scores(raw, active, settings)
     return raw.assign(
-        value_score=_composite(raw, INPUTS["value"], settings.value_weights, active, settings),
-        headache_score=_composite(
-            raw, INPUTS["headache"], settings.headache_weights, active, settings
-        ),
+        value_score=value,
+        headache_score=headache,
+        segment=_segments(value, headache, active, settings),
     )
 
 
 def thresholds(scored: pd.DataFrame, *, settings: Settings) -> tuple[float, float]:
     """(value, headache) thresholds: the settings', or the medians of the active clients."""
     active = _active(scored).to_numpy()
+    return _thresholds(
+        scored["value_score"].to_numpy(dtype=float),
+        scored["headache_score"].to_numpy(dtype=float),
+        active,
+        settings,
+    )
 
-    def pick(setting: float | None, column: str) -> float:
+
+def _thresholds(
+    value: np.ndarray, headache: np.ndarray, active: np.ndarray, settings: Settings
+) -> tuple[float, float]:
+    def pick(setting: float | None, scores: np.ndarray) -> float:
         if setting is not None:
             return float(setting)
-        values = scored[column].to_numpy(dtype=float)[active]
+        values = scores[active]
         if not len(values):
             return NEUTRAL_RANK
         known = values[~np.isnan(values)]
         # active clients none of which is scored (a book without revenue): no threshold
         return float(np.median(known)) if len(known) else float("nan")
 
-    return pick(settings.value_threshold, "value_score"), pick(
-        settings.headache_threshold, "headache_score"
-    )
+    return pick(settings.value_threshold, value), pick(settings.headache_threshold, headache)
 
 
 def segment(scored: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     """``scored`` plus ``segment`` (prize / tangled / seedling / weed, or gone)."""
+    active = _active(scored).to_numpy()
+    value = scored["value_score"].to_numpy(dtype=float)
+    headache = scored["headache_score"].to_numpy(dtype=float)
+    return scored.assign(segment=_segments(value, headache, active, settings))
+
+
+def _segments(
+    value: np.ndarray, headache: np.ndarray, active: np.ndarray, settings: Settings
+) -> pd.Categorical:
     from helpers.audit.rules import SEGMENT_NAMES  # the registry (rules imports this module)
 
-    value_cut, headache_cut = thresholds(scored, settings=settings)
-    active = _active(scored).to_numpy()
+    value_cut, headache_cut = _thresholds(value, headache, active, settings)
     with np.errstate(invalid="ignore"):
-        high_value = scored["value_score"].to_numpy(dtype=float) > value_cut
-        high_headache = scored["headache_score"].to_numpy(dtype=float) > headache_cut
+        high_value = value > value_cut
+        high_headache = headache > headache_cut
     position = {name: k for k, name in enumerate(SEGMENT_NAMES)}
     codes = np.where(
         high_value,
@@ -279,4 +311,4 @@ def segment(scored: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
         np.where(high_headache, position["weed"], position["seedling"]),
     )
     codes = np.where(active, codes, position["gone"])
-    return scored.assign(segment=pd.Categorical.from_codes(codes, categories=list(SEGMENT_NAMES)))
+    return pd.Categorical.from_codes(codes, categories=list(SEGMENT_NAMES))
