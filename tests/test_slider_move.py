@@ -238,3 +238,20 @@ def test_the_table_key_changes_with_what_the_table_shows_and_only_that(raw):
             changed.loc[changed.index[row], column] = value
             assert (_table_key(changed, rows, currency="USD") == key) is same, (column, row)
     assert _table_key(metrics.drop(columns="actions"), rows, currency="USD") is None
+
+
+def test_the_patch_frame_taken_column_by_column_is_pandas_selection(raw):
+    from helpers.plots.patch import _NEEDED, marker_areas, patch_frame
+
+    metrics = classify(raw, settings=Settings(prune_percentile=20))
+    assert metrics["value_score"].isna().any()  # clients who left are not drawn
+    variants = (metrics, metrics.iloc[::3], metrics.drop(columns=["prune", "actions"]),
+                metrics.set_index("client_id", drop=False))  # fmt: skip
+    for frame in variants:
+        used = [c for c in (*_NEEDED, "prune", "actions") if c in frame.columns]
+        drawn = frame[used][frame["value_score"].notna() & frame["headache_score"].notna()]
+        expected = drawn.assign(
+            marker_area=marker_areas(drawn["revenue_ttm"]),
+            marker_group=drawn["segment"].astype(object),
+        )
+        pd.testing.assert_frame_equal(patch_frame(frame), expected, check_exact=True)
