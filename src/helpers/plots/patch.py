@@ -355,10 +355,15 @@ def _client_groups(frame: pd.DataFrame, order, groups: np.ndarray, prune: np.nda
     x = frame["headache_score"].to_numpy(dtype=float)
     y = frame["value_score"].to_numpy(dtype=float)
     area = frame["marker_area"].to_numpy(dtype=float)
-    missing = pd.isna(groups)
-    unknown = [g for g in pd.unique(groups[~missing]) if g not in order]
+    # the groups as integer codes once (missing: -1; the others in order of appearance, as
+    # pd.unique gives them) rather than comparing every client's group text per group
+    codes, uniques = pd.factorize(groups)
+    position = {g: k for k, g in enumerate(uniques.tolist())}
+    unknown = [g for g in uniques.tolist() if g not in order]
     for group in [*order, *unknown, None]:
-        mask = missing if group is None else (groups == group)
+        if group is not None and group not in position:
+            continue
+        mask = codes < 0 if group is None else codes == position[group]
         if mask.any():
             yield group, x[mask], y[mask], area[mask], prune[mask]
 
