@@ -173,3 +173,40 @@ def test_the_demo_book_loads_typed_like_text(monkeypatch):
     for name in ("clients", "time_entries", "invoices", "events", "assessments", "rejects"):
         pd.testing.assert_frame_equal(typed.table(name), text.table(name), check_exact=True)
     assert dict(typed.rows_read) == dict(text.rows_read)
+
+
+DATE_COLUMNS = {"date", "since", "until", "issue_date", "due_date", "paid_date"}
+
+
+@pytest.mark.parametrize("date_format", [None, "%d/%m/%Y"])
+def test_a_date_pandas_cannot_hold_is_a_reject_not_a_crash(book_dir, date_format):
+    """A typo such as 2300 or year 0 is a real calendar day outside pandas' nanosecond range:
+    the row goes to the ledger with a reason that says the range, and the rest loads."""
+    import csv
+
+    from helpers.book.load import load_book
+    from helpers.book.settings import Settings
+
+    def spell(day: str) -> str:
+        return day if date_format is None else "/".join(reversed(day.split("-")))
+
+    bad = {("time_entries.csv", "date"): {3: "2300-01-01", 5: "0000-01-01"}}
+    bad[("invoices.csv", "paid_date")] = {2: "3025-02-01"}
+    for path in book_dir.glob("*.csv"):  # every date of the book in the format asked for
+        table = list(csv.reader(path.open(newline="")))
+        for column, at in ((h, i) for i, h in enumerate(table[0]) if h in DATE_COLUMNS):
+            for line, row in enumerate(table[1:], start=1):
+                day = bad.get((path.name, column), {}).get(line, row[at])
+                row[at] = spell(day) if day else ""
+        with path.open("w", newline="") as out:
+            csv.writer(out).writerows(table)
+    book = load_book(book_dir, settings=Settings(), date_format=date_format, cache=False)
+    ledger = book.rejects
+    out_of_range = ledger[ledger["reason"].str.startswith("date out of range (a day from 1677")]
+    assert sorted(zip(out_of_range["table"], out_of_range["row"], strict=True)) == [
+        ("invoices", 3),  # the ledger's row is the file's line (its header is line 1)
+        ("time_entries", 4),
+        ("time_entries", 6),
+    ]
+    assert len(ledger) == 3  # nothing else was refused
+    assert book.time_entries["date"].dt.year.between(2000, 2100).all()

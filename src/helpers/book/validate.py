@@ -215,10 +215,31 @@ def _parse_date(text, column, checks, blank, date_format):
     if iso is not None:
         dates = pd.Series(iso.view("datetime64[ns]"), index=text.index)
     else:
-        dates = _series(_strptime(array, fmt), text.index, "datetime64[ns]")
+        stamps = _strptime(array, fmt)
+        outside = _outside_range(stamps)
+        if outside is not None:  # a real date pandas cannot hold (a typo such as 2300 or 0202)
+            checks.fail(pd.Series(outside, index=text.index), column.name, _OUT_OF_RANGE)
+            stamps = pc.if_else(pa.chunked_array([outside]), None, stamps)
+        dates = _series(stamps, text.index, "datetime64[ns]")
     expected = "YYYY-MM-DD" if date_format is None else date_format
     checks.fail(dates.isna() & ~blank, column.name, f"not a date (expected {expected})")
     return dates
+
+
+#: The days a date column can hold (pandas' nanosecond timestamps), and the reason for others.
+_FIRST_DAY, _LAST_DAY = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+_OUT_OF_RANGE = f"date out of range (a day from {_FIRST_DAY:%Y-%m-%d} to {_LAST_DAY:%Y-%m-%d})"
+
+
+def _outside_range(stamps: pa.ChunkedArray) -> np.ndarray | None:
+    """Where a parsed timestamp lies outside :data:`_FIRST_DAY`..:data:`_LAST_DAY` (None when
+    none does): such a date is a typo to reject, not a value to crash on."""
+    first = pa.scalar(_FIRST_DAY.to_pydatetime(), type=pa.timestamp("s"))
+    last = pa.scalar(_LAST_DAY.to_pydatetime(), type=pa.timestamp("s"))
+    outside = pc.fill_null(pc.or_(pc.less(stamps, first), pc.greater(stamps, last)), False)
+    if not pc.any(outside).as_py():
+        return None
+    return outside.to_numpy(zero_copy_only=False)
 
 
 def _cast_numbers(array: pa.ChunkedArray) -> pa.ChunkedArray:
