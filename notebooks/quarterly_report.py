@@ -61,8 +61,9 @@ check_parameters(globals(), notebook="quarterly_report")  # papermill does not c
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 apply_house_style()
 # every figure uses constrained layout, so the "tight" crop (IPython's default) only costs a second
-# layout pass and adds a border; each figure is drawn once, at 110 dpi (helpers.report.figures)
-show_figures_as_png(dpi=110)
+# layout pass and adds a border; each figure is drawn once, at 110 dpi, its axes placed in one
+# layout pass, its PNG written at zlib level 1 (helpers.report.figures)
+show_figures_as_png(dpi=110, layout_passes=1, compress_level=1)
 
 quarter = str(parse_quarter(str(quarter)))
 settings = settings_for_book(data_dir, settings_file)
