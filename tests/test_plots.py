@@ -283,3 +283,44 @@ def test_scorecard_names_an_unknown_client(metrics_quarters):
 def test_marker_areas_shrink_for_big_books():
     assert patch_module.max_marker_area(150) == patch_module.MAX_MARKER_AREA
     assert patch_module.max_marker_area(30_000) == pytest.approx(patch_module.MAX_MARKER_AREA / 10)
+
+
+# ----------------------------------------------------------------------------- forecast check
+def test_forecast_check_minor_marks_are_matplotlibs_minor_ticks():
+    """The log axes' minor ticks drawn as one line of marks per axis give the pixels of
+    matplotlib's own minor ticks, also after the limits change (marks placed at draw time)."""
+    import io
+
+    from PIL import Image
+
+    from helpers.plots.calibration import MinorTickMarks, plot_forecast_check
+    from helpers.report.figures import figure_png
+
+    rng = np.random.default_rng(7)
+    forecast = np.exp(rng.uniform(np.log(40), np.log(900_000), 120))
+    data = pd.DataFrame(
+        {"forecast": forecast, "actual": forecast * np.exp(rng.normal(0, 0.3, 120))}
+    )
+
+    def pixels(fig) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(figure_png(fig, dpi=90))))
+
+    def matplotlibs(ax):  # the same figure with matplotlib's own minor ticks back
+        for marks in [a for a in ax.figure.artists if isinstance(a, MinorTickMarks)]:
+            marks.axis.set_minor_locator(marks.locator)
+            marks.remove()
+        return ax
+
+    ours = plot_forecast_check(data, band=(0.7, 1.4), currency="USD")
+    theirs = matplotlibs(plot_forecast_check(data, band=(0.7, 1.4), currency="USD"))
+    marks = [a for a in ours.figure.artists if isinstance(a, MinorTickMarks)]
+    assert [m.axis for m in marks] == [ours.xaxis, ours.yaxis]
+    assert not ours.xaxis.get_minorticklocs().size  # no Tick objects for them
+    assert len(ours.lines) == 3  # the axes' own lines: the diagonal and the band
+    assert np.array_equal(pixels(ours.figure), pixels(theirs.figure))
+    for ax in (ours, theirs):
+        ax.set_xlim(300, 20_000)
+    assert np.array_equal(pixels(ours.figure), pixels(theirs.figure))
+    locations = theirs.xaxis.get_minorticklocs()
+    in_view = locations[(locations >= 300) & (locations <= 20_000)]
+    np.testing.assert_allclose(marks[0].get_xdata(), in_view)
