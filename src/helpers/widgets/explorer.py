@@ -619,9 +619,13 @@ def _layer_pixels(canvas, ax, artists) -> tuple | None:
     for artist in sorted(artists, key=lambda a: a.get_zorder()):
         ax.draw_artist(artist)
     rgba = np.asarray(canvas.buffer_rgba())
-    rows, cols = np.nonzero(rgba[..., 3])
-    if not len(rows):
+    # the rows the artists touch first (a text covers a few of the image's rows), then the
+    # covered pixels among those rows only: the same pixels, in the same (row-major) order
+    touched = np.flatnonzero(rgba[..., 3].any(axis=1))
+    if not len(touched):
         return None
+    rows, cols = np.nonzero(rgba[touched, :, 3])
+    rows = touched[rows]
     covered = rgba[rows, cols]
     return rows, cols, covered[:, :3].astype(np.uint16), covered[:, 3:4].astype(np.uint16)
 
