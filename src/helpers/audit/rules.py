@@ -119,18 +119,48 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     return column.to_numpy(dtype=float, na_value=np.nan)
 
 
+#: The columns :func:`helpers.audit.scores.score_and_segment` writes over the raw metrics.
+_SCORED = frozenset({"value_score", "headache_score", "segment"})
+
+
+class RawColumns:
+    """A raw-metrics frame's columns as float arrays (see :func:`_col`), each converted once
+    and kept, read-only: what :func:`classify_with_masks` reads on every slider move without
+    taking them from the wide frame again. Made once per raw frame (``RawColumns(raw)``);
+    only used for the very frame it was made from."""
+
+    def __init__(self, raw: pd.DataFrame):
+        self.frame = raw
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str) -> np.ndarray:
+        if name not in self._arrays:
+            array = _col(self.frame, name).view()
+            array.flags.writeable = False  # shared by every move: never changed in place
+            self._arrays[name] = array
+        return self._arrays[name]
+
+
 class Signals:
     """What the masks read: the frame's columns as float arrays, flags, settings and the masks
-    decided so far (a rule may read the rules before it in :data:`DECISION_ORDER`)."""
+    decided so far (a rule may read the rules before it in :data:`DECISION_ORDER`).
+    ``raw_columns``: the arrays of the raw frame ``frame`` was scored from (its columns but
+    the scores and segment), when the caller keeps them."""
 
-    def __init__(self, frame: pd.DataFrame, *, settings: Settings):
+    def __init__(
+        self, frame: pd.DataFrame, *, settings: Settings, raw_columns: RawColumns | None = None
+    ):
         self.frame, self.s, self.n = frame, settings, len(frame)
         self.masks: dict[str, np.ndarray] = {}
         self._cache: dict[str, np.ndarray] = {}
+        self._raw = raw_columns
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._cache:
-            self._cache[name] = _col(self.frame, name)
+            if self._raw is not None and name not in _SCORED:
+                self._cache[name] = self._raw.get(name)
+            else:
+                self._cache[name] = _col(self.frame, name)
         return self._cache[name]
 
     def flag(self, name: str, default: bool) -> np.ndarray:
@@ -913,9 +943,12 @@ def _decide(sig: Signals) -> dict[str, np.ndarray]:
     return sig.masks
 
 
-def rule_masks(scored: pd.DataFrame, *, settings: Settings) -> dict[str, np.ndarray]:
-    """One boolean array per action code, prune reason and note (before precedence)."""
-    sig = Signals(scored, settings=settings)
+def rule_masks(
+    scored: pd.DataFrame, *, settings: Settings, raw_columns: RawColumns | None = None
+) -> dict[str, np.ndarray]:
+    """One boolean array per action code, prune reason and note (before precedence);
+    ``raw_columns``: the arrays of the raw frame ``scored`` was scored from, if kept."""
+    sig = Signals(scored, settings=settings, raw_columns=raw_columns)
     masks = _decide(sig)
     quarters, share, large_paid = _nonpayer_parts(sig)
     late = _late(sig)
@@ -1119,11 +1152,15 @@ def assign_actions(
 
 
 def _assign_actions(
-    scored: pd.DataFrame, settings: Settings, *, reasons: bool
+    scored: pd.DataFrame,
+    settings: Settings,
+    *,
+    reasons: bool,
+    raw_columns: RawColumns | None = None,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """:func:`assign_actions` and the rule masks it decided with."""
     target, rise = target_rates(scored, settings=settings)
-    masks = rule_masks(scored, settings=settings)
+    masks = rule_masks(scored, settings=settings, raw_columns=raw_columns)
     final = _final_masks(masks)
     n = len(scored)
     text = (
@@ -1253,13 +1290,24 @@ def classify(raw: pd.DataFrame, *, settings: Settings, reasons: bool = True) -> 
 
 
 def classify_with_masks(
-    raw: pd.DataFrame, *, settings: Settings, reasons: bool = False
+    raw: pd.DataFrame,
+    *,
+    settings: Settings,
+    reasons: bool = False,
+    raw_columns: RawColumns | None = None,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """:func:`classify` and the rule masks it decided with (one array per action code, prune
     reason and note, by position): what :func:`word_reasons` needs to word rows later without
-    running the rules a second time (a slider move words the rows shown after classifying)."""
+    running the rules a second time (a slider move words the rows shown after classifying).
+    ``raw_columns``: ``RawColumns(raw)`` kept by a caller that classifies the same raw frame
+    again and again (the explorer); ignored when made from another frame."""
+    if raw_columns is not None and raw_columns.frame is not raw:
+        raw_columns = None
     out, masks = _assign_actions(
-        score_and_segment(raw, settings=settings), settings, reasons=reasons
+        score_and_segment(raw, settings=settings),
+        settings,
+        reasons=reasons,
+        raw_columns=raw_columns,
     )
     out = without_value(out, settings=settings)
     first = [c for c in CONTRACT_COLUMNS if c in out.columns]

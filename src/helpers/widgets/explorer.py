@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from helpers.audit.rules import (
     PRUNE_REASONS,
+    RawColumns,
     action_column,
     classify,
     classify_with_masks,
@@ -169,6 +170,7 @@ class PatchExplorer:
     ) -> None:
         self._book, self._raw = _split_source(source)
         self._outcomes: dict[str, pd.DataFrame] = {}  # the journal's outcomes per quarter
+        self._raw_columns: dict[str, RawColumns] = {}  # what classify reads, per quarter
         self.decision_form = DecisionForm(
             decisions_file or default_decisions_file(self._book, settings_file),
             client=lambda: self.client_dropdown.value,
@@ -361,7 +363,12 @@ class PatchExplorer:
         # The flags, codes and segments of every client; the reasons only of the rows shown
         # (the table, the picked client, the clients with decisions): wording every client's
         # reasons was most of a move.
-        classified, masks = classify_with_masks(self.raw(quarter), settings=settings)
+        raw = self.raw(quarter)
+        if quarter not in self._raw_columns or self._raw_columns[quarter].frame is not raw:
+            self._raw_columns[quarter] = RawColumns(raw)  # converted once per quarter
+        classified, masks = classify_with_masks(
+            raw, settings=settings, raw_columns=self._raw_columns[quarter]
+        )
         journaled = self.with_journal(classified, quarter)
         # the table's rows, found once per move: wording their reasons leaves them the same
         shown = candidate_rows(journaled, limit=TABLE_ROWS)

@@ -1,0 +1,83 @@
+"""The explorer's kept column arrays (``RawColumns``) classify as the frame itself does, and the
+text layers' pixels found row by row are those of a scan of the whole image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.audit.rules import RawColumns, classify_with_masks
+from helpers.book.settings import Settings
+
+matplotlib.use("Agg")
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def raw():
+    from helpers.book.load import load_book
+    from helpers.decide.contract import raw_metrics
+
+    book = load_book(SAMPLE, settings=Settings())
+    return raw_metrics(book, book.complete_quarters()[-1], settings=Settings())
+
+
+SETTINGS = [
+    Settings(),
+    Settings(prune_percentile=25, value_threshold=35, headache_threshold=60, target_margin=0.45),
+    Settings(prune_percentile=5, value_threshold=70, headache_threshold=30, max_price_rise=0.1),
+]
+
+
+def test_kept_columns_classify_as_the_frame_does_over_several_moves(raw):
+    kept = RawColumns(raw)
+    for settings in SETTINGS * 2:  # the arrays kept from the first moves serve the later ones
+        alone, masks = classify_with_masks(raw, settings=settings)
+        with_kept, kept_masks = classify_with_masks(raw, settings=settings, raw_columns=kept)
+        pd.testing.assert_frame_equal(with_kept, alone)
+        assert masks.keys() == kept_masks.keys()
+        for name in masks:
+            assert np.array_equal(masks[name], kept_masks[name]), name
+    assert kept._arrays, "the rules read no kept array"
+    assert all(not a.flags.writeable for a in kept._arrays.values())
+
+
+def test_kept_columns_of_another_frame_are_not_used(raw):
+    other = raw.assign(aging_90_plus=raw["aging_90_plus"] * 0 + 1e9)  # everyone to collect
+    kept = RawColumns(other)
+    kept.get("aging_90_plus")
+    alone, _ = classify_with_masks(raw, settings=Settings())
+    with_other, _ = classify_with_masks(raw, settings=Settings(), raw_columns=kept)
+    pd.testing.assert_frame_equal(with_other, alone)
+
+
+def test_a_text_layer_is_the_pixels_a_whole_image_scan_finds():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from helpers.widgets.explorer import _layer_pixels
+
+    figure = Figure(figsize=(4, 3), dpi=80)
+    canvas = FigureCanvasAgg(figure)
+    ax = figure.add_axes((0.1, 0.1, 0.8, 0.8))
+    canvas.draw()
+    texts = [
+        ax.text(0.1, 0.2, "prune cut: bottom 12% by revenue per hour", fontsize=7),
+        ax.annotate("Acme Ltd", xy=(0.5, 0.5), xytext=(20, 15), textcoords="offset points",
+                    arrowprops={"arrowstyle": "-", "lw": 0.6}),
+    ]  # fmt: skip
+    rows, cols, rgb, alpha = _layer_pixels(canvas, ax, texts)
+    whole = np.asarray(canvas.buffer_rgba())  # what the layer was drawn into, alone
+    expected_rows, expected_cols = np.nonzero(whole[..., 3])
+    assert len(rows) > 100
+    assert np.array_equal(rows, expected_rows) and np.array_equal(cols, expected_cols)
+    assert np.array_equal(rgb, whole[rows, cols, :3]) and np.array_equal(
+        alpha[:, 0], whole[rows, cols, 3]
+    )
+    canvas.get_renderer().clear()
+    assert _layer_pixels(canvas, ax, []) is None
