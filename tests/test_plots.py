@@ -324,3 +324,33 @@ def test_forecast_check_minor_marks_are_matplotlibs_minor_ticks():
     locations = theirs.xaxis.get_minorticklocs()
     in_view = locations[(locations >= 300) & (locations <= 20_000)]
     np.testing.assert_allclose(marks[0].get_xdata(), in_view)
+
+
+@pytest.mark.parametrize("width", [6.5, 9.0])
+def test_a_finding_too_long_for_the_figure_is_wrapped_inside_it(width):
+    """Constrained layout moves axes but never shortens a title: a long finding is wrapped at
+    word breaks into lines of about even length that end inside the figure once drawn."""
+    from helpers.plots.style import apply_house_style, finding_title
+    from helpers.report.figures import figure_pixels
+
+    finding = (
+        "Forecasts were off by 15% of the revenue, 5% too low on balance, across the 146 clients "
+        "the backtest could compare with what they were invoiced"
+    )
+    short = "Forecasts were off by 15%"
+    with matplotlib.rc_context():
+        apply_house_style()
+        fig, ax = plt.subplots(figsize=(width, 5), layout="constrained")
+        ax.set_ylabel("invoiced (USD)")
+        finding_title(ax, finding, subtitle="method: run-rate")
+        figure_pixels(fig, dpi=110)  # drawn: the layout has placed the axes
+        title = ax.title if ax.get_title() else ax._left_title
+        box = title.get_window_extent()
+        lines = title.get_text().split("\n")
+        assert len(lines) >= 2 and " ".join(lines) == finding
+        assert max(map(len, lines)) - min(map(len, lines)) < 25  # about even
+        assert box.x1 <= fig.bbox.width
+        other = fig.add_subplot(2, 2, 4)
+        finding_title(other, short)
+        assert other.get_title(loc="left") == short  # a title that fits is left as it is
+        plt.close(fig)

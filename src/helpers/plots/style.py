@@ -114,9 +114,44 @@ def currency_formatter(currency: str) -> FuncFormatter:
 
 
 def finding_title(ax: Axes, text: str, *, subtitle: str | None = None) -> Axes:
-    """Title the axes with the finding (a sentence), and an optional grey line under it."""
-    title_artists(ax, text, subtitle=subtitle)
+    """Title the axes with the finding (a sentence), and an optional grey line under it.
+
+    A finding too long for the figure is wrapped onto more lines instead of running past its
+    right edge (constrained layout moves axes, never shortens a title)."""
+    title, *_ = title_artists(ax, text, subtitle=subtitle)
+    _wrap_to_figure(title)
     return ax
+
+
+#: How far constrained layout typically moves an axes' left edge out from the subplot's
+#: (share of the figure's width): from 0.125 to about 0.06-0.07 on the report's figures.
+_LAYOUT_SHIFT = 0.065
+
+
+def _wrap_to_figure(title: Text) -> None:
+    """Wrap ``title`` (left-aligned on its axes) at word breaks so it ends inside the figure.
+
+    The axes are not placed yet (constrained layout does that at draw time), so where the
+    title starts is estimated from the subplot's edge: a title that runs short of the edge by
+    a few pixels may be wrapped all the same."""
+    import math
+    import textwrap
+
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    figure, text = title.figure, title.get_text()
+    measure = RendererAgg(1, 1, figure.dpi)  # text metrics only, whatever the figure's canvas
+    width = title.get_window_extent(measure).width
+    start = max(0.0, title.axes.get_position().x0 - _LAYOUT_SHIFT)
+    room = figure.bbox.width * (1.0 - start)
+    if width <= room or " " not in text:
+        return
+    lines = math.ceil(width / room)  # as few lines as fit, of about even length
+    for chars in range(math.ceil(len(text) / lines), len(text)):
+        wrapped = textwrap.wrap(text, chars)
+        if len(wrapped) <= lines:
+            break
+    title.set_text("\n".join(wrapped))
 
 
 def title_artists(ax: Axes, text: str, *, subtitle: str | None = None) -> list[Text]:
