@@ -68,26 +68,35 @@ def test_a_transparent_figure_keeps_its_alpha_and_an_empty_one_gives_nothing():
     assert figure_png(Figure(), dpi=50) is None
 
 
-def test_the_report_figures_are_the_pixels_matplotlib_would_write():
-    """Every figure of the report's 2025Q4 (the demo book) is unchanged by the one-pass PNG."""
+@pytest.fixture(scope="module")
+def report_figures():
+    """Every figure maker of the demo's 2025Q4 report, by name (each call draws a new figure)."""
     import matplotlib
 
     matplotlib.use("agg")
     from helpers.audit.scores import thresholds
     from helpers.book.load import load_book
     from helpers.decide.contract import quarter_and_history
+    from helpers.forecast.backtest import backtest
+    from helpers.plots.calibration import plot_forecast_check
+    from helpers.plots.movement import plot_segment_movement
     from helpers.plots.patch import plot_patch
-    from helpers.plots.payment import plot_payment_behaviour
+    from helpers.plots.payment import plot_aging, plot_payment_behaviour
+    from helpers.plots.ranking import plot_rate_ranking
     from helpers.plots.style import apply_house_style
+    from helpers.plots.whale import plot_whale_curve
     from helpers.present.pruning import prune_overview
 
-    book = load_book(ROOT / "data" / "sample", settings=Settings())
     settings = Settings()
-    _, metrics, _ = quarter_and_history(book, "2025Q4", settings=settings)
+    book = load_book(ROOT / "data" / "sample", settings=settings)
+    checked = backtest(book, "2025Q4")
+    both, metrics, _ = quarter_and_history(
+        book, "2025Q4", settings=settings, backtests={"2025Q4": checked}
+    )
     value_cut, headache_cut = thresholds(metrics, settings=settings)
     apply_house_style()
-    makers = [
-        lambda: (
+    return {
+        "patch": lambda: (
             plot_patch(
                 metrics,
                 currency="USD",
@@ -96,12 +105,26 @@ def test_the_report_figures_are_the_pixels_matplotlib_would_write():
                 headache_threshold=headache_cut,
             ).figure
         ),
-        lambda: plot_payment_behaviour(metrics).figure,
-        lambda: prune_overview(metrics, settings=settings)[1],
-    ]
+        "ranking": lambda: plot_rate_ranking(metrics, currency="USD").figure,
+        "whale": lambda: plot_whale_curve(metrics, currency="USD").figure,
+        "payment": lambda: plot_payment_behaviour(metrics).figure,
+        "aging": lambda: plot_aging(metrics, currency="USD").figure,
+        "movement": lambda: plot_segment_movement(both).figure,
+        "forecast": lambda: (
+            plot_forecast_check(
+                checked.per_client, method=checked.chosen, band=checked.band, currency="USD"
+            ).figure
+        ),
+        "pruning": lambda: prune_overview(metrics, settings=settings)[1],
+    }
+
+
+def test_the_report_figures_are_the_pixels_matplotlib_would_write(report_figures):
+    """Every figure of the report's 2025Q4 (the demo book) is unchanged by the one-pass PNG."""
     import matplotlib.pyplot as plt
 
-    for make in makers:
+    for name in ("patch", "payment", "pruning"):
+        make = report_figures[name]
         expected = _savefig_pixels(make(), 110)
         pixels, _, _ = _pixels(figure_png(make(), dpi=110))
         plt.close("all")
@@ -173,58 +196,12 @@ def test_one_layout_pass_keeps_the_figure_and_its_options():
         figure_png(_constrained_figure(), layout_passes=3)
 
 
-def test_one_layout_pass_places_the_report_figures_within_a_pixel_of_two():
+def test_one_layout_pass_places_the_report_figures_within_a_pixel_of_two(report_figures):
     """The demo's 2025Q4 figures (every report figure maker): each axes within a pixel of where
     matplotlib's two passes put it, and so is everything drawn around it."""
-    import matplotlib
-
-    matplotlib.use("agg")
     import matplotlib.pyplot as plt
 
-    from helpers.audit.scores import thresholds
-    from helpers.book.load import load_book
-    from helpers.decide.contract import quarter_and_history
-    from helpers.forecast.backtest import backtest
-    from helpers.plots.calibration import plot_forecast_check
-    from helpers.plots.movement import plot_segment_movement
-    from helpers.plots.patch import plot_patch
-    from helpers.plots.payment import plot_aging, plot_payment_behaviour
-    from helpers.plots.ranking import plot_rate_ranking
-    from helpers.plots.style import apply_house_style
-    from helpers.plots.whale import plot_whale_curve
-    from helpers.present.pruning import prune_overview
-
-    settings = Settings()
-    book = load_book(ROOT / "data" / "sample", settings=settings)
-    checked = backtest(book, "2025Q4")
-    both, metrics, _ = quarter_and_history(
-        book, "2025Q4", settings=settings, backtests={"2025Q4": checked}
-    )
-    value_cut, headache_cut = thresholds(metrics, settings=settings)
-    apply_house_style()
-    makers = {
-        "patch": lambda: (
-            plot_patch(
-                metrics,
-                currency="USD",
-                quarter="2025Q4",
-                value_threshold=value_cut,
-                headache_threshold=headache_cut,
-            ).figure
-        ),
-        "ranking": lambda: plot_rate_ranking(metrics, currency="USD").figure,
-        "whale": lambda: plot_whale_curve(metrics, currency="USD").figure,
-        "payment": lambda: plot_payment_behaviour(metrics).figure,
-        "aging": lambda: plot_aging(metrics, currency="USD").figure,
-        "movement": lambda: plot_segment_movement(both).figure,
-        "forecast": lambda: (
-            plot_forecast_check(
-                checked.per_client, method=checked.chosen, band=checked.band, currency="USD"
-            ).figure
-        ),
-        "pruning": lambda: prune_overview(metrics, settings=settings)[1],
-    }
-    for name, make in makers.items():
+    for name, make in report_figures.items():
         two, one = make(), make()
         figure_png(two, dpi=110)
         figure_png(one, dpi=110, layout_passes=1)
