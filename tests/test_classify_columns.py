@@ -81,3 +81,21 @@ def test_a_text_layer_is_the_pixels_a_whole_image_scan_finds():
     )
     canvas.get_renderer().clear()
     assert _layer_pixels(canvas, ax, []) is None
+
+
+def test_a_layer_composited_in_place_is_the_copy_composited():
+    from helpers.widgets.explorer import _over
+
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, (20, 30, 4), dtype=np.uint8)
+    rows, cols = np.nonzero(rng.random((20, 30)) < 0.3)
+    layer = (
+        rows,
+        cols,
+        rng.integers(0, 256, (len(rows), 3)).astype(np.uint16),
+        rng.integers(1, 256, (len(rows), 1)).astype(np.uint16),
+    )
+    copied = _over(layer, pixels)
+    assert not np.array_equal(copied, pixels)  # the copy changed, the pixels not yet
+    assert _over(layer, pixels, in_place=True) is pixels
+    assert np.array_equal(pixels, copied)

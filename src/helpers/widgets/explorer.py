@@ -512,10 +512,13 @@ class PatchExplorer:
             if artist not in small_print:
                 self._ax.draw_artist(artist)
         pixels = np.asarray(canvas.buffer_rgba())
+        # composited in the canvas's own pixels (restored from the background on every move)
+        # rather than in a copy of the whole image per layer
+        in_place = pixels.flags.writeable
         if small_print:  # above the clients (zorder 4), under the names
-            pixels = _over(self._note_pixels[note], pixels)
+            pixels = _over(self._note_pixels[note], pixels, in_place=in_place)
         if labels:  # the names are on top of everything else (their zorder is the highest)
-            pixels = _over(self._labels_pixels, pixels)
+            pixels = _over(self._labels_pixels, pixels, in_place=in_place)
         return self._png.encode(pixels)
 
     def _notable_labels(self, frame: pd.DataFrame) -> list:
@@ -637,12 +640,13 @@ def _layer_pixels(canvas, ax, artists) -> tuple | None:
     return rows, cols, covered[:, :3].astype(np.uint16), covered[:, 3:4].astype(np.uint16)
 
 
-def _over(layer: tuple | None, pixels: np.ndarray) -> np.ndarray:
-    """``layer`` (from :func:`_layer_pixels`) alpha-composited over a copy of ``pixels``."""
+def _over(layer: tuple | None, pixels: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+    """``layer`` (from :func:`_layer_pixels`) alpha-composited over a copy of ``pixels``
+    (over ``pixels`` themselves with ``in_place``)."""
     if layer is None:
         return pixels
     rows, cols, rgb, alpha = layer
-    out = np.array(pixels)
+    out = pixels if in_place else np.array(pixels)
     under = out[rows, cols]
     out[rows, cols, :3] = ((rgb * alpha + under[:, :3] * (255 - alpha) + 127) // 255).astype(
         np.uint8
