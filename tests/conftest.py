@@ -122,3 +122,15 @@ def book_dir(tmp_path) -> Path:
     """A copy of the demo book that a test may change."""
     sample = Path(__file__).resolve().parents[1] / "data" / "sample"
     return Path(shutil.copytree(sample, tmp_path / "book"))
+
+
+@pytest.fixture(scope="module")
+def demo_raw_metrics() -> pd.DataFrame:
+    """The demo book's raw metrics at its last complete quarter (default settings), made once
+    per test module (the slider and classify tests)."""
+    from helpers.book.load import load_book
+    from helpers.book.settings import Settings
+    from helpers.decide.contract import raw_metrics
+
+    book = load_book(Path(__file__).resolve().parents[1] / "data" / "sample", settings=Settings())
+    return raw_metrics(book, book.complete_quarters()[-1], settings=Settings())

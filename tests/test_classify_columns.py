@@ -19,12 +19,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
-def raw():
-    from helpers.book.load import load_book
-    from helpers.decide.contract import raw_metrics
-
-    book = load_book(SAMPLE, settings=Settings())
-    return raw_metrics(book, book.complete_quarters()[-1], settings=Settings())
+def raw(demo_raw_metrics):
+    return demo_raw_metrics
 
 
 SETTINGS = [
