@@ -3,8 +3,6 @@ text layers' pixels found row by row are those of a scan of the whole image."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -14,8 +12,6 @@ from helpers.audit.rules import RawColumns, classify_with_masks
 from helpers.book.settings import Settings
 
 matplotlib.use("Agg")
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")

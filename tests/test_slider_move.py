@@ -4,7 +4,6 @@ word the same reasons, and the patch's markers moved in place draw the same pixe
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +12,6 @@ from PIL import Image
 
 from helpers.audit.rules import classify, classify_with_masks, rule_masks, word_reasons
 from helpers.book.settings import Settings
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")

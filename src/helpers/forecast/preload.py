@@ -48,11 +48,8 @@ def book_needs_reading(path: str | Path, *, settings, date_format: str | None = 
     (the cache is off or holds no copy of these files), so the book's potential is fitted: what
     decides whether ``pumpkin metrics`` imports scipy in the background. Hashes the files as
     the loader does (hashlib releases the GIL)."""
-    from helpers.book import cache as book_cache
-    from helpers.book.load import _cache_key
+    from helpers.book.load import book_is_cached
 
-    path = Path(path)
-    if not path.exists():
+    if not Path(path).exists():
         return False  # the loader says what is wrong; nothing will be fitted
-    key = _cache_key(path, settings, date_format or settings.date_format)
-    return not book_cache.has_book(key)
+    return not book_is_cached(path, settings=settings, date_format=date_format)
