@@ -169,8 +169,14 @@ def test_reprice_or_exit_when_covering_cost_needs_more_than_the_largest_rise():
     # 30 per hour: +67% to cover cost: reprice or exit
     row = act(effective_rate_ttm=30.0)
     assert codes(row) == ["PRUNE"] and row["prune_reprice"] and not row["prune_cut"]
-    assert "offer 71 USD per hour (+138%" in row["reasons"] and "if declined" in row["reasons"]
-    assert "50 USD per hour its people cost" in row["reasons"]
+    # what a partner can say: the rate, the people's cost, the rise in plain percentages
+    assert (
+        "we bill 30 USD per hour and the people we put on it cost 50 USD per hour"
+        in (row["reasons"])
+    )
+    assert "rise 67% just to cover that cost" in row["reasons"]
+    assert "offer 71 USD per hour (138% more" in row["reasons"] and "declined" in row["reasons"]
+    assert "+" not in row["reasons"].split(" | ")[0]  # no signed percentages read aloud
     # a larger rise allowed: a repricing again
     row = act(S.replace(max_price_rise=0.8), effective_rate_ttm=30.0)
     assert "REPRICE" in codes(row) and not row["prune"]
@@ -548,7 +554,8 @@ def test_demo_meridian_is_told_to_reprice_or_exit_with_the_rate_to_offer(demo):
     hog = demo.loc["c-hog"]
     assert hog["prune_reprice"] and hog["target_rise"] > S.max_price_rise
     assert f"offer {hog['target_rate']:,.0f} USD per hour" in hog["reasons"]
-    assert "if declined, let go" in hog["reasons"]
+    assert "if that is declined, part ways with care" in hog["reasons"]
+    assert hog["reasons"].count("let go") == 1  # the label, not repeated in the sentence
 
 
 def test_demo_prune_candidates_are_a_small_share_of_the_active_clients(demo):

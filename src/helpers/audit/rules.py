@@ -487,10 +487,11 @@ def _r_reprice_exit(w: Words, idx: np.ndarray) -> list[str]:
     cols = w.take(idx, "effective_rate_ttm", "cost_rate_ttm", "target_rate", "target_rise")
     tm = f"{w.s.target_margin:.0%}"
     return [
-        f"reprice or exit: {_money(rate, w.cur)} per hour against the {_money(cost, w.cur)} per "
-        f"hour its people cost, a rise of {cost / rate - 1:+.0%} just to cover cost: offer "
-        f"{_money(target, w.cur)} per hour ({rise:+.0%}, cost plus a {tm} margin) and if "
-        "declined, let go"
+        f"reprice or exit: we bill {_money(rate, w.cur)} per hour and the people we put on it "
+        f"cost {_money(cost, w.cur)} per hour, so the rate would have to rise "
+        f"{cost / rate - 1:.0%} just to cover that cost"  # the rule: more than max_price_rise
+        f": offer {_money(target, w.cur)} per hour ({rise:.0%} more, cost plus a {tm} "
+        "margin), and if that is declined, part ways with care"
         for rate, cost, target, rise in zip(*cols, strict=True)
     ]
 
