@@ -6,17 +6,11 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 import pandas as pd
-import pytest
 
 from helpers.audit.rules import RawColumns, classify_with_masks
 from helpers.book.settings import Settings
 
 matplotlib.use("Agg")
-
-
-@pytest.fixture(scope="module")
-def raw(demo_raw_metrics):
-    return demo_raw_metrics
 
 
 SETTINGS = [
@@ -26,11 +20,13 @@ SETTINGS = [
 ]
 
 
-def test_kept_columns_classify_as_the_frame_does_over_several_moves(raw):
-    kept = RawColumns(raw)
+def test_kept_columns_classify_as_the_frame_does_over_several_moves(demo_raw_metrics):
+    kept = RawColumns(demo_raw_metrics)
     for settings in SETTINGS * 2:  # the arrays kept from the first moves serve the later ones
-        alone, masks = classify_with_masks(raw, settings=settings)
-        with_kept, kept_masks = classify_with_masks(raw, settings=settings, raw_columns=kept)
+        alone, masks = classify_with_masks(demo_raw_metrics, settings=settings)
+        with_kept, kept_masks = classify_with_masks(
+            demo_raw_metrics, settings=settings, raw_columns=kept
+        )
         pd.testing.assert_frame_equal(with_kept, alone)
         assert masks.keys() == kept_masks.keys()
         for name in masks:
@@ -39,12 +35,14 @@ def test_kept_columns_classify_as_the_frame_does_over_several_moves(raw):
     assert all(not a.flags.writeable for a in kept._arrays.values())
 
 
-def test_kept_columns_of_another_frame_are_not_used(raw):
-    other = raw.assign(aging_90_plus=raw["aging_90_plus"] * 0 + 1e9)  # everyone to collect
+def test_kept_columns_of_another_frame_are_not_used(demo_raw_metrics):
+    other = demo_raw_metrics.assign(
+        aging_90_plus=demo_raw_metrics["aging_90_plus"] * 0 + 1e9
+    )  # everyone to collect
     kept = RawColumns(other)
     kept.get("aging_90_plus")
-    alone, _ = classify_with_masks(raw, settings=Settings())
-    with_other, _ = classify_with_masks(raw, settings=Settings(), raw_columns=kept)
+    alone, _ = classify_with_masks(demo_raw_metrics, settings=Settings())
+    with_other, _ = classify_with_masks(demo_raw_metrics, settings=Settings(), raw_columns=kept)
     pd.testing.assert_frame_equal(with_other, alone)
 
 

@@ -13,12 +13,6 @@ from PIL import Image
 from helpers.audit.rules import classify, classify_with_masks, rule_masks, word_reasons
 from helpers.book.settings import Settings
 
-
-@pytest.fixture(scope="module")
-def raw(demo_raw_metrics):
-    return demo_raw_metrics
-
-
 SETTINGS = [
     Settings(),
     Settings(prune_percentile=25, value_threshold=35, headache_threshold=60, target_margin=0.45),
@@ -26,9 +20,11 @@ SETTINGS = [
 
 
 @pytest.mark.parametrize("settings", SETTINGS)
-def test_classify_with_masks_returns_the_masks_the_rules_decide(raw, settings):
-    classified, masks = classify_with_masks(raw, settings=settings)
-    pd.testing.assert_frame_equal(classified, classify(raw, settings=settings, reasons=False))
+def test_classify_with_masks_returns_the_masks_the_rules_decide(demo_raw_metrics, settings):
+    classified, masks = classify_with_masks(demo_raw_metrics, settings=settings)
+    pd.testing.assert_frame_equal(
+        classified, classify(demo_raw_metrics, settings=settings, reasons=False)
+    )
     again = rule_masks(classified, settings=settings)
     assert masks.keys() == again.keys()
     for name, mask in masks.items():
@@ -36,12 +32,12 @@ def test_classify_with_masks_returns_the_masks_the_rules_decide(raw, settings):
 
 
 @pytest.mark.parametrize("settings", SETTINGS)
-def test_reasons_worded_from_the_masks_are_classify_s(raw, settings):
-    classified, masks = classify_with_masks(raw, settings=settings)
+def test_reasons_worded_from_the_masks_are_classify_s(demo_raw_metrics, settings):
+    classified, masks = classify_with_masks(demo_raw_metrics, settings=settings)
     every = np.arange(len(classified))
     worded = word_reasons(classified, settings=settings, rows=every, masks=masks)
     assert worded["reasons"].notna().all()
-    pd.testing.assert_frame_equal(worded, classify(raw, settings=settings))
+    pd.testing.assert_frame_equal(worded, classify(demo_raw_metrics, settings=settings))
     some = word_reasons(classified, settings=settings, rows=every[::7], masks=masks)
     assert some["reasons"].notna().sum() == len(every[::7])
 
@@ -51,11 +47,11 @@ def _pixels(png: bytes) -> np.ndarray:
 
 
 @pytest.mark.parametrize("clients", [150, 2500])  # exact markers, then size classes
-def test_markers_moved_in_place_draw_what_new_markers_draw(raw, clients, tmp_path):
+def test_markers_moved_in_place_draw_what_new_markers_draw(demo_raw_metrics, clients, tmp_path):
     from helpers.widgets.explorer import PatchExplorer
 
-    copies = -(-clients // len(raw))
-    tiled = pd.concat([raw] * copies, ignore_index=True).head(clients)
+    copies = -(-clients // len(demo_raw_metrics))
+    tiled = pd.concat([demo_raw_metrics] * copies, ignore_index=True).head(clients)
     tiled = tiled.assign(client_id=[f"C{i:05d}" for i in range(len(tiled))])
     explorer = PatchExplorer(tiled, settings_file=tmp_path / "settings.toml", settings=Settings())
     weight = next(iter(explorer.value_weight_sliders.values()))
@@ -116,11 +112,13 @@ def _layer_pixels_after(frames, *, pool: bool) -> np.ndarray:
     return np.asarray(figure.canvas.buffer_rgba()).copy()
 
 
-def test_a_pooled_layer_moved_to_other_size_classes_and_groups_draws_what_a_new_layer_draws(raw):
+def test_a_pooled_layer_moved_to_other_size_classes_and_groups_draws_what_a_new_layer_draws(
+    demo_raw_metrics,
+):
     from helpers.plots.patch import MAX_EXACT_POINTS, SIZE_CLASSES, _size_classes, patch_frame
 
     rng = np.random.default_rng(5)
-    tiled = pd.concat([raw] * 40, ignore_index=True).head(4000)
+    tiled = pd.concat([demo_raw_metrics] * 40, ignore_index=True).head(4000)
     tiled = tiled.assign(
         client_id=[f"C{i:05d}" for i in range(len(tiled))],
         revenue_ttm=tiled["revenue_ttm"] * rng.uniform(0.5, 1.5, len(tiled)),
@@ -157,17 +155,17 @@ def _shown(explorer) -> dict:
 
 @pytest.mark.parametrize("clients", [150, 2500])  # the demo (exact markers), size classes
 def test_every_state_reached_by_slider_moves_shows_what_a_new_explorer_shows(
-    raw, clients, tmp_path
+    demo_raw_metrics, clients, tmp_path
 ):
     """The shortcuts of a move (markers and lines moved in place, labels and small print kept
     as pixels, bands of the PNG kept, the rules' masks reused, texts kept while their inputs
     stay) against an explorer built afresh at each state: the same texts and pixels."""
     from helpers.widgets.explorer import PatchExplorer
 
-    copies = -(-clients // len(raw))
+    copies = -(-clients // len(demo_raw_metrics))
     rng = np.random.default_rng(11)
-    tiled = pd.concat([raw] * copies, ignore_index=True).head(clients)
-    if clients > len(raw):
+    tiled = pd.concat([demo_raw_metrics] * copies, ignore_index=True).head(clients)
+    if clients > len(demo_raw_metrics):
         tiled = tiled.assign(
             client_id=[f"C{i:05d}" for i in range(len(tiled))],
             revenue_ttm=tiled["revenue_ttm"] * rng.uniform(0.7, 1.3, len(tiled)),
@@ -188,7 +186,9 @@ def test_every_state_reached_by_slider_moves_shows_what_a_new_explorer_shows(
             explorer.client_dropdown.value = value
         else:
             slider.value = value
-        if clients > len(raw) and k % 2 == 0:  # the bigger patch: every other state (time)
+        if (
+            clients > len(demo_raw_metrics) and k % 2 == 0
+        ):  # the bigger patch: every other state (time)
             continue
         fresh = PatchExplorer(tiled, settings_file=file, settings=explorer.settings)
         if explorer.client_dropdown.value is not None:
@@ -207,11 +207,11 @@ def test_every_state_reached_by_slider_moves_shows_what_a_new_explorer_shows(
                 np.testing.assert_array_equal(now[part], expected[part], err_msg=part)
 
 
-def test_the_table_key_changes_with_what_the_table_shows_and_only_that(raw):
+def test_the_table_key_changes_with_what_the_table_shows_and_only_that(demo_raw_metrics):
     from helpers.decide.prune import candidate_rows
     from helpers.widgets.explorer import _table_key
 
-    metrics = classify(raw, settings=Settings(prune_percentile=25))
+    metrics = classify(demo_raw_metrics, settings=Settings(prune_percentile=25))
     rows = candidate_rows(metrics, limit=30)
     assert len(rows) and len(rows) < len(metrics)
     key = _table_key(metrics, rows, currency="USD")
@@ -233,10 +233,10 @@ def test_the_table_key_changes_with_what_the_table_shows_and_only_that(raw):
     assert _table_key(metrics.drop(columns="actions"), rows, currency="USD") is None
 
 
-def test_the_patch_frame_taken_column_by_column_is_pandas_selection(raw):
+def test_the_patch_frame_taken_column_by_column_is_pandas_selection(demo_raw_metrics):
     from helpers.plots.patch import _NEEDED, marker_areas, patch_frame
 
-    metrics = classify(raw, settings=Settings(prune_percentile=20))
+    metrics = classify(demo_raw_metrics, settings=Settings(prune_percentile=20))
     assert metrics["value_score"].isna().any()  # clients who left are not drawn
     variants = (metrics, metrics.iloc[::3], metrics.drop(columns=["prune", "actions"]),
                 metrics.set_index("client_id", drop=False))  # fmt: skip
