@@ -151,7 +151,9 @@ def test_reprice_names_the_rate_that_covers_cost_and_margin_and_the_median():
     # cost 50 per hour: 50 / (1 - 0.30) = 71.43 covers cost and a 30% margin
     row = act(effective_rate_ttm=60.0)
     assert "REPRICE" in codes(row) and not row["prune"]
-    assert "offer 71 USD per hour (+19%)" in row["reasons"]
+    assert "offer 71 USD per hour (19% more)" in row["reasons"]
+    assert "covers the 50 USD per hour the people we put on it cost, plus a 30%" in row["reasons"]
+    assert "+" not in row["reasons"]  # no signed percentages read aloud
     assert "median is 100 USD per hour" in row["reasons"]
     assert row["target_rate"] == pytest.approx(50 / 0.7)
     assert row["target_rise"] == pytest.approx(50 / 0.7 / 60 - 1)

@@ -532,8 +532,8 @@ def _r_reprice(w: Words, idx: np.ndarray) -> list[str]:
     for share, rate, cost, median, target, rise in zip(*cols, strict=True):
         if rate < target:
             ask = (
-                f"offer {_money(target, cur)} per hour ({rise:+.0%}), which covers the "
-                f"{_money(cost, cur)} per hour its people cost plus a {tm} margin"
+                f"offer {_money(target, cur)} per hour ({rise:.0%} more), which covers the "
+                f"{_money(cost, cur)} per hour the people we put on it cost, plus a {tm} margin"
             )
         else:
             ask = f"raise it towards the book's median ({rate / median:.0%} of it now)"
@@ -745,7 +745,7 @@ def _t_prune(s: Settings) -> str:
         f"{s.target_margin:.0%} of revenue, with nothing fixable (no reprice, rescope, invoicing, "
         "owner or delivery fix, and no reprice-or-exit offer to make first) and no NURTURE; "
         "(d) reprice or exit: revenue per hour below what "
-        f"its people cost and a rise of more than {s.max_price_rise:.0%} needed to cover it (the "
+        f"the people we put on it cost and a rise of more than {s.max_price_rise:.0%} needed to cover it (the "
         f"reason names the rate that covers cost plus a {s.target_margin:.0%} margin). A pruned "
         "client keeps COLLECT"
     )
