@@ -35,6 +35,32 @@ def test_kept_columns_classify_as_the_frame_does_over_several_moves(demo_raw_met
     assert all(not a.flags.writeable for a in kept._arrays.values())
 
 
+def test_the_frame_built_once_from_kept_columns_is_the_long_way_s(demo_raw_metrics):
+    """With kept columns the classified frame is built in one step from the raw Series and
+    the new columns: the same frame (columns, order, dtypes, values) as widening the frame
+    twice and reordering, also for a book without revenue, for a raw frame that already
+    carries a classified column (the long way then), and changing it leaves the raw frame be."""
+    no_revenue = demo_raw_metrics.assign(revenue_source="none")
+    carrying = demo_raw_metrics.assign(segment="weed")  # a column classify writes
+    for raw in (demo_raw_metrics, no_revenue, carrying):
+        kept = RawColumns(raw)
+        for settings in SETTINGS:
+            alone, masks = classify_with_masks(raw, settings=settings)
+            with_kept, kept_masks = classify_with_masks(raw, settings=settings, raw_columns=kept)
+            pd.testing.assert_frame_equal(with_kept, alone, check_exact=True)
+            assert list(with_kept.columns) == list(alone.columns)
+            for name in masks:
+                assert np.array_equal(masks[name], kept_masks[name]), name
+    assert classify_with_masks(no_revenue, settings=Settings())[0]["segment"].isna().all()
+    before = demo_raw_metrics.copy()
+    built, _ = classify_with_masks(
+        demo_raw_metrics, settings=Settings(), raw_columns=RawColumns(demo_raw_metrics)
+    )
+    built.loc[0, "name"] = "Changed Ltd"
+    built.loc[0, "revenue_ttm"] = -1.0
+    pd.testing.assert_frame_equal(demo_raw_metrics, before)  # copy-on-write: raw untouched
+
+
 def test_kept_columns_of_another_frame_are_not_used(demo_raw_metrics):
     other = demo_raw_metrics.assign(
         aging_90_plus=demo_raw_metrics["aging_90_plus"] * 0 + 1e9

@@ -209,7 +209,12 @@ def has_fresh_ranks(raw: pd.DataFrame, names) -> bool:
 
 
 def _composite(
-    raw: pd.DataFrame, inputs: dict[str, Callable], weights, active, settings: Settings
+    raw: pd.DataFrame,
+    inputs: dict[str, Callable],
+    weights,
+    active,
+    settings: Settings,
+    arrays: Callable[[str], np.ndarray] | None = None,
 ) -> np.ndarray:
     used = {k: float(weights.get(k, 0.0)) for k in inputs if weights.get(k, 0.0)}
     total = sum(used.values())
@@ -217,7 +222,7 @@ def _composite(
         return np.where(active, NEUTRAL_RANK, np.nan)
     fresh = has_fresh_ranks(raw, used)
     ranks = {
-        k: raw[f"pctl_{k}"].to_numpy(dtype=float)
+        k: (arrays(f"pctl_{k}") if arrays is not None else raw[f"pctl_{k}"].to_numpy(dtype=float))
         if fresh and k not in SETTINGS_DEPENDENT
         else _rank_input(raw, k, inputs[k], active, settings)
         for k in used
@@ -240,24 +245,39 @@ def score(raw: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     return raw.assign(value_score=value, headache_score=headache)
 
 
-def _scores(raw: pd.DataFrame, active: np.ndarray, settings: Settings):
-    """(value score, headache score) of every row, as arrays."""
+def _scores(raw: pd.DataFrame, active: np.ndarray, settings: Settings, arrays=None):
+    """(value score, headache score) of every row, as arrays (``arrays``: the ``pctl_`` ranks
+    by column name, as float arrays, when the caller keeps them)."""
     return (
-        _composite(raw, INPUTS["value"], settings.value_weights, active, settings),
-        _composite(raw, INPUTS["headache"], settings.headache_weights, active, settings),
+        _composite(raw, INPUTS["value"], settings.value_weights, active, settings, arrays),
+        _composite(raw, INPUTS["headache"], settings.headache_weights, active, settings, arrays),
     )
 
 
 def score_and_segment(raw: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     """``segment(score(raw))`` in one step (the frame widened once, not twice: what a slider
     move does): the same columns, values and dtypes."""
-    active = _active(raw).to_numpy()
-    value, headache = _scores(raw, active, settings)
-    return raw.assign(
-        value_score=value,
-        headache_score=headache,
-        segment=_segments(value, headache, active, settings),
-    )
+    return raw.assign(**scored_columns(raw, settings=settings))
+
+
+def scored_columns(
+    raw: pd.DataFrame,
+    *,
+    settings: Settings,
+    arrays: Callable[[str], np.ndarray] | None = None,
+    active: np.ndarray | None = None,
+) -> dict[str, object]:
+    """The columns :func:`score_and_segment` adds (``value_score``, ``headache_score``,
+    ``segment``), in that order, as arrays: for a caller that widens the frame once with more
+    columns (the slider's classify). ``arrays`` (a column's float values by name) and
+    ``active`` (``_active(raw)`` as an array): what a caller keeps of ``raw`` between calls."""
+    active = _active(raw).to_numpy() if active is None else active
+    value, headache = _scores(raw, active, settings, arrays)
+    return {
+        "value_score": value,
+        "headache_score": headache,
+        "segment": _segments(value, headache, active, settings),
+    }
 
 
 def thresholds(scored: pd.DataFrame, *, settings: Settings) -> tuple[float, float]:
