@@ -332,7 +332,9 @@ def _divide(num: np.ndarray, den: np.ndarray, *, empty: float = np.nan) -> np.nd
     return out
 
 
-def _money_measures(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+def _money_measures(prep: _Prepared, quarter: str, *, fixes: bool = False) -> dict[str, np.ndarray]:
+    """The revenue columns; ``fixes``: only what the fix rules read (revenue_ttm, invoices_ttm,
+    realisation_ttm), by the same sums."""
     inv, te, n = prep.inv, prep.te, prep.n
     source = prep.source if prep.source is not None else np.zeros(n, dtype=np.int8)
     by_time = source == REVENUE_SOURCES.index("billable time")
@@ -343,6 +345,8 @@ def _money_measures(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
         "revenue_prior": prior_window(quarter),
         "revenue_last_2q": Window(last_two, as_of(quarter)),
     }
+    if fixes:
+        windows = {"revenue_ttm": windows["revenue_ttm"]}
     any_amount = bool(te["has_amount"].any())  # most invoiced books: no pass over the entries
     revenue, billed = {}, {}
     for name, window in windows.items():
@@ -351,21 +355,27 @@ def _money_measures(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
             _te_sum(prep, _te_rows(prep, window), "amount") if any_amount else np.zeros(n)
         )
         revenue[name] = np.where(by_time, billed[name], invoiced)
-    revenue_ttm, revenue_prior = revenue["revenue_ttm"], revenue["revenue_prior"]
+    revenue_ttm = revenue["revenue_ttm"]
     in_ttm = _within(inv["issue"], ttm_window(quarter))
     # no entry with an amount (most invoiced books): no client valued, without a pass over them
     valued = _sum(te["code"], None, te["has_amount"], n) > 0 if any_amount else np.zeros(n, bool)
     billable_value = np.where(valued, billed["revenue_ttm"], np.nan)
     invoiced_client = source == REVENUE_SOURCES.index("invoices")
+    realisation = np.where(
+        invoiced_client & (billable_value > 0), _divide(revenue_ttm, billable_value), np.nan
+    )
+    invoices_ttm = _sum(inv["code"], None, in_ttm, n)
+    if fixes:
+        return {**revenue, "realisation_ttm": realisation, "invoices_ttm": invoices_ttm}
     return {
         **revenue,
         "revenue_source": np.asarray(REVENUE_SOURCES, dtype=object)[source],
         "billable_value_ttm": billable_value,
-        "realisation_ttm": np.where(
-            invoiced_client & (billable_value > 0), _divide(revenue_ttm, billable_value), np.nan
+        "realisation_ttm": realisation,
+        "invoices_ttm": invoices_ttm,
+        "growth_ttm": np.where(
+            revenue["revenue_prior"] > 0, _divide(revenue_ttm, revenue["revenue_prior"]) - 1, np.nan
         ),
-        "invoices_ttm": _sum(inv["code"], None, in_ttm, n),
-        "growth_ttm": np.where(revenue_prior > 0, _divide(revenue_ttm, revenue_prior) - 1, np.nan),
         "prior_covered": np.full(n, history_covers(prep.first_activity, prior_window(quarter))),
     }
 
@@ -450,24 +460,30 @@ def _days_past_due(prep: _Prepared, end: np.datetime64) -> tuple[np.ndarray, np.
     return open_, (end - inv["due"]) / _DAY
 
 
+_AGING_RANGES = (
+    ("aging_1_30", 1, 30),
+    ("aging_31_60", 31, 60),
+    ("aging_61_90", 61, 90),
+    ("aging_90_plus", 91, np.inf),
+)
+
+
 def _aging(
-    prep: _Prepared, quarter: str, floor: float, *, full: bool = True
+    prep: _Prepared, quarter: str, floor: float, *, fixes: bool = False
 ) -> dict[str, np.ndarray]:
+    """The aging buckets; ``fixes``: ``aging_90_plus`` alone (what COLLECT reads)."""
     inv, n, end = prep.inv, prep.n, np.datetime64(as_of(quarter), "ns")
     open_, days = _days_past_due(prep, end)
     code, amount = inv["code"], inv["amount"]
+    if fixes:
+        _, low, high = _AGING_RANGES[-1]
+        return {"aging_90_plus": _sum(code, amount, open_ & (days >= low) & (days <= high), n)}
     out = {"aging_current": _sum(code, amount, open_ & (days <= 0), n)}
-    for name, low, high in (
-        ("aging_1_30", 1, 30),
-        ("aging_31_60", 31, 60),
-        ("aging_61_90", 61, 90),
-        ("aging_90_plus", 91, np.inf),
-    ):
+    for name, low, high in _AGING_RANGES:
         out[name] = _sum(code, amount, open_ & (days >= low) & (days <= high), n)
     out["overdue_amount"] = sum(out[b] for b in AGING_BUCKETS)
-    if full:
-        out["overdue_90_quarters"] = _overdue_90_quarters(prep, quarter, floor)
-        out.update(_oldest_overdue(prep, open_ & (days >= 1) & (amount > 0), days))
+    out["overdue_90_quarters"] = _overdue_90_quarters(prep, quarter, floor)
+    out.update(_oldest_overdue(prep, open_ & (days >= 1) & (amount > 0), days))
     return out
 
 
@@ -503,12 +519,15 @@ def _oldest_overdue(prep: _Prepared, mask: np.ndarray, days: np.ndarray) -> dict
     }
 
 
-def _work(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+def _work(prep: _Prepared, quarter: str, *, fixes: bool = False) -> dict[str, np.ndarray]:
+    """Hours and labour cost; ``fixes``: without the non-billable share."""
     te = prep.te
     in_ttm = _te_rows(prep, ttm_window(quarter))
     hours = _te_sum(prep, in_ttm, "hours")
-    non_billable = _te_sum(prep, in_ttm, "hours", where=~te["billable"])
     cost = _te_sum(prep, in_ttm, "cost")
+    if fixes:
+        return {"hours_ttm": hours, "labour_cost_ttm": cost, "cost_rate_ttm": _divide(cost, hours)}
+    non_billable = _te_sum(prep, in_ttm, "hours", where=~te["billable"])
     return {
         "hours_ttm": hours,
         "non_billable_share": _divide(non_billable, hours, empty=0.0),
@@ -517,7 +536,8 @@ def _work(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
     }
 
 
-def _events(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+def _events(prep: _Prepared, quarter: str, *, fixes: bool = False) -> dict[str, np.ndarray]:
+    """Event severities; ``fixes``: the rescope and delivery ones alone."""
     ev, n = prep.ev, prep.n
     in_ttm = _within(ev["date"], ttm_window(quarter))
 
@@ -525,6 +545,11 @@ def _events(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
         wanted = [EVENT_KINDS.index(k) for k in kinds]
         return _sum(ev["code"], ev["severity"], in_ttm & np.isin(ev["kind"], wanted), n)
 
+    if fixes:
+        return {
+            "rescope_severity_ttm": severity(list(RESCOPE_KINDS)),
+            "delivery_severity_ttm": severity(list(OUR_EVENT_KINDS)),
+        }
     return {
         "incidents_ttm": severity(list(CLIENT_EVENT_KINDS)),
         "rescope_severity_ttm": severity(list(RESCOPE_KINDS)),
@@ -533,7 +558,8 @@ def _events(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
     }
 
 
-def _alignment(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
+def _alignment(prep: _Prepared, quarter: str, *, fixes: bool = False) -> dict[str, np.ndarray]:
+    """Mean ratings; ``fixes``: the owner's and the others' alone (what REASSIGN_OWNER reads)."""
     asm, n = prep.asm, prep.n
     in_ttm = _within(asm["date"], ttm_window(quarter))
 
@@ -543,6 +569,11 @@ def _alignment(prep: _Prepared, quarter: str) -> dict[str, np.ndarray]:
     def mean_of(name: str, mask: np.ndarray) -> np.ndarray:
         return _divide(_sum(asm["code"], asm[name], mask, n), _sum(asm["code"], None, mask, n))
 
+    if fixes:
+        return {
+            "owner_rating": mean(in_ttm & asm["by_owner"]),
+            "others_rating": mean(in_ttm & ~asm["by_owner"]),
+        }
     return {
         "alignment_score": mean(in_ttm),
         "owner_rating": mean(in_ttm & asm["by_owner"]),
@@ -582,21 +613,21 @@ def measure(
     """The measured columns and rule signals of ``quarter``, one row per client (no potential,
     no rate or score ranks: :mod:`helpers.decide.contract` adds those).
 
-    ``fixes_only=True`` leaves out what only the prune rules and the reasons read
-    (``overdue_90_quarters``, the oldest overdue invoice, ``invoice_interval_days``,
-    ``last_activity``): enough for the fix rules on the quarters before ("since when")."""
+    ``fixes_only=True`` measures only :data:`FIX_COLUMNS`, what the fix rules read
+    (:func:`helpers.audit.rules.fix_masks`, after :func:`rate_ranks`), by the same sums as the full
+    measure: enough for those rules on the quarters before ("since when")."""
     parse_quarter(quarter)
+    if fixes_only:
+        return _fix_measures(prep, quarter, settings)
     measures = {
         **_money_measures(prep, quarter),
         **_work(prep, quarter),
         **_lateness(prep, quarter),
-        **_aging(prep, quarter, settings.collect_floor, full=not fixes_only),
+        **_aging(prep, quarter, settings.collect_floor),
         **_events(prep, quarter),
         **_alignment(prep, quarter),
-        **({} if fixes_only else _rhythm(prep, quarter)),
+        **_rhythm(prep, quarter),
     }
-    if fixes_only:
-        measures["overdue_90_quarters"] = np.zeros(prep.n)
     raw = prep.clients.assign(quarter=quarter, **measures)
     total = raw["revenue_ttm"].sum()
     raw = raw.assign(
@@ -612,6 +643,56 @@ def measure(
         abuse_ttm=raw["abuse_ttm"].astype(int),
     )
     return raw
+
+
+#: The measured columns the fix rules read (with ``client_id`` and ``quarter``):
+#: ``measure(..., fixes_only=True)`` computes these alone.
+FIX_COLUMNS = (
+    "quarter",
+    "client_id",
+    "size",
+    "revenue_ttm",
+    "realisation_ttm",
+    "invoices_ttm",
+    "hours_ttm",
+    "labour_cost_ttm",
+    "cost_rate_ttm",
+    "days_late_avg",
+    "late_share",
+    "aging_90_plus",
+    "rescope_severity_ttm",
+    "delivery_severity_ttm",
+    "owner_rating",
+    "others_rating",
+    "effective_rate_ttm",
+    "revenue_share",
+    "active",
+)
+
+
+def _fix_measures(prep: _Prepared, quarter: str, settings: Settings) -> pd.DataFrame:
+    """:data:`FIX_COLUMNS` of ``quarter``: each array from the same sums as :func:`measure`'s
+    (the same numbers added in the same order), about a quarter of its work."""
+    measures = {
+        **_money_measures(prep, quarter, fixes=True),
+        **_work(prep, quarter, fixes=True),
+        **_lateness(prep, quarter),
+        **_aging(prep, quarter, settings.collect_floor, fixes=True),
+        **_events(prep, quarter, fixes=True),
+        **_alignment(prep, quarter, fixes=True),
+    }
+    revenue, hours = measures["revenue_ttm"], measures["hours_ttm"]
+    total = pd.Series(revenue).sum()  # as measure's column sum
+    measures.update(
+        effective_rate_ttm=_divide(revenue, hours),
+        revenue_share=revenue / total if total else np.zeros(prep.n),
+        active=(hours > 0) | (measures["invoices_ttm"] > 0),
+        quarter=quarter,
+        client_id=prep.clients["client_id"],
+        size=prep.clients["size"],
+    )
+    # one frame built at once: inserting the columns one by one cost about as much as the sums
+    return pd.DataFrame({c: measures[c] for c in FIX_COLUMNS}, index=prep.clients.index)
 
 
 def _per_100_hours(incidents: np.ndarray, hours: np.ndarray) -> np.ndarray:

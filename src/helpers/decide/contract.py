@@ -106,7 +106,14 @@ def fix_since(
     """Per fix action, ``since_<code>``: the first quarter of the unbroken run of quarters, up to
     ``quarter``, in which the fix's condition held for the client (measured point in time at each
     quarter's end with the same settings), looking back at most :data:`SINCE_LOOKBACK` quarters;
-    empty where it does not hold now."""
+    empty where it does not hold now.
+
+    The quarter itself is measured in full (the contract's own measure, shared through
+    ``cache``); the quarters before only in the columns the fix rules read
+    (``measure(..., fixes_only=True)``: :data:`helpers.audit.measures.FIX_COLUMNS`, about a
+    third of a full measure), then ranked as the contract is (:func:`rate_ranks`: REPRICE reads
+    the book's median rate among those columns), so each quarter's masks are the ones its full
+    measure would give."""
     now = fix_masks(rate_ranks(_measured(prep, quarter, settings, cache)), settings=settings)
     since = {code: np.where(now[code], quarter, None).astype(object) for code in FIX_ACTIONS}
     running = dict(now)
