@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
+from helpers.book.quarter_text import normalise_quarter
 from helpers.errors import PumpkinError
-
-# case-insensitive, spaces tolerated: "2025Q4", "2025q4", "2025 Q4", " 2025 q 4 "
-_QUARTER = re.compile(r"^(\d{4})\s*[Qq]\s*([1-4])$")
 
 
 @dataclass(frozen=True, order=True)
@@ -46,19 +43,7 @@ def parse_quarter(text: str) -> pd.Period:
     >>> parse_quarter("2025Q2").end_time.date()
     datetime.date(2025, 6, 30)
     """
-    match = _QUARTER.match(text.strip()) if isinstance(text, str) else None
-    if match is None:
-        raise PumpkinError(f"quarter must look like 2025Q2 (year, 'Q', 1-4), got {text!r}")
-    return pd.Period(f"{match[1]}Q{match[2]}", freq="Q")
-
-
-def normalise_quarter(text: str) -> str:
-    """The canonical spelling of a quarter: case-insensitive, spaces tolerated.
-
-    >>> normalise_quarter("2025 q4")
-    '2025Q4'
-    """
-    return str(parse_quarter(text))
+    return pd.Period(normalise_quarter(text), freq="Q")
 
 
 def check_quarter(quarter: str, available: list[str], *, where: str = "the book") -> str:
