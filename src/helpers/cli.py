@@ -52,7 +52,7 @@ def _settings(args: argparse.Namespace):
     return settings_for_book(getattr(args, "data", None), getattr(args, "settings", None))
 
 
-def _book(args: argparse.Namespace, settings):
+def _book(args: argparse.Namespace, settings, *, prefetch=None):
     from helpers.book.load import load_book
 
     return load_book(
@@ -60,13 +60,14 @@ def _book(args: argparse.Namespace, settings):
         settings=settings,
         strict=getattr(args, "strict", False),
         date_format=getattr(args, "date_format", None),
+        prefetch=prefetch,
     )
 
 
 def quarter_arg(text: str) -> str:
     """The argparse type of every quarter option: the canonical spelling (``2025q4`` and
     ``2025 Q4`` are accepted as ``2025Q4``)."""
-    from helpers.book.quarters import normalise_quarter
+    from helpers.book.quarter_text import normalise_quarter
 
     try:
         return normalise_quarter(text)
@@ -145,26 +146,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from helpers.forecast.preload import book_needs_reading, start_import
+    from helpers.book.prefetch import start_prefetch
+    from helpers.forecast.preload import start_import
 
     settings = _settings(args)
-    # a book read from its files is fitted: scipy is imported while the CSVs are parsed
-    date_format = getattr(args, "date_format", None)
-    preload = start_import(
-        when=lambda: book_needs_reading(args.data, settings=settings, date_format=date_format)
-    )
+    # started before pandas is imported: the files' digests (the cache key) and, when the cache
+    # does not hold the book, Arrow's parse of its CSVs run on the core the import leaves idle
+    date_format = getattr(args, "date_format", None) or settings.date_format
+    preload = None
     try:
-        return _metrics(args, settings)
+        with start_prefetch(
+            args.data, base_currency=settings.base_currency, date_format=date_format
+        ) as prefetch:
+            # a book read from its files is fitted: scipy is imported while the book is
+            # validated, once the prefetch's parse has left the second core
+            def reads_files() -> bool:
+                prefetch.wait()
+                return prefetch.reads_files()
+
+            preload = start_import(when=reads_files)
+            book = _book(args, settings, prefetch=prefetch)
+        return _metrics(book, args, settings)
     finally:
-        preload.join()
+        if preload is not None:
+            preload.join()
 
 
-def _metrics(args: argparse.Namespace, settings) -> int:
+def _metrics(book, args: argparse.Namespace, settings) -> int:
     from helpers.book.rejects import ledger_beside
     from helpers.decide.contract import client_metrics
     from helpers.present.export import write_csv, write_table
 
-    book = _book(args, settings)
     warn_if_no_revenue(book, "metrics")
     quarter = book.check_quarter(args.quarter)
     table = client_metrics(book, quarter, settings=settings)

@@ -33,10 +33,11 @@ import threading
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import pyarrow as pa
-from pyarrow import feather
+if TYPE_CHECKING:  # pandas and Arrow are imported where a frame is read or written: the key
+    import pandas as pd  # (file digests, helpers.book.prefetch) is computed before pandas is
+
 
 #: How many cached books to keep (the most recently used).
 KEEP = 8
@@ -97,6 +98,8 @@ def read_cached(key: str) -> tuple[dict[str, pd.DataFrame], dict] | None:
     folder = _entry(key)
     if folder is None or not (folder / "meta.json").exists():
         return None
+    from pyarrow import feather
+
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         stored = meta["frames"]
@@ -120,6 +123,9 @@ def write_cached(key: str, frames: Mapping[str, pd.DataFrame], meta: Mapping) ->
     folder = _entry(key)
     if folder is None:
         return None
+    import pyarrow as pa
+    from pyarrow import feather
+
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=folder.parent))
@@ -240,6 +246,8 @@ def read_result(kind: str, key: str) -> pd.DataFrame | None:
     file = _result_file(kind, key)
     if file is None or not file.is_file():
         return None
+    from pyarrow import feather
+
     try:
         table = feather.read_table(file, memory_map=False)
         stored = json.loads(table.schema.metadata[b"pumpkin_dtypes"])
@@ -261,6 +269,9 @@ def write_result(kind: str, key: str, frame: pd.DataFrame) -> Path | None:
     file = _result_file(kind, key)
     if file is None:
         return None
+    import pyarrow as pa
+    from pyarrow import feather
+
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         dtypes = {c: str(t) for c, t in frame.dtypes.items()} | {"__key__": key}

@@ -7,11 +7,9 @@ the rejects ledger and leaves it out, so accepted + rejected = rows read for eve
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import re
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -21,12 +19,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from helpers.book import cache as book_cache
+from helpers.book.arrow_csv import (
+    ParsedCsv,
+    arrow_csv,
+    csv_header,
+    parse_csv,
+    typed_columns,
+)
+from helpers.book.prefetch import NOTES_FILE, Prefetch, cache_key, find_table_file
 from helpers.book.quarters import check_quarter
 from helpers.book.schema import (
-    BOOLEAN_WORDS,
     DECISION_ACTIONS,
     LOAD_ORDER,
     OUR_EVENT_KINDS,
@@ -41,8 +45,6 @@ REJECTS_FILE = "rejects.csv"
 #: Optional columns left out of a written table when no row has a value (older books stay as
 #: they were: a time export without amounts writes no ``billable_amount`` column).
 BLANK_OPTIONAL = ("billable_amount",)
-#: Assumptions an import made about rows it used (same columns as the rejects ledger).
-NOTES_FILE = "notes.csv"
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class Book:
         source = Path(self.source)
         if source.suffix.lower() == ".xlsx":
             return f"sheet '{name}' of {source}"
-        found = _find_table_file(source, name) if source.is_dir() else None
+        found = find_table_file(source, name) if source.is_dir() else None
         return str(found or source / f"{name}.csv")
 
     def check_quarter(self, quarter: str) -> str:
@@ -211,144 +213,8 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _csv_header(path: Path) -> list[str]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
-    except UnicodeDecodeError:
-        raise BookError("not UTF-8 text: save the file as UTF-8 (CSV UTF-8)", file=path) from None
-    if not header or not any(h.strip() for h in header):
-        raise BookError("empty file (no header row)", file=path)
-    return [h.strip() for h in header]
-
-
-def read_text_csv(
-    source,
-    *,
-    names: list[str],
-    skip_rows: int,
-    threads: bool,
-    delimiter: str = ",",
-    newlines: bool = True,
-    include: list[str] | None = None,
-    block_size: int | None = None,
-    types: Mapping[str, pa.DataType] | None = None,
-) -> tuple[pa.Table, list[tuple[int | None, str, int, int]]]:
-    """A CSV (a path or a file object) read by Arrow with every column as text (blanks as "",
-    never null), and the rows with a wrong field count (number, text, expected, actual fields),
-    which are skipped. Arrow numbers rows only when read single-threaded (``threads=False``).
-    The canonical loader and the export reader both read CSV with it; ``pa.ArrowInvalid`` is
-    left to the caller to say in its own words.
-
-    ``types`` reads those columns typed instead (a blank, quoted or not, is null there; yes/no
-    words as :data:`~helpers.book.schema.BOOLEAN_WORDS` spells them): Arrow raises
-    ``pa.ArrowInvalid`` naming the first column with a value that does not convert."""
-    bad_rows: list[tuple[int | None, str, int, int]] = []
-
-    def skip(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.number, row.text, row.expected_columns, row.actual_columns))
-        return "skip"
-
-    read = {"column_names": names, "skip_rows": skip_rows, "use_threads": threads}
-    convert = {
-        "column_types": dict.fromkeys(names, pa.string()),
-        "strings_can_be_null": False,
-        "quoted_strings_can_be_null": False,
-    }
-    if types:
-        convert["column_types"].update(types)
-        convert["null_values"] = [""]  # a typed column's blank (strings stay "")
-        convert["quoted_strings_can_be_null"] = True  # "" as blank as an empty field
-        convert["true_values"] = [w for w, flag in BOOLEAN_WORDS.items() if flag]
-        convert["false_values"] = [w for w, flag in BOOLEAN_WORDS.items() if not flag]
-    if block_size:
-        read["block_size"] = block_size
-    if include is not None:
-        convert["include_columns"] = include
-    table = pacsv.read_csv(
-        source,
-        read_options=pacsv.ReadOptions(**read),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=newlines, invalid_row_handler=skip
-        ),
-        convert_options=pacsv.ConvertOptions(**convert),
-    )
-    return table, bad_rows
-
-
-def _arrow_csv(
-    path: Path,
-    header: list[str],
-    *,
-    threads: bool,
-    types: Mapping[str, pa.DataType] | None = None,
-    include: list[str] | None = None,
-):
-    try:
-        return read_text_csv(
-            path, names=header, skip_rows=1, threads=threads, types=types, include=include
-        )
-    except pa.ArrowInvalid as exc:
-        if types and _CONVERSION.match(str(exc)):
-            raise  # a typed value that does not convert: the typed read says which column
-        if "utf8" in str(exc).lower():
-            raise BookError(
-                "not UTF-8 text: save the file as UTF-8 (CSV UTF-8)", file=path
-            ) from None
-        raise BookError(f"cannot be read as CSV ({exc})", file=path) from None
-
-
-#: Arrow's words for a value of a typed column that does not convert (a text column's problem,
-#: such as bytes that are not UTF-8, is the text read's to say).
-_CONVERSION = re.compile(r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error to (?!string)")
 #: What a typed column holds in the frame the loader validates (blank: NaN, NaT, <NA>).
 _TYPED_IN_PANDAS = {pa.bool_(): pd.BooleanDtype()}
-_NS = pa.timestamp("ns")
-
-
-def _typed_table(
-    path: Path, header: list[str], types: Mapping[str, pa.DataType], *, threads: bool
-) -> tuple[pa.Table, list, dict[str, pa.DataType]]:
-    """(table, rows with a wrong field count, the columns read typed): the file read with
-    ``types`` for the columns whose every value converts, and as text for the others, column
-    by column (each column Arrow refuses is read as text and the file read again).
-
-    A typed column is kept only when the text path would read the same values from it: Arrow
-    takes a number or an ISO date with spaces or tabs around it (the text path trims them), but
-    a number spelt ``nan`` (the text path rejects it as not a number, with its text in the
-    ledger) or a date outside pandas' nanosecond range (the text path's own way with it) sends
-    the column to the text path too. Dates come back as ``timestamp[ns]``.
-    """
-    types = dict(types)
-    while types:
-        try:
-            table, bad_rows = _arrow_csv(path, header, threads=threads, types=types)
-        except pa.ArrowInvalid as exc:
-            found = _CONVERSION.match(str(exc))
-            position = int(found.group(1)) if found else len(header)
-            name = header[position] if position < len(header) else None
-            if name not in types:
-                break
-            del types[name]
-            continue
-        refused, columns = [], {}
-        for name in types:
-            column = table[name]
-            if column.type == pa.date32():
-                try:
-                    columns[name] = pc.cast(column, _NS)
-                except pa.ArrowInvalid:
-                    refused.append(name)
-            elif column.type == pa.float64() and pc.any(pc.is_nan(column)).as_py():
-                refused.append(name)
-        if refused:
-            types = {k: v for k, v in types.items() if k not in refused}
-            continue
-        for name, column in columns.items():
-            table = table.set_column(header.index(name), name, column)
-        return table, bad_rows, types
-    table, bad_rows = _arrow_csv(path, header, threads=threads)
-    return table, bad_rows, {}
 
 
 def _may_have_padding(column: pa.ChunkedArray) -> bool:
@@ -377,7 +243,7 @@ def _may_have_padding(column: pa.ChunkedArray) -> bool:
 def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """The column without leading and trailing whitespace; trimmed only when some value may
     have it (trimming 2M values costs about 0.05 s of CPU per column, the check a tenth). A
-    typed column (read by :func:`_typed_table`) is returned as it is."""
+    typed column (read by :func:`~helpers.book.arrow_csv.typed_table`) is returned as it is."""
     if column.type != pa.string():
         return column
     return pc.utf8_trim_whitespace(column) if _may_have_padding(column) else column
@@ -395,22 +261,21 @@ def read_csv_text(
     path: Path, *, types: Mapping[str, pa.DataType] | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, list[str]]:
     """A CSV as text columns, its spreadsheet row numbers, the rows with a wrong field count,
-    and the columns read typed: ``types`` (see :func:`_typed_table`) as far as the file's
-    values allow (a typed column's blanks are NaN/NaT/<NA>); every other column is text."""
-    header = _csv_header(path)
-    types = {k: v for k, v in (types or {}).items() if k in header}
-    if len(set(header)) < len(header):  # a repeated header name: every column as text
-        types = {}
-    table, bad_rows, typed = _typed_table(path, header, types, threads=True)
-    if bad_rows:  # row numbers are only known single-threaded: read again to name them
-        table, bad_rows, typed = _typed_table(path, header, typed, threads=False)
-    frame = _text_pandas(table)
-    invalid = pd.DataFrame(bad_rows, columns=["number", "text", "expected", "actual"])
+    and the columns read typed: ``types`` (see :func:`~helpers.book.arrow_csv.typed_table`) as
+    far as the file's values allow (a typed column's blanks are NaN/NaT/<NA>); every other
+    column is text."""
+    return _csv_frame(parse_csv(path, types=types))
+
+
+def _csv_frame(parsed: ParsedCsv) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, list[str]]:
+    """:func:`read_csv_text`'s answer from the file as Arrow parsed it."""
+    frame = _text_pandas(parsed.table)
+    invalid = pd.DataFrame(parsed.bad_rows, columns=["number", "text", "expected", "actual"])
     total = len(frame) + len(invalid)
     skipped = set(invalid["number"].dropna().astype(int))  # pyarrow's numbers count the header
     numbers = np.arange(2, total + 2)
     rows = numbers[~np.isin(numbers, list(skipped))][: len(frame)]
-    return frame, rows, invalid, list(typed)
+    return frame, rows, invalid, list(parsed.typed)
 
 
 def _written_text(path: Path) -> Callable[[list[str]], pd.DataFrame]:
@@ -419,8 +284,8 @@ def _written_text(path: Path) -> Callable[[list[str]], pd.DataFrame]:
     row names one."""
 
     def text_of(columns: list[str]) -> pd.DataFrame:
-        header = _csv_header(path)
-        table, _ = _arrow_csv(path, header, threads=True, include=list(columns))
+        header = csv_header(path)
+        table, _ = arrow_csv(path, header, threads=True, include=list(columns))
         return _text_pandas(table)
 
     return text_of
@@ -446,14 +311,6 @@ def _field_count_ledger(invalid: pd.DataFrame, table: str, source: str) -> pd.Da
     )
 
 
-def _find_table_file(folder: Path, name: str) -> Path | None:
-    for suffix in (".csv", ".parquet"):
-        candidate = folder / f"{name}{suffix}"
-        if candidate.exists():
-            return candidate
-    return None
-
-
 class _Read(NamedTuple):
     """One table as read: its columns (text, or typed where the CSV reader could), their
     spreadsheet row numbers, the field-count ledger, the source label, the columns read typed
@@ -467,20 +324,16 @@ class _Read(NamedTuple):
     text_of: Callable[[list[str]], pd.DataFrame] | None
 
 
-def typed_columns(table: Table, *, date_format: str | None) -> dict[str, pa.DataType]:
-    """The columns of ``table`` the CSV reader parses itself (numbers, yes/no flags and, with
-    plain ISO dates, dates); the validation's rules then run on their values."""
-    kinds = {"number": pa.float64(), "bool": pa.bool_()}
-    if (date_format or "%Y-%m-%d") == "%Y-%m-%d":
-        kinds["date"] = pa.date32()
-    return {c.name: kinds[c.kind] for c in table.columns if c.kind in kinds}
-
-
 def _read_source(
-    path: Path, name: str, sheets: Mapping[str, pd.DataFrame] | None, date_format: str | None
+    path: Path,
+    name: str,
+    sheets: Mapping[str, pd.DataFrame] | None,
+    date_format: str | None,
+    parsed: Future | None = None,
 ) -> _Read:
     """One table read from its sheet, Parquet file or CSV (typed where it can, see
-    :func:`_typed_table`)."""
+    :func:`~helpers.book.arrow_csv.typed_table`; ``parsed``: the CSV's parse, already started
+    by a prefetch, which resolves to None when it parsed nothing)."""
     if sheets is not None:
         frame = _text_frame(sheets[name].dropna(how="all"))
         rows = frame.index.to_numpy() + 2
@@ -493,7 +346,11 @@ def _read_source(
             raise BookError(f"cannot be read as Parquet ({exc})", file=path) from None
         return _Read(frame, np.arange(len(frame)) + 2, empty_ledger(), path.name, [], None)
     types = typed_columns(TABLES[name], date_format=date_format)
-    frame, rows, invalid, typed = read_csv_text(path, types=types)
+    done = None if parsed is None else parsed.result()
+    if done is None:
+        frame, rows, invalid, typed = read_csv_text(path, types=types)
+    else:
+        frame, rows, invalid, typed = _csv_frame(done)
     field_ledger = _field_count_ledger(invalid, name, path.name)
     return _Read(frame, rows, field_ledger, path.name, typed, _written_text(path))
 
@@ -615,7 +472,7 @@ def _load_tables(path: Path, sheets, reads: Mapping, date_format, settings: Sett
         if missing:
             raise BookError(
                 f"required column missing (found: {', '.join(raw.columns) or 'none'})",
-                file=source if sheets is not None else _find_table_file(path, name),
+                file=source if sheets is not None else find_table_file(path, name),
                 column=missing[0],
             )
         clean, ledger = validate_table(
@@ -655,6 +512,7 @@ def load_book(
     strict: bool = False,
     date_format: str | None = None,
     cache: bool = True,
+    prefetch: Prefetch | None = None,
 ) -> Book:
     """Load and validate a canonical book from a folder of CSV/Parquet files or an XLSX workbook.
 
@@ -662,6 +520,9 @@ def load_book(
     needed for non-ISO dates: the loader never guesses. With ``cache`` (the default) a book whose
     files have the same content as one validated before is read from its cached Arrow copy
     (:mod:`helpers.book.cache`); ``cache=False`` always reads and validates the files.
+    ``prefetch`` (:func:`helpers.book.prefetch.start_prefetch`, started for this path and these
+    options; else ignored) supplies the cache key and the CSVs as Arrow parsed them, computed
+    while the caller was still importing; the book is the same as without it.
     """
     date_format = date_format or settings.date_format
     path = Path(path)
@@ -669,7 +530,17 @@ def load_book(
         raise BookError("not found", file=path)
     if path.suffix.lower() != ".xlsx" and not path.is_dir():
         raise BookError("expected a folder of tables or an .xlsx workbook", file=path)
-    key = _cache_key(path, settings, date_format) if cache else None
+    base = settings.base_currency
+    if prefetch is not None and not prefetch.matches(
+        path, base_currency=base, date_format=date_format
+    ):
+        prefetch = None
+    if not cache:
+        key = None
+    elif prefetch is not None:
+        key = prefetch.key.result()
+    else:
+        key = _cache_key(path, settings, date_format)
     if key is not None and (book := _cached_book(key, path)) is not None:
         if strict:
             refuse_rejects(book.rejects)
@@ -678,7 +549,7 @@ def load_book(
     sheets = _read_workbook(path) if path.suffix.lower() == ".xlsx" else None
 
     files = {
-        name: path if sheets is not None else _find_table_file(path, name) for name in LOAD_ORDER
+        name: path if sheets is not None else find_table_file(path, name) for name in LOAD_ORDER
     }
     present = {
         name: name in sheets if sheets is not None else files[name] is not None
@@ -689,9 +560,10 @@ def load_book(
     reader = ThreadPoolExecutor(1)
     try:
         reads = {
-            name: reader.submit(_read_source, files[name], name, sheets, date_format)
+            name: reader.submit(_read_source, files[name], name, sheets, date_format, parsed)
             for name in LOAD_ORDER
             if present[name]
+            for parsed in [None if prefetch is None else prefetch.take(name)]
         }
         loaded, ledgers, rows_read = _load_tables(path, sheets, reads, date_format, settings)
     finally:
@@ -739,15 +611,7 @@ def book_is_cached(path: str | Path, *, settings: Settings, date_format: str | N
 def _cache_key(path: Path, settings: Settings, date_format: str | None) -> str | None:
     """The book's cache key (its files' content and the loading options), None when the cache
     is off."""
-    if book_cache.cache_dir() is None:
-        return None
-    if path.suffix.lower() == ".xlsx":
-        files = {"workbook": path}
-    else:
-        files = {name: _find_table_file(path, name) for name in LOAD_ORDER}
-        notes = path / NOTES_FILE  # an import's notes are part of the book too
-        files["notes"] = notes if notes.is_file() else None
-    return book_cache.book_key(files, base_currency=settings.base_currency, date_format=date_format)
+    return cache_key(path, base_currency=settings.base_currency, date_format=date_format)
 
 
 def _frame_fields() -> list[str]:

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.book.load import read_text_csv
+from helpers.book.arrow_csv import read_text_csv
 from helpers.errors import BookError
 
 HEAD_BYTES = 256 * 1024
