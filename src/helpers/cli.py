@@ -7,9 +7,13 @@ a :class:`~helpers.errors.PumpkinError` into one readable line on stderr and exi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from helpers import __version__
 from helpers.errors import PumpkinError
@@ -554,7 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data(p)
     p.add_argument("--out", metavar="FILE", help=".csv or .xlsx (default: CSV to stdout)")
-    p.set_defaults(func=cmd_metrics)
+    p.set_defaults(func=cmd_metrics, end_process=True)
 
     p = sub.add_parser(
         "report",
@@ -677,8 +681,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``pumpkin``: returns the exit code."""
+    """Entry point of ``pumpkin``: returns the exit code.
+
+    Run as the command itself (no ``argv``: the ``pumpkin`` script, ``python -m helpers``), a
+    subcommand that asks for it (``pumpkin metrics``) ends the process once it is done
+    (:func:`end_process`) instead of returning to the interpreter's teardown."""
     args = build_parser().parse_args(argv)
+    code = _run(args)
+    if argv is None and getattr(args, "end_process", False):
+        end_process(code)
+    return code
+
+
+def end_process(code: int) -> NoReturn:
+    """End the process with ``code`` once every non-daemon thread has finished (the book
+    cache's writer, as at a normal exit) and the output is flushed, without the interpreter's
+    teardown: after ``pumpkin metrics`` on a large book that frees hundreds of MB object by
+    object and collects the garbage of a thousand modules (about 0.3 s of CPU and 0.4-0.5 s of
+    wall time on the 2M-entry book) for a process that has nothing left to finalise."""
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe has nothing to flush
+            stream.flush()
+    os._exit(code)
+
+
+def _run(args: argparse.Namespace) -> int:
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
         return handler(args)
