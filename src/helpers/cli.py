@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import NoReturn
 
@@ -169,6 +170,11 @@ def cmd_metrics(args: argparse.Namespace) -> int:
                 return prefetch.reads_files()
 
             preload = start_import(when=reads_files)
+            # what the command computes with, imported while the worker still parses (the
+            # loader would wait for the parse) rather than after the book is loaded
+            for module in ("helpers.decide.contract", "helpers.present.export"):
+                import_module(module)
+
             book = _book(args, settings, prefetch=prefetch)
         return _metrics(book, args, settings)
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -56,7 +57,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, target: str | Path | BinaryIO) -> None:
     """CSV through Arrow's writer: ~100x faster than ``DataFrame.to_csv`` on wide float tables
-    (10k clients x 72 columns: 0.01 s against 1.1 s)."""
+    (10k clients x 72 columns: 0.01 s against 1.1 s). A table of :data:`SPLIT_ROWS` rows or
+    more is formatted in two halves at once (Arrow formats outside the GIL; most of the time
+    goes into spelling the numbers) and written header, first half, second half: the same
+    bytes as in one piece."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for i, name in enumerate(table.column_names):  # dates (kept_until) as YYYY-MM-DD, no time
         column = frame[name]
@@ -65,7 +69,31 @@ def write_csv(frame: pd.DataFrame, target: str | Path | BinaryIO) -> None:
             and (column == column.dt.normalize()).sum() == column.count()
         ):
             table = table.set_column(i, name, table.column(i).cast(pa.date32()))
-    pacsv.write_csv(table, target)
+    if len(table) < SPLIT_ROWS:
+        pacsv.write_csv(table, target)
+        return
+    half = len(table) // 2
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(_csv_bytes, table.slice(half), header=False)
+        first = _csv_bytes(table.slice(0, half), header=True)
+        parts = (first, second.result())
+    if isinstance(target, (str, Path)):
+        with open(target, "wb") as handle:
+            for part in parts:
+                handle.write(part)
+    else:
+        for part in parts:
+            target.write(part)
+
+
+#: From how many rows :func:`write_csv` formats a table in two halves at once.
+SPLIT_ROWS = 2048
+
+
+def _csv_bytes(table: pa.Table, *, header: bool) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=header))
+    return sink.getvalue()
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
