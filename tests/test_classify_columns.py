@@ -115,3 +115,43 @@ def test_a_layer_composited_in_place_is_the_copy_composited():
     assert not np.array_equal(copied, pixels)  # the copy changed, the pixels not yet
     assert _over(layer, pixels, in_place=True) is pixels
     assert np.array_equal(pixels, copied)
+
+
+def test_kept_words_are_the_words_of_each_classification(demo_raw_metrics):
+    """Reasons kept across classifications of one raw frame (WordedReasons) are the reasons
+    worded afresh, whichever settings move: thresholds and value weights (masks of a few rows),
+    the prune cut (its own rows' words), the margin and the price rise (every row's words), and
+    back to settings seen before."""
+    from helpers.audit.rules import WordedReasons, word_reasons
+
+    kept, words = RawColumns(demo_raw_metrics), WordedReasons()
+    base = Settings()
+    weights = dict(base.value_weights)
+    first = next(iter(weights))
+    moves = [
+        base,
+        base.replace(value_threshold=38.0),
+        base.replace(value_threshold=38.0, headache_threshold=64.0),
+        base.replace(prune_percentile=25.0, value_threshold=38.0, headache_threshold=64.0),
+        base.replace(prune_percentile=5.0),
+        base.replace(prune_percentile=5.0, value_weights={**weights, first: 0.0}),
+        base.replace(target_margin=0.5),
+        base.replace(max_price_rise=0.1),
+        base.replace(prune_percentile=30.0, value_threshold=61.0, headache_threshold=30.0),
+        base,
+    ]
+    rows = np.arange(len(demo_raw_metrics))
+    cut_rows = 0
+    for settings in moves:
+        classified, masks = classify_with_masks(
+            demo_raw_metrics, settings=settings, raw_columns=kept
+        )
+        cut_rows += int(masks["prune_cut"].sum())
+        fresh = word_reasons(classified, settings=settings, rows=rows, masks=masks)
+        for some in (rows, rows[::3], rows[1::4]):
+            again = word_reasons(
+                classified, settings=settings, rows=some, masks=masks, worded=words
+            )
+            assert again["reasons"].iloc[some].tolist() == fresh["reasons"].iloc[some].tolist()
+            assert again["reasons"].drop(index=some).isna().all()
+    assert cut_rows, "no move prunes on the cut: the cut's own words were not tested"

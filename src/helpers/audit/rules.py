@@ -41,7 +41,7 @@ action's reason says since when it has been given when the frame carries ``since
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import MappingProxyType
 
 import numpy as np
@@ -1255,24 +1255,90 @@ def _with_columns(frame: pd.DataFrame, columns: Mapping[str, object]) -> pd.Data
     return pd.concat([frame, pd.DataFrame(dict(columns), index=frame.index)], axis=1)
 
 
+#: The settings that only move the scores (so the segments, so the masks): no reason reads them.
+_SCORE_ONLY_SETTINGS = frozenset({"value_threshold", "headache_threshold", "value_weights"})
+#: Read only by the reason of the prune cut (:func:`_r_cut`), so only for rows the cut prunes.
+_CUT_SETTINGS = ("prune_percentile",)
+
+
+def _wording_key(settings: Settings) -> tuple:
+    """The settings a reason's words may read (all but :data:`_SCORE_ONLY_SETTINGS`), but those
+    only the prune cut's words read (:data:`_CUT_SETTINGS`, keyed per row)."""
+    key = []
+    for field in fields(settings):
+        if field.name not in _SCORE_ONLY_SETTINGS and field.name not in _CUT_SETTINGS:
+            value = getattr(settings, field.name)
+            key.append(tuple(sorted(value.items())) if isinstance(value, Mapping) else value)
+    return tuple(key)
+
+
+class WordedReasons:
+    """The reasons worded so far for the rows of one raw frame's classifications (kept by a
+    caller that classifies that frame again and again: the explorer, per quarter): a row's
+    words depend only on its own figures, the rule masks at that row and the settings they read
+    (:func:`_reason_text` works row by row), so a row whose masks and those settings did not
+    change is not worded again (a threshold or a value weight moves the masks of a few rows; the
+    prune cut only the words of the rows it prunes)."""
+
+    #: Settings variants kept before the oldest words are dropped.
+    KEPT_SETTINGS = 16
+
+    def __init__(self) -> None:
+        self._words: dict[tuple, dict[tuple, str]] = {}
+
+    def reasons(
+        self,
+        classified: pd.DataFrame,
+        masks: Mapping[str, np.ndarray],
+        idx: np.ndarray,
+        *,
+        settings: Settings,
+    ) -> np.ndarray:
+        """The reasons of the rows at ``idx`` (sorted, distinct), as :func:`_reason_text`."""
+        key = _wording_key(settings)
+        if key not in self._words and len(self._words) >= self.KEPT_SETTINGS:
+            self._words.pop(next(iter(self._words)))
+        words = self._words.setdefault(key, {})
+        names = sorted(masks)
+        bits = np.packbits(np.stack([np.asarray(masks[n])[idx] for n in names], axis=1), axis=1)
+        cut = np.asarray(masks["prune_cut"])[idx].tolist()
+        at_cut = tuple(getattr(settings, name) for name in _CUT_SETTINGS)
+        keys = [
+            (int(i), b.tobytes(), at_cut if c else None)
+            for i, b, c in zip(idx.tolist(), bits, cut, strict=True)
+        ]
+        missing = [k for k, row in enumerate(keys) if row not in words]
+        if missing:
+            rows = idx[missing]
+            text = _reason_text(classified, dict(masks), _final_masks(dict(masks)), settings, rows)
+            for k, t in zip(missing, text.tolist(), strict=True):
+                words[keys[k]] = t
+        return np.array([words[row] for row in keys], dtype=object)
+
+
 def word_reasons(
     classified: pd.DataFrame,
     *,
     settings: Settings,
     rows: Sequence[int] | np.ndarray,
     masks: Mapping[str, np.ndarray] | None = None,
+    worded: WordedReasons | None = None,
 ) -> pd.DataFrame:
     """``classified`` (from ``classify(..., reasons=False)`` with the same settings) with the
     ``reasons`` of the rows at positions ``rows`` worded, exactly as :func:`classify` words
     them; the other rows keep what they had. A book without revenue keeps its reasons
     (:func:`without_value` words them all). ``masks`` are the rule masks
     :func:`classify_with_masks` returned with ``classified`` (the rules then do not run again);
-    without them they are decided here."""
+    without them they are decided here. ``worded``: the words kept for the classifications of
+    the same raw frame (:class:`WordedReasons`), used with ``masks`` only."""
     idx = np.unique(np.asarray(rows, dtype=np.int64))
     if not len(idx) or no_revenue_book(classified):
         return classified
-    masks = dict(masks) if masks is not None else rule_masks(classified, settings=settings)
     text = classified["reasons"].to_numpy(dtype=object, copy=True)
+    if worded is not None and masks is not None:
+        text[idx] = worded.reasons(classified, masks, idx, settings=settings)
+        return classified.assign(reasons=text)
+    masks = dict(masks) if masks is not None else rule_masks(classified, settings=settings)
     text[idx] = _reason_text(classified, masks, _final_masks(masks), settings, idx)
     return classified.assign(reasons=text)
 

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from helpers.audit.rules import (
     PRUNE_REASONS,
     RawColumns,
+    WordedReasons,
     action_column,
     classify,
     classify_with_masks,
@@ -171,6 +172,7 @@ class PatchExplorer:
         self._book, self._raw = _split_source(source)
         self._outcomes: dict[str, pd.DataFrame] = {}  # the journal's outcomes per quarter
         self._raw_columns: dict[str, RawColumns] = {}  # what classify reads, per quarter
+        self._words: dict[str, WordedReasons] = {}  # the reasons worded so far, per quarter
         self.decision_form = DecisionForm(
             decisions_file or default_decisions_file(self._book, settings_file),
             client=lambda: self.client_dropdown.value,
@@ -366,6 +368,7 @@ class PatchExplorer:
         raw = self.raw(quarter)
         if quarter not in self._raw_columns or self._raw_columns[quarter].frame is not raw:
             self._raw_columns[quarter] = RawColumns(raw)  # converted once per quarter
+            self._words[quarter] = WordedReasons()  # words of this very frame's rows
         classified, masks = classify_with_masks(
             raw, settings=settings, raw_columns=self._raw_columns[quarter]
         )
@@ -374,7 +377,11 @@ class PatchExplorer:
         shown = candidate_rows(journaled, limit=TABLE_ROWS)
         # the rules' masks are worded from again only while no decision changed the rows
         self.metrics = self._worded(
-            journaled, settings, masks=masks if journaled is classified else None, shown=shown
+            journaled,
+            settings,
+            masks=masks if journaled is classified else None,
+            shown=shown,
+            worded=self._words[quarter],
         )
         if no_revenue_book(self.metrics):  # nothing to place on the patch: say why instead
             self.summary.value = f"<b>{html.escape(NO_REVENUE[0].upper() + NO_REVENUE[1:])}</b>"
@@ -422,11 +429,13 @@ class PatchExplorer:
         rows: np.ndarray | None = None,
         masks: Mapping[str, np.ndarray] | None = None,
         shown: np.ndarray | None = None,
+        worded: WordedReasons | None = None,
     ) -> pd.DataFrame:
         """``metrics`` with the reasons of ``rows`` worded (default: the candidates table's rows
         and the picked client's), where they are not yet (see :func:`word_reasons`; ``masks``
         the rule masks ``metrics`` was classified with, when they still hold; ``shown`` the
-        table's rows when the caller found them already)."""
+        table's rows when the caller found them already; ``worded`` the words kept for the
+        quarter's rows, used with ``masks``)."""
         if rows is None:
             picked = metrics["client_id"].eq(self.client_dropdown.value).to_numpy()
             if shown is None:
@@ -434,7 +443,7 @@ class PatchExplorer:
             rows = np.union1d(shown, np.flatnonzero(picked))
         rows = np.asarray(rows, dtype=np.int64)
         unworded = rows[metrics["reasons"].iloc[rows].isna().to_numpy()] if len(rows) else rows
-        return word_reasons(metrics, settings=settings, rows=unworded, masks=masks)
+        return word_reasons(metrics, settings=settings, rows=unworded, masks=masks, worded=worded)
 
     def _on_decision(self, row: pd.Series) -> None:
         """A decision was recorded: the next classification takes it into account."""
