@@ -155,3 +155,45 @@ def test_kept_words_are_the_words_of_each_classification(demo_raw_metrics):
             assert again["reasons"].iloc[some].tolist() == fresh["reasons"].iloc[some].tolist()
             assert again["reasons"].drop(index=some).isna().all()
     assert cut_rows, "no move prunes on the cut: the cut's own words were not tested"
+
+
+def test_every_prune_cut_s_small_print_is_drawn_ahead_as_its_own_drawing(
+    demo_raw_metrics, tmp_path, monkeypatch
+):
+    """The explorer rasterises the note of every cut the prune slider can take with the first
+    patch, so a move of the cut draws no text: each note's pixels are those of the note drawn
+    on its own, and the move's image those of an explorer built at that cut."""
+    import helpers.widgets.explorer as module
+    from helpers.widgets.explorer import PatchExplorer, _layer_pixels, _prune_note
+
+    file = tmp_path / "settings.toml"
+    explorer = PatchExplorer(demo_raw_metrics, settings_file=file, settings=Settings())
+    slider = explorer.prune_slider
+    cuts = [float(v) for v in np.arange(slider.min, slider.max + slider.step / 2, slider.step)]
+    assert {_prune_note(v) for v in cuts} <= set(explorer._note_pixels)
+    (note,) = [a for a in explorer._layer if a.get_gid() == "patch-note"]
+    canvas = explorer._figure.canvas
+    for cut in (cuts[0], 17.0, cuts[-1]):
+        note.set_text(_prune_note(cut))
+        alone = _layer_pixels(canvas, explorer._ax, [note])
+        for kept, drawn in zip(explorer._note_pixels[_prune_note(cut)], alone, strict=True):
+            assert np.array_equal(kept, drawn)
+    note.set_text(_prune_note(slider.value))
+    drawn_texts = []
+    monkeypatch.setattr(
+        module, "_layer_pixels", lambda *a, **k: drawn_texts.append(a) or _layer_pixels(*a, **k)
+    )
+    slider.value = 23
+    assert drawn_texts == []  # no text rasterised on the move
+    fresh = PatchExplorer(demo_raw_metrics, settings_file=file, settings=explorer.settings)
+    assert explorer.image.value and np.array_equal(
+        _image(explorer.image.value), _image(fresh.image.value)
+    )
+
+
+def _image(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
