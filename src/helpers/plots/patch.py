@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 
 from helpers.plots._common import new_axes, nice_number, primary_action, require_columns
@@ -439,7 +440,8 @@ def move_layer(
             x, y, area, ringed = data
             artist.set_offsets(np.column_stack([x, y]))
             artist.set_sizes(area)
-            artist.set_edgecolor(np.where(ringed, INK, "white"))
+            # as RGBA rows (what the colour names become): not one name converted per client
+            artist.set_edgecolor(np.where(ringed[:, None], _INK_RGBA, _WHITE_RGBA))
             artist.set_linewidth(np.where(ringed, 1.4, 0.5))
             artist.set_visible(True)
         else:
@@ -453,6 +455,9 @@ def move_layer(
     for line in by_gid.get("headache-threshold", []):
         line.set_xdata([headache_threshold, headache_threshold])
     return True
+
+
+_INK_RGBA, _WHITE_RGBA = np.array(to_rgba(INK)), np.array(to_rgba("white"))
 
 
 def _default(threshold: float | None, scores: pd.Series) -> float:

@@ -86,17 +86,29 @@ def summary_line(metrics: pd.DataFrame, *, currency: str) -> str:
     """'12 prune candidates, $184k revenue, 2,310 hours' (revenue and hours over 12 months),
     then how many weeds are to review and how many clients have left, when any."""
     chosen = metrics["prune"].fillna(False).astype(bool).to_numpy()  # two columns, not the frame
-    revenue, hours = metrics["revenue_ttm"][chosen], metrics["hours_ttm"][chosen]
+    # the sums as pandas' skipna sums make them (missing values as 0, then summed): arrays,
+    # not two selected Series
+    revenue = metrics["revenue_ttm"].to_numpy(dtype=float, na_value=np.nan)[chosen]
+    hours = metrics["hours_ttm"].to_numpy(dtype=float, na_value=np.nan)[chosen]
     count = int(chosen.sum())
     noun = "prune candidate" if count == 1 else "prune candidates"
     line = (
-        f"{count} {noun}, {format_money(revenue.sum(), currency)} revenue, "
-        f"{format_count(hours.fillna(0).sum())} hours"
+        f"{count} {noun}, {format_money(np.nansum(revenue), currency)} revenue, "
+        f"{format_count(np.nansum(hours))} hours"
     )
     review = (
         int(metrics[action_column("REVIEW")].sum()) if action_column("REVIEW") in metrics else 0
     )
-    gone = int(metrics["segment"].astype(object).eq("gone").sum())
+    segment = metrics["segment"]
+    if isinstance(segment.dtype, pd.CategoricalDtype):  # the codes, not every label as text
+        categories = segment.cat.categories
+        gone = (
+            int((segment.cat.codes.to_numpy() == categories.get_loc("gone")).sum())
+            if "gone" in categories
+            else 0
+        )
+    else:
+        gone = int(segment.astype(object).eq("gone").sum())
     if review:
         line += f"; {review} to review ({ACTION_LABELS['REVIEW'].lower()})"
     if gone:
@@ -199,6 +211,7 @@ class PatchExplorer:
         except PumpkinError as exc:
             raise PumpkinError(f"PatchExplorer: {exc}") from None
         self._last_activity = self._book.last_activity() if self._book is not None else None
+        self._cautions: dict[str, str] = {}  # the coverage caution per quarter
         # A fixed layout (no constrained layout): the redraw is one draw, not a layout pass.
         self._figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self._figure)
@@ -397,7 +410,7 @@ class PatchExplorer:
         self.summary.value = (
             f"<b>{line}</b> (prune cut: bottom {settings.prune_percentile:g}% by revenue per hour)"
         )
-        if caution := ending_note(self._last_activity, self.quarter_dropdown.value):
+        if caution := self._caution(quarter):
             self.summary.value += f"<br><i>{html.escape(caution)}</i>"
         self.image.value = self.render_patch()
         # The table is built again only when what it shows changed (its rows and their
@@ -409,6 +422,12 @@ class PatchExplorer:
             self._table_key = key
         if self.client_dropdown.value is not None:
             self.show_client(self.client_dropdown.value)
+
+    def _caution(self, quarter: str) -> str:
+        """The quarter's coverage caution (:func:`ending_note`), once per quarter."""
+        if quarter not in self._cautions:
+            self._cautions[quarter] = ending_note(self._last_activity, quarter)
+        return self._cautions[quarter]
 
     def with_journal(self, metrics: pd.DataFrame, quarter: str) -> pd.DataFrame:
         """The partners' decisions applied after the rules (KEEP overrules, failed fixes); the
