@@ -61,6 +61,11 @@ from helpers.present.tables import Table
 from helpers.present.text import action_labels
 from helpers.widgets.decisions import DecisionForm, default_decisions_file, with_decision
 
+try:  # zlib-ng deflates the patch's bands about 2.5x faster than zlib at level 1
+    from zlib_ng import zlib_ng as _deflate
+except ImportError:  # the same streams' format from zlib itself, only slower
+    _deflate = zlib
+
 __all__ = ["PatchExplorer", "summary_line"]
 
 #: Where the patch sits in the widget's figure (left, bottom, width, height): room for the
@@ -768,8 +773,8 @@ class BandedPng:
             raw = rows[start : start + self.BAND_ROWS].tobytes()
             cached = self._bands.get(band)
             if cached is None or cached[0] != raw:
-                deflate = zlib.compressobj(1, zlib.DEFLATED, -15)  # raw deflate, no header
-                cached = (raw, deflate.compress(raw) + deflate.flush(zlib.Z_FULL_FLUSH))
+                deflate = _deflate.compressobj(1, _deflate.DEFLATED, -15)  # raw, no header
+                cached = (raw, deflate.compress(raw) + deflate.flush(_deflate.Z_FULL_FLUSH))
                 self._bands[band] = cached
             parts.append(cached[1])
         final = zlib.compressobj(1, zlib.DEFLATED, -15).flush()  # the empty last block
