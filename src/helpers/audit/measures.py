@@ -165,8 +165,6 @@ class _Prepared:
     asm: dict[str, np.ndarray]
     first_activity: pd.Timestamp | None = None  # where the book's history starts
     source: np.ndarray | None = None  # per client: its code in REVENUE_SOURCES
-    #: sorted ``code x _KEY + day`` of every time entry and invoice (for ``last_activity``)
-    activity: np.ndarray | None = None
     #: whether the time entries are in date order (as exports write them): a window of them is
     #: then a slice, found by binary search, instead of a pass over every entry
     te_by_date: bool = False
@@ -184,7 +182,8 @@ def _codes(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """Position of each value in ``keys`` (-1 when absent), hashed by Arrow (fast on 2M rows)."""
     if len(values) == 0:
         return np.array([], dtype=np.int32)
-    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(keys))
+    column = pa.array(values.astype("str"), from_pandas=True)  # the book's own Arrow text
+    found = pc.index_in(column, value_set=_arrow_text(keys).cast(column.type))
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
 
 
@@ -262,7 +261,6 @@ def _prepare(book, settings: Settings) -> _Prepared:
         },
         first_activity=book.first_activity(),
         source=_sources(te_code, amount, inv_code, len(clients)),
-        activity=_activity_keys(te_code, _dates(te["date"]), inv_code, _dates(inv["issue_date"])),
         te_by_date=_in_order(_dates(te["date"])),
     )
 
@@ -380,7 +378,6 @@ def _money_measures(prep: _Prepared, quarter: str, *, fixes: bool = False) -> di
     }
 
 
-_KEY = 10**7  # a day number (offset by _DAY_OFFSET) always fits below this
 _DAY_OFFSET = 3_000_000
 
 
@@ -394,27 +391,32 @@ def _day_numbers(dates: np.ndarray) -> np.ndarray:
     return nanoseconds // _NS_PER_DAY + _DAY_OFFSET
 
 
-def _activity_keys(*pairs: np.ndarray) -> np.ndarray:
-    """One sorted int64 key per dated row: client code x _KEY + day number."""
-    parts = []
-    for code, dates in zip(pairs[::2], pairs[1::2], strict=True):
-        ok = (code >= 0) & ~np.isnat(dates)
-        parts.append(code[ok].astype(np.int64) * _KEY + _day_numbers(dates[ok]))
-    return np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
+_NAT = np.iinfo(np.int64).min  # NaT's nanoseconds: below every date
 
 
 def _last_activity(prep: _Prepared, end: np.datetime64) -> np.ndarray:
-    """Per client, the latest time entry or invoice dated on or before ``end`` (NaT when none):
-    a binary search per client in the sorted keys, no pass over the rows."""
-    n, keys = prep.n, prep.activity
+    """Per client, the day of its latest time entry or invoice dated on ``end``'s day or before
+    (NaT when none): the latest date among its rows before the next midnight (``np.maximum.at``
+    of the nanoseconds; the entries, when in date order, a slice found by binary search),
+    floored to its day. One pass over the rows per quarter instead of sorting them all once
+    (a quarter costs about a tenth of the sort on the 2M book)."""
+    n, te, inv = prep.n, prep.te, prep.inv
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if keys is None or not len(keys):
-        return out
-    codes = np.arange(n, dtype=np.int64)
-    pos = np.searchsorted(keys, codes * _KEY + _day_numbers(np.array([end]))[0], side="right") - 1
-    found = (pos >= 0) & (keys[np.clip(pos, 0, None)] // _KEY == codes)
-    days = keys[np.clip(pos, 0, None)] % _KEY - _DAY_OFFSET
-    out[found] = days[found].astype("datetime64[D]").astype("datetime64[ns]")
+    day = _day_numbers(np.array([end]))[0] - _DAY_OFFSET
+    before = np.datetime64(int(day) + 1, "D").astype("datetime64[ns]")
+    latest = np.full(n + 1, _NAT, dtype=np.int64)  # the last slot: the rows of no client (-1)
+    if prep.te_by_date:
+        k = int(np.searchsorted(te["date"], before, side="left"))
+        np.maximum.at(latest, te["code"][:k], te["date"][:k].view(np.int64))
+    else:
+        rows = te["date"] < before  # NaT compares False
+        np.maximum.at(latest, te["code"][rows], te["date"][rows].view(np.int64))
+    rows = inv["issue"] < before
+    np.maximum.at(latest, inv["code"][rows], inv["issue"][rows].view(np.int64))
+    latest = latest[:n]
+    found = latest != _NAT
+    days = _day_numbers(latest[found].view("datetime64[ns]")) - _DAY_OFFSET
+    out[found] = days.astype("datetime64[D]").astype("datetime64[ns]")
     return out
 
 
