@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.audit import measures
 from helpers.audit.rules import classify
 from helpers.book.load import load_book
 from helpers.book.quarters import Window
@@ -78,3 +79,51 @@ def test_grow_hours_leave_out_the_pruned_client_even_when_it_is_marked_grow(demo
     with_it = te[te["client_id"].isin(grown)]
     inside_all = with_it["date"].between(before.start, before.end)
     assert with_it.loc[inside_all, "hours"].sum() / 4 > row["grow_hours_before"]  # it had hours
+
+
+def test_outcomes_from_the_prepared_client_rows_are_the_same(demo):
+    """The contract hands the journal the entries' client rows it prepared (prepare's codes):
+    the same outcomes as looking the entries' text up, also for a decision about an id that is
+    no client (the text is looked up then)."""
+    book, metrics, settings = demo
+    rows = measures.prepare(book, settings=settings).te["code"]
+    for quarter in ("2024Q4", "2025Q2", QUARTER):
+        plain = decision_outcomes(book, quarter, settings=settings, metrics=metrics)
+        given = decision_outcomes(
+            book, quarter, settings=settings, metrics=metrics, entry_clients=rows
+        )
+        pd.testing.assert_frame_equal(given, plain, check_exact=True)
+    stranger = pd.DataFrame(
+        {
+            "date": [pd.Timestamp("2025-01-10")],
+            "client_id": ["not-a-client"],
+            "action": ["REPRICE"],
+            "decided_by": ["Ann"],
+            "note": [""],
+            "until": [pd.NaT],
+        }
+    )
+    odd = dataclasses.replace(
+        book, decisions=pd.concat([book.decisions, stranger], ignore_index=True)
+    )
+    plain = decision_outcomes(odd, QUARTER, settings=settings, metrics=metrics)
+    given = decision_outcomes(odd, QUARTER, settings=settings, metrics=metrics, entry_clients=rows)
+    pd.testing.assert_frame_equal(given, plain, check_exact=True)
+    assert "not-a-client" in set(given["client_id"])
+
+
+def test_client_metrics_hands_the_journal_the_prepared_rows(demo, monkeypatch):
+    import helpers.decide.contract as contract
+
+    book, _, settings = demo
+    seen = []
+    original = contract.with_journal
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("entry_clients"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(contract, "with_journal", spy)
+    contract.client_metrics(book, QUARTER, settings=settings)
+    expected = measures.prepare(book, settings=settings).te["code"]
+    assert seen and np.array_equal(seen[0], expected)

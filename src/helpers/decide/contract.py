@@ -179,6 +179,14 @@ def raw_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
     Kept in the book cache (:func:`helpers.book.cache.read_result`) when the book was loaded
     through it: the key is the book's (its files' content and the code), the quarter, every
     setting and :data:`RAW_FORMAT`, so the same files, quarter and settings are measured once."""
+    return _raw_metrics(book, quarter, settings)[0]
+
+
+def _raw_metrics(book, quarter: str, settings: Settings) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """:func:`raw_metrics`, and the time entries' client rows when the book was prepared here
+    (None when the raw metrics came from the cache): what the journal then looks its decided
+    clients up by."""
+    entry_clients = None
     key = book_cache.book_result_key(
         book,
         kind=RAW_KIND,
@@ -188,20 +196,24 @@ def raw_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
     )
 
     def computed() -> pd.DataFrame:
+        nonlocal entry_clients
         with ThreadPoolExecutor(1, thread_name_prefix="pumpkin-potential") as pool:
             # the potential does not need the prepared arrays: it runs while they are made
             # (an error in preparing them is still raised first: the pool waits for the thread)
             potential = pool.submit(stored_potential, book, quarter, settings=settings)
             prep = prepare(book, settings=settings)
+            entry_clients = prep.te["code"]
             return _raw(prep, book, quarter, settings, potential=potential)
 
-    return book_cache.stored_result(RAW_KIND, key, computed)
+    return book_cache.stored_result(RAW_KIND, key, computed), entry_clients
 
 
 def client_metrics(book, quarter: str, *, settings: Settings) -> pd.DataFrame:
     """The full metric contract: measured columns, scores, segment, actions and reasons."""
-    classified = classify(raw_metrics(book, quarter, settings=settings), settings=settings)
-    return with_journal(classified, book, quarter, settings=settings)  # the partners' decisions
+    raw, entry_clients = _raw_metrics(book, quarter, settings)
+    classified = classify(raw, settings=settings)
+    # the partners' decisions
+    return with_journal(classified, book, quarter, settings=settings, entry_clients=entry_clients)
 
 
 def metrics_for_quarters(
@@ -230,6 +242,7 @@ def metrics_for_quarters(
             book,
             q,
             settings=settings,
+            entry_clients=prep.te["code"],
         )
         for q in quarters
     ]

@@ -169,6 +169,16 @@ def _by_client(
     }
 
 
+def _recoded(entry_clients: np.ndarray, clients: pd.DataFrame, ids: list[str]) -> np.ndarray | None:
+    """Per time entry, its client's position in ``ids`` (-1 when not among them) from its row in
+    ``clients`` (``entry_clients``, -1 for none): one look-up in a table of the clients instead
+    of hashing the entries' text. None when some id has no row in ``clients``."""
+    where = _positions(clients["client_id"], ids)  # per client row, its position in ids
+    if len(set(where[where >= 0].tolist())) < len(ids):
+        return None
+    return np.append(where, -1)[entry_clients]  # -1 (no client) takes the appended -1
+
+
 def _client_rows(
     frame: pd.DataFrame, ids: list[str], codes: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -584,7 +594,12 @@ def _empty_decisions() -> pd.DataFrame:
 
 
 def decision_outcomes(
-    book, quarter: str, *, settings: Settings, metrics: pd.DataFrame | None = None
+    book,
+    quarter: str,
+    *,
+    settings: Settings,
+    metrics: pd.DataFrame | None = None,
+    entry_clients: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per decision dated on or before ``quarter``'s last day: the figure its action is
     meant to move before and after, the verdict and a sentence of what happened.
@@ -592,6 +607,10 @@ def decision_outcomes(
     ``metrics`` (the quarter's classified contract) names the ``GROW`` clients a pruned client's
     hours should have gone to; without it they are the clients whose ``actions`` would say so,
     which is unknown: the PRUNE rows then say there is no GROW client.
+
+    ``entry_clients``: per time entry, the row of its client in ``book.clients`` (-1 when none),
+    as :func:`helpers.audit.measures.prepare` makes them, when the caller has them: the decided
+    and GROW clients' entries are then found from those integers instead of their text.
     """
     decisions = decisions_as_of(book, quarter)
     if decisions.empty:
@@ -609,7 +628,9 @@ def decision_outcomes(
     grown = grow_ids if len(pruned) else []
     # the time entries of the decided and the GROW clients found in one pass over the book
     names = decided + sorted(set(grown) - set(decided))
-    codes = _positions(book.time_entries["client_id"], names)
+    codes = None if entry_clients is None else _recoded(entry_clients, book.clients, names)
+    if codes is None:
+        codes = _positions(book.time_entries["client_id"], names)
     figures = _Figures(book, decided, settings, entry_codes=codes)
     grow_hours = _GrowHours(book, grown, _grow_span(pruned, period), names=names, codes=codes)
     rows = []
@@ -782,9 +803,19 @@ def apply_journal(
     return metrics.assign(actions=actions, reasons=reasons, **plain, **flags)
 
 
-def with_journal(metrics: pd.DataFrame, book, quarter: str, *, settings: Settings) -> pd.DataFrame:
-    """:func:`apply_journal` with the book's decisions for ``quarter`` (what the contract does)."""
-    outcomes = decision_outcomes(book, quarter, settings=settings, metrics=metrics)
+def with_journal(
+    metrics: pd.DataFrame,
+    book,
+    quarter: str,
+    *,
+    settings: Settings,
+    entry_clients: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """:func:`apply_journal` with the book's decisions for ``quarter`` (what the contract does;
+    ``entry_clients`` as in :func:`decision_outcomes`)."""
+    outcomes = decision_outcomes(
+        book, quarter, settings=settings, metrics=metrics, entry_clients=entry_clients
+    )
     return apply_journal(metrics, outcomes, settings=settings)
 
 
