@@ -630,21 +630,25 @@ def measure(
         **_alignment(prep, quarter),
         **_rhythm(prep, quarter),
     }
-    raw = prep.clients.assign(quarter=quarter, **measures)
-    total = raw["revenue_ttm"].sum()
-    raw = raw.assign(
-        margin_ttm=raw["revenue_ttm"] - raw["labour_cost_ttm"],
-        effective_rate_ttm=_divide(raw["revenue_ttm"].to_numpy(), raw["hours_ttm"].to_numpy()),
-        revenue_share=raw["revenue_ttm"] / total if total else 0.0,
-        active=(raw["hours_ttm"] > 0) | (raw["invoices_ttm"] > 0),
-        overdue_90_quarters=raw["overdue_90_quarters"].astype(int),
-        overdue_60_plus=raw["aging_61_90"] + raw["aging_90_plus"],
-        incidents_per_100h=_per_100_hours(
-            raw["incidents_ttm"].to_numpy(), raw["hours_ttm"].to_numpy()
-        ),
-        abuse_ttm=raw["abuse_ttm"].astype(int),
+    revenue, hours = measures["revenue_ttm"], measures["hours_ttm"]
+    total = pd.Series(revenue).sum()  # as the frame's column sums it
+    measures.update(
+        overdue_90_quarters=measures["overdue_90_quarters"].astype(int),
+        abuse_ttm=measures["abuse_ttm"].astype(int),
     )
-    return raw
+    columns = {
+        **{c: prep.clients[c] for c in prep.clients.columns},
+        "quarter": quarter,
+        **measures,
+        "margin_ttm": revenue - measures["labour_cost_ttm"],
+        "effective_rate_ttm": _divide(revenue, hours),
+        "revenue_share": revenue / total if total else np.zeros(prep.n),
+        "active": (hours > 0) | (measures["invoices_ttm"] > 0),
+        "overdue_60_plus": measures["aging_61_90"] + measures["aging_90_plus"],
+        "incidents_per_100h": _per_100_hours(measures["incidents_ttm"], hours),
+    }
+    # one frame built at once: inserting some 55 columns one by one cost about 30 ms
+    return pd.DataFrame(columns, index=prep.clients.index)
 
 
 #: The measured columns the fix rules read (with ``client_id`` and ``quarter``):
