@@ -163,18 +163,19 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         with start_prefetch(
             args.data, base_currency=settings.base_currency, date_format=date_format
         ) as prefetch:
-            # a book read from its files is fitted: scipy is imported while the book is
-            # validated, once the prefetch's parse has left the second core
-            def reads_files() -> bool:
-                prefetch.wait()
-                return prefetch.reads_files()
-
-            preload = start_import(when=reads_files)
             # what the command computes with, imported while the worker still parses (the
             # loader would wait for the parse) rather than after the book is loaded
             for module in ("helpers.decide.contract", "helpers.present.export"):
                 import_module(module)
 
+            # a book read from its files is fitted: scipy is imported while the book is
+            # validated (not beside the imports above: two imports share one GIL), once the
+            # prefetch's parse has left the second core
+            def reads_files() -> bool:
+                prefetch.wait()
+                return prefetch.reads_files()
+
+            preload = start_import(when=reads_files)
             book = _book(args, settings, prefetch=prefetch)
         return _metrics(book, args, settings)
     finally:
