@@ -67,12 +67,13 @@ def cache_key(path: Path, *, base_currency: str, date_format: str | None) -> str
 class Prefetch:
     """The key and the parsed CSVs of the book at ``path``, started for these loading options.
 
-    ``readable``: the path is a folder or a workbook (else nothing was started). ``key`` resolves to the cache key (None when the cache is off). ``parsed`` maps each CSV
-    table to the future of its :class:`~helpers.book.arrow_csv.ParsedCsv`, which resolves to None
-    when the cache holds the book (nothing was parsed); an error reading the file is raised by
+    ``readable``: the path is a folder or a workbook (else nothing was started). ``key``
+    resolves to the cache key (None when the cache is off). ``parsed`` maps each CSV table to
+    the future of its :class:`~helpers.book.arrow_csv.ParsedCsv`, which resolves to None when
+    the cache holds the book (nothing was parsed); an error reading the file is raised by
     ``result()``, where the loader takes the table. ``finished`` resolves once the worker has
-    nothing left to do. Use it as a context manager (or call
-    :meth:`close`): work not started by then is cancelled."""
+    nothing left to do. Use it as a context manager (or call :meth:`close`): work not started
+    by then is cancelled."""
 
     path: Path
     base_currency: str
@@ -120,11 +121,9 @@ class Prefetch:
         self.close()
 
 
-def start_prefetch(
-    path: str | Path, *, base_currency: str, date_format: str | None, parse: bool = True
-) -> Prefetch:
-    """Start hashing the book at ``path`` and then (``parse``, when the cache does not hold it)
-    parsing its CSV tables in load order, in one worker thread. ``date_format`` is the one the
+def start_prefetch(path: str | Path, *, base_currency: str, date_format: str | None) -> Prefetch:
+    """Start hashing the book at ``path`` and then (when the cache does not hold it) parsing
+    its CSV tables in load order, in one worker thread. ``date_format`` is the one the
     loader will use (the option, else the settings'). A path that is not a folder or workbook
     starts nothing: the loader says what is wrong with it."""
     path = Path(path).absolute()
@@ -136,7 +135,7 @@ def start_prefetch(
         else _done(None)
     )
     parsed: dict[str, Future] = {}
-    if readable and parse and path.is_dir():
+    if readable and path.is_dir():
         files = table_files(path)
         for name in LOAD_ORDER:
             file = files[name]
