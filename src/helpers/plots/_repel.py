@@ -51,10 +51,13 @@ def place_labels(
     fontsize: float = 8.5,
     color: str = "#222222",
     avoid: Sequence = (),
+    sizes: dict | None = None,
 ) -> list:
     """Annotate the points (in priority order) without overlaps; returns the annotations.
 
     ``avoid`` holds display-space boxes (``Bbox``) labels must keep off, e.g. captions.
+    ``sizes``: the texts' measures (by text and font size) kept by a caller that labels the
+    same figure again and again, filled as texts are measured.
     """
     fig = ax.figure
     renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
@@ -71,7 +74,12 @@ def place_labels(
     annotations = []
     for i, text in enumerate(texts):
         if renderer is not None:
-            w, h, _d = renderer.get_text_width_height_descent(text, font, ismath=False)
+            measured = sizes.get((text, fontsize)) if sizes is not None else None
+            if measured is None:
+                measured = renderer.get_text_width_height_descent(text, font, ismath=False)
+                if sizes is not None:
+                    sizes[(text, fontsize)] = measured
+            w, h, _d = measured
         else:
             w, h = len(text) * fontsize * 0.6 * px_per_pt, fontsize * px_per_pt
         w, h = w + 4, h + 2

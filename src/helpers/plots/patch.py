@@ -496,7 +496,12 @@ def _size_handles(revenue: pd.Series, *, currency: str) -> list[Line2D]:
     ]  # fmt: skip
 
 
-def _label_notable(ax: Axes, frame: pd.DataFrame, label: int | list[str]) -> None:
+def _label_notable(
+    ax: Axes, frame: pd.DataFrame, label: int | list[str], *, measured: dict | None = None
+) -> None:
+    """Name the notable clients. ``measured``: what was measured on this figure before, kept
+    by a caller that labels it again and again (the names' sizes, the captions' boxes under
+    ``"captions"``)."""
     chosen = notable_clients(frame, label)
     if chosen.empty:
         return
@@ -505,11 +510,15 @@ def _label_notable(ax: Axes, frame: pd.DataFrame, label: int | list[str]) -> Non
     radius_px = np.sqrt(chosen["marker_area"].to_numpy()) / 2 * ax.figure.dpi / 72
     canvas = ax.figure.canvas
     renderer = canvas.get_renderer() if hasattr(canvas, "get_renderer") else None
-    captions = [
-        t.get_window_extent(renderer)
-        for t in ax.texts
-        if renderer is not None and str(t.get_gid()).startswith("quadrant-")
-    ]
+    captions = measured.get("captions") if measured is not None else None
+    if captions is None:
+        captions = [
+            t.get_window_extent(renderer)
+            for t in ax.texts
+            if renderer is not None and str(t.get_gid()).startswith("quadrant-")
+        ]
+        if measured is not None:
+            measured["captions"] = captions
     place_labels(
         ax,
         chosen["headache_score"].to_numpy(dtype=float),
@@ -517,4 +526,5 @@ def _label_notable(ax: Axes, frame: pd.DataFrame, label: int | list[str]) -> Non
         names.tolist(),
         marker_radius_px=radius_px,
         avoid=captions,
+        sizes=measured,
     )

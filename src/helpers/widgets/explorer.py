@@ -226,6 +226,7 @@ class PatchExplorer:
         self._labels: list = []
         self._labels_key: tuple | None = None
         self._labels_pixels: tuple | None = None
+        self._label_measures: dict = {}  # the names' sizes and captions' boxes (_label_notable)
         self._note_pixels: dict[str, tuple | None] = {}  # the small print, per text
         self._png = BandedPng()  # the patch's PNG, compressed again only where it changed
         self._table_key: tuple | None = None  # what the candidates table shows (_table_key)
@@ -509,6 +510,7 @@ class PatchExplorer:
                 self._background = canvas.copy_from_bbox(self._figure.bbox)
                 self._background_key = key
                 self._labels, self._labels_key = [], None  # cleared with the figure
+                self._label_measures = {}  # measured on that figure
                 self._layer = []
                 self._note_pixels.clear()
             note = _prune_note(settings.prune_percentile)
@@ -590,7 +592,7 @@ class PatchExplorer:
             for artist in self._labels:
                 artist.remove()
             before = set(self._ax.get_children())
-            _label_notable(self._ax, frame, LABELLED)
+            _label_notable(self._ax, frame, LABELLED, measured=self._label_measures)
             self._labels = [a for a in self._ax.get_children() if a not in before]
             self._labels_key, self._labels_pixels = key, None
         return self._labels
