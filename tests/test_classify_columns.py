@@ -197,3 +197,19 @@ def _image(png: bytes) -> np.ndarray:
     from PIL import Image
 
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def test_inputs_ranked_on_the_settings_are_kept_per_setting(demo_raw_metrics):
+    """The values input reads the owner-outlier settings: its ranks kept for one setting are
+    never served for another, so classifying with kept columns over alternating settings gives
+    what classifying afresh gives."""
+    kept = RawColumns(demo_raw_metrics)
+    moves = [Settings(), Settings(reassign_gap=0.5, reassign_min_others=2.0), Settings()]
+    for settings in moves * 2:
+        alone, _ = classify_with_masks(demo_raw_metrics, settings=settings)
+        with_kept, _ = classify_with_masks(demo_raw_metrics, settings=settings, raw_columns=kept)
+        pd.testing.assert_frame_equal(with_kept, alone, check_exact=True)
+    assert len(kept.ranked) == 2  # one ranking of the values input per distinct setting
+    assert all(not r.flags.writeable for r in kept.ranked.values())
+    first, second = kept.ranked.values()
+    assert not np.array_equal(first, second, equal_nan=True)  # the setting moves the ranks

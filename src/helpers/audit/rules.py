@@ -135,6 +135,7 @@ class RawColumns:
         self.frame = raw
         self._arrays: dict[str, np.ndarray] = {}
         self._series: dict[str, pd.Series] | None = None
+        self.ranked: dict = {}  # the inputs ranked on the settings (scores._kept_rank)
 
     def derived(self, key: str, make: Callable[[pd.DataFrame], np.ndarray]) -> np.ndarray:
         """``make(frame)`` computed once and kept (read-only), under ``key``: flags the rules
@@ -1461,6 +1462,7 @@ def _classify_kept(
         settings=settings,
         arrays=raw_columns.get,
         active=raw_columns.derived("=scored", lambda frame: _active(frame).to_numpy()),
+        ranked=raw_columns.ranked,
     )
     actions, masks = _action_columns(
         raw, settings, reasons=False, raw_columns=raw_columns, scores=scores

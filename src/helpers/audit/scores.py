@@ -43,7 +43,8 @@ registry in :mod:`helpers.audit.rules`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -215,6 +216,7 @@ def _composite(
     active,
     settings: Settings,
     arrays: Callable[[str], np.ndarray] | None = None,
+    ranked: dict | None = None,
 ) -> np.ndarray:
     used = {k: float(weights.get(k, 0.0)) for k in inputs if weights.get(k, 0.0)}
     total = sum(used.values())
@@ -224,11 +226,46 @@ def _composite(
     ranks = {
         k: (arrays(f"pctl_{k}") if arrays is not None else raw[f"pctl_{k}"].to_numpy(dtype=float))
         if fresh and k not in SETTINGS_DEPENDENT
-        else _rank_input(raw, k, inputs[k], active, settings)
+        else _kept_rank(raw, k, inputs[k], active, settings, ranked)
         for k in used
     }
     score = sum(w * ranks[k] for k, w in used.items()) / total
     return np.where(active, np.clip(score, 0.0, 100.0), np.nan)
+
+
+#: The settings that weigh the inputs or cut the scores: no input's reading depends on them.
+_SCORING_SETTINGS = frozenset(
+    {"value_weights", "headache_weights", "value_threshold", "headache_threshold"}
+)
+
+
+#: How many settings-dependent rankings :func:`_kept_rank` keeps.
+KEPT_RANKS = 64
+
+
+def _kept_rank(raw, key, read, active, settings: Settings, ranked: dict | None) -> np.ndarray:
+    """:func:`_rank_input`, kept in ``ranked`` (by input and every setting an input's reading
+    may depend on) by a caller that scores the same raw frame again and again."""
+    if ranked is None:
+        return _rank_input(raw, key, read, active, settings)
+    kept = (key, *_setting_values(settings, leave_out=_SCORING_SETTINGS))
+    if kept not in ranked:
+        if len(ranked) >= KEPT_RANKS:  # the oldest go first
+            ranked.pop(next(iter(ranked)))
+        rank = np.asarray(_rank_input(raw, key, read, active, settings), dtype=float).view()
+        rank.flags.writeable = False
+        ranked[kept] = rank
+    return ranked[kept]
+
+
+def _setting_values(settings: Settings, *, leave_out: frozenset) -> tuple:
+    """The settings' values in field order (mappings as sorted pairs), but those left out."""
+    values = []
+    for field in dataclasses.fields(settings):
+        if field.name not in leave_out:
+            value = getattr(settings, field.name)
+            values.append(tuple(sorted(value.items())) if isinstance(value, Mapping) else value)
+    return tuple(values)
 
 
 def _active(raw: pd.DataFrame) -> pd.Series:
@@ -245,12 +282,14 @@ def score(raw: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     return raw.assign(value_score=value, headache_score=headache)
 
 
-def _scores(raw: pd.DataFrame, active: np.ndarray, settings: Settings, arrays=None):
+def _scores(raw: pd.DataFrame, active: np.ndarray, settings: Settings, arrays=None, ranked=None):
     """(value score, headache score) of every row, as arrays (``arrays``: the ``pctl_`` ranks
-    by column name, as float arrays, when the caller keeps them)."""
-    return (
-        _composite(raw, INPUTS["value"], settings.value_weights, active, settings, arrays),
-        _composite(raw, INPUTS["headache"], settings.headache_weights, active, settings, arrays),
+    by column name, as float arrays, and ``ranked`` the inputs ranked on the settings, when
+    the caller keeps them)."""
+    weights = {"value": settings.value_weights, "headache": settings.headache_weights}
+    return tuple(
+        _composite(raw, INPUTS[kind], weights[kind], active, settings, arrays, ranked)
+        for kind in ("value", "headache")
     )
 
 
@@ -266,13 +305,15 @@ def scored_columns(
     settings: Settings,
     arrays: Callable[[str], np.ndarray] | None = None,
     active: np.ndarray | None = None,
+    ranked: dict | None = None,
 ) -> dict[str, object]:
     """The columns :func:`score_and_segment` adds (``value_score``, ``headache_score``,
     ``segment``), in that order, as arrays: for a caller that widens the frame once with more
     columns (the slider's classify). ``arrays`` (a column's float values by name) and
-    ``active`` (``_active(raw)`` as an array): what a caller keeps of ``raw`` between calls."""
+    ``active`` (``_active(raw)`` as an array) and ``ranked`` (a dict for the inputs ranked on
+    the settings): what a caller keeps of ``raw`` between calls."""
     active = _active(raw).to_numpy() if active is None else active
-    value, headache = _scores(raw, active, settings, arrays)
+    value, headache = _scores(raw, active, settings, arrays, ranked)
     return {
         "value_score": value,
         "headache_score": headache,
