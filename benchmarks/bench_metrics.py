@@ -271,7 +271,9 @@ def breakdown(book: Path, out: Path) -> None:
     start = time.perf_counter()
     from helpers.audit import measures as metrics
     from helpers.audit.rules import classify
+    from helpers.book import cache as book_cache
     from helpers.book.load import load_book
+    from helpers.book.prefetch import start_prefetch, table_files
     from helpers.decide import contract
     from helpers.forecast.backtest import backtest
     from helpers.forecast.estimate import client_potential
@@ -287,10 +289,19 @@ def breakdown(book: Path, out: Path) -> None:
         return value
 
     settings = Settings()
-    loaded = timed(
-        "load_book (read + validate CSVs)",
-        lambda: load_book(book, settings=settings, cache=False),
+    files = table_files(book)
+    timed(
+        "digests of the files (the cache key)",
+        lambda: book_cache.book_key(files, base_currency=settings.base_currency, date_format=None),
     )
+    # what pumpkin metrics starts before pandas is imported: here after it, so timed alone
+    prefetch = start_prefetch(book, base_currency=settings.base_currency, date_format=None)
+    with prefetch:
+        timed("Arrow's parse of the CSVs (the prefetch)", prefetch.wait)
+        loaded = timed(
+            "load_book from the parse (validation)",
+            lambda: load_book(book, settings=settings, cache=False, prefetch=prefetch),
+        )
     prep = timed(
         "prepare arrays (client codes)", lambda: metrics.prepare(loaded, settings=settings)
     )
