@@ -5,6 +5,7 @@ a changed file's cached copy."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.book import cache as book_cache
 from helpers.book import load as loader
 from helpers.book.load import Book, load_book
 from helpers.book.prefetch import start_prefetch
@@ -169,3 +171,11 @@ def test_a_path_that_is_no_book_starts_nothing_and_the_loader_says_why(tmp_path)
         with pytest.raises(BookError) as alone:
             load_book(path, settings=Settings())
         assert str(raised.value) == str(alone.value)
+
+
+@pytest.mark.parametrize("size", [0, 1, 1023, 1024, 1025, 4096, 5000])
+def test_a_files_digest_is_its_sha1_whatever_the_block_edges(tmp_path, monkeypatch, size):
+    monkeypatch.setattr(book_cache, "DIGEST_BLOCK", 1024)
+    file = tmp_path / "table.csv"
+    file.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    assert book_cache.file_digest(file) == hashlib.sha1(file.read_bytes()).hexdigest()

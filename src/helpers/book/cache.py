@@ -72,10 +72,22 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+#: How much of a file :func:`file_digest` reads and hashes per step.
+DIGEST_BLOCK = 16 * 2**20
+
+
 def file_digest(path: Path) -> str:
-    """SHA-1 of a file's bytes (read in large blocks; hashlib releases the GIL on them)."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha1").hexdigest()
+    """SHA-1 of a file's bytes, read and hashed :data:`DIGEST_BLOCK` bytes at a time: the read
+    and the hash release the GIL, and the thread takes it back once per block. (With
+    ``hashlib.file_digest``'s 256 KB blocks, the 2M book's digests in a thread beside a main
+    thread that holds the GIL, as an import does, took back the GIL some 500 times and took
+    0.49-1.07 s, against 0.41-0.52 s in 16 MB blocks and 0.15-0.2 s alone, under load 4.)"""
+    digest = hashlib.sha1()
+    block = memoryview(bytearray(DIGEST_BLOCK))
+    with open(path, "rb", buffering=0) as handle:
+        while size := handle.readinto(block):
+            digest.update(block[:size])
+    return digest.hexdigest()
 
 
 def book_key(files: Mapping[str, Path | None], **options: object) -> str:
