@@ -4,7 +4,7 @@ Importing ``scipy.optimize`` costs about 0.5-1 s (scipy.linalg, sparse, fft come
 the potential's fit is the first thing that needs it (:func:`helpers.forecast.potential.scipy_function`
 imports at the first call). A command that will fit (``pumpkin metrics`` reading a book that is
 not cached yet) starts :func:`start_import` before it loads the book, so the import runs while
-the CSVs are parsed (Arrow parses outside the GIL) instead of after them. Nothing else changes:
+the book is read and validated instead of after it. Nothing else changes:
 the model imports the same modules where it uses them (Python's import lock makes it wait for a
 half-finished background import), so the figures are the same, and an import that fails in the
 thread fails again there and is reported as a missing model package would be without the thread.
@@ -45,8 +45,9 @@ def start_import(
 
 def book_needs_reading(path: str | Path, *, settings, date_format: str | None = None) -> bool:
     """Whether :func:`helpers.book.load.load_book` will read and validate the files of ``path``
-    (the cache is off or holds no copy of these files), so the book's potential is fitted: what
-    decides whether ``pumpkin metrics`` imports scipy in the background. Hashes the files as
+    (the cache is off or holds no copy of these files), so the book's potential is fitted.
+    (``pumpkin metrics`` asks its prefetch instead, which has the files' digests already:
+    :meth:`helpers.book.prefetch.Prefetch.reads_files`.) Hashes the files as
     the loader does (hashlib releases the GIL)."""
     from helpers.book.load import book_is_cached
 
