@@ -141,10 +141,10 @@ def _positions(column: pd.Series, ids: list[str]) -> np.ndarray:
     """Per row, the position of its client in ``ids`` (-1 when not among them): one pass of
     Arrow's hashing over the column (about 20-30 ms for 2M entries), whatever the few ids."""
     if not len(column):
-        return np.array([], dtype=np.int64)
+        return np.array([], dtype=np.int32)
     values = pa.array(column.astype("str"), from_pandas=True)
     found = pc.index_in(values, value_set=pa.array(ids, type=values.type))
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
 
 
 def _at(column: pd.Series, rows: np.ndarray) -> np.ndarray:
@@ -176,7 +176,7 @@ def _recoded(entry_clients: np.ndarray, clients: pd.DataFrame, ids: list[str]) -
     where = _positions(clients["client_id"], ids)  # per client row, its position in ids
     if len(set(where[where >= 0].tolist())) < len(ids):
         return None
-    return np.append(where, -1)[entry_clients]  # -1 (no client) takes the appended -1
+    return np.append(where, -1).astype(np.int32)[entry_clients]  # -1: the appended -1
 
 
 def _client_rows(
@@ -345,7 +345,7 @@ class _GrowHours:
                     rows = np.flatnonzero(_inside(dates, span))
         grow = np.zeros(len(names) + 1, dtype=bool)  # the last one: -1, no client here
         grow[[self.names[c] for c in grow_ids]] = True
-        near = codes[rows] if codes is not None else np.array([], dtype=np.int64)
+        near = codes[rows] if codes is not None else np.array([], dtype=np.int32)
         keep = grow[near]
         self.codes = near[keep]
         self.dates = entries["date"].to_numpy()[rows][keep]
