@@ -32,7 +32,7 @@ jobs_as_clients: bool = False  # exports only: QuickBooks Customer:Job, each job
 
 # %%
 from helpers.book.load import write_book
-from helpers.book.rejects import rejects_line
+from helpers.book.rejects import book_rejects_lines
 from helpers.ingest import open_book
 from helpers.report.params import check_parameters, settings_from_parameters
 
@@ -52,7 +52,7 @@ book = open_book(
     date_order=date_order or None,
     jobs_as_clients=jobs_as_clients,
 )
-if line := rejects_line(book.rejects, see="the rejects ledger below"):
+for line in book_rejects_lines(book, see="the rejects ledger below"):
     print(line)
 print(f"book: {book.source}; base currency {book.base_currency}")
 print(f"complete quarters: {', '.join(book.complete_quarters()) or 'none'}")

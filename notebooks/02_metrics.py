@@ -41,7 +41,7 @@ import pandas as pd
 from helpers import plots
 from helpers.audit.measures import segment_counts
 from helpers.book.load import load_book, revenue_warning
-from helpers.book.rejects import rejects_line
+from helpers.book.rejects import book_rejects_lines
 from helpers.decide.contract import quarter_and_history
 from helpers.forecast.backtest import backtest
 from helpers.plots.payment import lateness_by_size
@@ -50,7 +50,7 @@ from helpers.present.text import coverage_note
 plots.apply_house_style()
 book = load_book(data_dir, settings=settings)
 quarter = book.check_quarter(params["quarter"])  # any quarter with activity in the book
-if line := rejects_line(book.rejects, see="notebook 01 or `pumpkin validate` for the ledger"):
+for line in book_rejects_lines(book, see="notebook 01 or `pumpkin validate` for the ledger"):
     print(line)
 currency = book.base_currency
 # the potential's backtest (which forecast method to trust), then this quarter and the ones

@@ -37,12 +37,12 @@ settings = settings_from_parameters(params)
 
 # %%
 from helpers.book.load import load_book
-from helpers.book.rejects import rejects_line
+from helpers.book.rejects import book_rejects_lines
 from helpers.widgets.explorer import PatchExplorer
 
 book = load_book(data_dir, settings=settings)
 quarter = book.check_quarter(params["quarter"])  # any quarter with activity in the book
-if line := rejects_line(book.rejects, see="notebook 01 or `pumpkin validate` for the ledger"):
+for line in book_rejects_lines(book, see="notebook 01 or `pumpkin validate` for the ledger"):
     print(line)
 explorer = PatchExplorer(
     book,

@@ -53,7 +53,7 @@ from matplotlib_inline.backend_inline import set_matplotlib_formats
 from helpers.audit.rules import classify
 from helpers.book.load import load_book
 from helpers.book.quarters import parse_quarter
-from helpers.book.rejects import rejects_line
+from helpers.book.rejects import book_rejects_lines
 from helpers.book.settings import settings_for_book
 from helpers.decide import offboarding
 from helpers.decide.contract import raw_metrics
@@ -90,7 +90,7 @@ settings = settings_for_book(data_dir).replace(
 )
 book = load_book(data_dir, settings=settings)
 quarter = book.check_quarter(quarter)  # any quarter with activity in the book
-if line := rejects_line(book.rejects, see="notebook 01 or `pumpkin validate` for the ledger"):
+for line in book_rejects_lines(book, see="notebook 01 or `pumpkin validate` for the ledger"):
     display(Markdown(f"**{line}**"))
 if note := text.coverage_note(book, quarter=quarter):
     display(Markdown(f"*{note}*"))

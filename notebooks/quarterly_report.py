@@ -38,7 +38,7 @@ from helpers.audit.rules import clients_who_left
 from helpers.audit.scores import thresholds
 from helpers.book.load import load_book
 from helpers.book.quarters import parse_quarter, shift_quarter
-from helpers.book.rejects import rejects_line
+from helpers.book.rejects import book_rejects_lines
 from helpers.book.settings import settings_for_book
 from helpers.decide.contract import segment_movement
 from helpers.plots.calibration import plot_forecast_check
@@ -85,7 +85,8 @@ value_cut, headache_cut = thresholds(metrics, settings=settings)
 # ## Summary
 
 # %%
-if line := rejects_line(book.rejects, see="the data quality section at the end"):
+end = "the data quality section at the end"
+for line in book_rejects_lines(book, see=end, import_see=end):
     display(Markdown(f"**{line}**"))
 display(Markdown(text.summary_markdown(metrics, quarter=quarter, currency=currency)))
 if note := text.coverage_note(book, quarter=quarter):
@@ -281,6 +282,19 @@ display(show(tables.Table(book.reconciliation()), currency=currency))
 display(show(tables.reconciliation_totals(book, metrics, quarter=quarter), currency=currency))
 display(show(tables.rejects_by_reason(book.rejects), currency=currency))
 show(tables.Table(book.rejects.head(25), empty="The rejects ledger is empty."), currency=currency)
+
+# %% [markdown]
+# The rows of the tools' exports left out when this book was imported (the book folder's
+# `rejects.csv`: time without a client, a voided invoice, ...): they are in no figure above.
+
+# %%
+show(
+    tables.rejects_by_reason(
+        book.import_rejects,
+        empty="No rows of the exports were left out, or the book was not made from tool exports.",
+    ),
+    currency=currency,
+)
 
 # %% [markdown]
 # What the importer assumed about rows it *used* (its `notes.csv`: a paid invoice without a paid

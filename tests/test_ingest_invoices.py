@@ -12,6 +12,7 @@ import pytest
 from helpers.book.load import load_book
 from helpers.book.settings import Settings
 from helpers.cli import main
+from helpers.errors import BookError
 from helpers.ingest import import_exports, read_import, row_fates, summary
 from helpers.ingest.clients import normalise
 
@@ -309,9 +310,16 @@ def test_import_writes_notes_beside_rejects_and_load_book_reads_them(tmp_path, c
     loaded = load_book(out, settings=Settings())
     assert loaded.rejects.empty  # what the import wrote is valid canonical data
     assert len(loaded.notes) == 20 and set(loaded.notes["row"]) == set(written["row"])
+    # the rows the import left out stay with the book: read back apart from the load's ledger
+    assert len(loaded.import_rejects) == 3
+    assert list(loaded.import_rejects["row"]) == list(rejects["row"])
+    assert list(loaded.import_rejects["reason"]) == list(rejects["reason"])
     # the notes are part of the book: a changed notes.csv is read again, not taken from a cache
     written.head(1).to_csv(out / "notes.csv", index=False)
     assert len(load_book(out, settings=Settings()).notes) == 1
+    # and so is a changed rejects.csv
+    rejects.head(2).to_csv(out / "rejects.csv", index=False)
+    assert len(load_book(out, settings=Settings()).import_rejects) == 2
     # a later import into the same folder with nothing to note leaves no stale notes behind
     assert main(["import", str(FIXTURES / "toggl_quoted.csv"), "--out", str(out)]) == 0
     assert load_book(out, settings=Settings()).notes.empty
@@ -322,3 +330,38 @@ def test_a_payments_file_dates_the_paid_part_of_a_partly_paid_invoice(tmp_path):
     book = import_exports([LIST], payments=tmp_path / "paid.csv")
     assert invoices(book)["1004 (paid part)"][3:] == (3500.0, "2026-03-21")
     assert "1004 (paid part)" not in set(book.notes["value"])  # no longer an assumption
+
+
+def test_every_command_on_an_imported_book_says_what_its_import_left_out(tmp_path, capsys):
+    out = tmp_path / "book"
+    assert main(["import", str(LIST), "--out", str(out)]) == 0
+    capsys.readouterr()
+    quarter = load_book(out, settings=Settings()).quarters()[-1]
+    assert (
+        main(
+            ["metrics", "--data", str(out), "--quarter", quarter, "--out", str(tmp_path / "m.csv")]
+        )
+        == 0
+    )
+    said = capsys.readouterr().err
+    assert (
+        "3 rows of the exports were left out when this book was imported (invoices 3): "
+        f"see {out / 'rejects.csv'}" in said
+    )
+    # a book folder without an import's ledger says nothing of the kind
+    (out / "rejects.csv").unlink()
+    assert (
+        main(
+            ["metrics", "--data", str(out), "--quarter", quarter, "--out", str(tmp_path / "m.csv")]
+        )
+        == 0
+    )
+    assert "left out" not in capsys.readouterr().err
+
+
+def test_an_unreadable_import_ledger_is_named(tmp_path):
+    out = tmp_path / "book"
+    assert main(["import", str(LIST), "--out", str(out)]) == 0
+    (out / "rejects.csv").write_text("table,row\ninvoices,3\n")
+    with pytest.raises(BookError, match="rejects.csv.*must have the column"):
+        load_book(out, settings=Settings())

@@ -193,3 +193,22 @@ def test_a_malformed_quarter_is_refused_by_the_parser(books, capsys):
         main(["metrics", "--data", str(clean), "--quarter", "2024-Q4"])
     assert info.value.code == 2
     assert "quarter must look like 2025Q2" in capsys.readouterr().err
+
+
+def test_book_rejects_lines_say_the_loaders_and_the_imports_rows_left_out(tmp_path):
+    from types import SimpleNamespace
+
+    from helpers.book.rejects import book_rejects_lines
+
+    ledger = pd.DataFrame({"table": ["invoices"]})
+    left_out = pd.DataFrame({"table": ["time_entries"] * 3})
+    none = ledger.iloc[:0]
+    book = SimpleNamespace(rejects=ledger, import_rejects=left_out, source=str(tmp_path))
+    assert book_rejects_lines(book, see="below") == [
+        "1 row rejected (invoices 1): see below",
+        "3 rows of the exports were left out when this book was imported (time_entries 3): "
+        f"see {tmp_path / 'rejects.csv'}",
+    ]
+    assert book_rejects_lines(book, see="below", import_see="the end")[1].endswith("see the end")
+    clean = SimpleNamespace(rejects=none, import_rejects=none.iloc[:0], source=str(tmp_path))
+    assert book_rejects_lines(clean, see="below") == []

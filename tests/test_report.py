@@ -58,6 +58,7 @@ SECRET_NOTE = "Zanzibar board member shouted at Quokka staff"
 
 
 HAND_NOTE = "paid, no paid date in the export: due date used"
+HAND_LEFT_OUT = "no client: time tracked without a client cannot be attributed to a client"
 
 
 def write_hand_book(folder: Path) -> Path:
@@ -128,6 +129,13 @@ def write_hand_book(folder: Path) -> Path:
         [("invoices", "qb.csv", 7, "paid_date", "c1-01", HAND_NOTE)],
         columns=["table", "source_file", "row", "column", "value", "reason"],
     ).to_csv(folder / "notes.csv", index=False)
+    pd.DataFrame(  # rows the import left out of the exports (its rejects.csv: not in the book)
+        [
+            ("time_entries", "toggl.csv", 12, "Client", "Zanzibar Private Ltd", HAND_LEFT_OUT),
+            ("time_entries", "toggl.csv", 13, "Client", "", HAND_LEFT_OUT),
+        ],
+        columns=["table", "source_file", "row", "column", "value", "reason"],
+    ).to_csv(folder / "rejects.csv", index=False)
     return folder
 
 
@@ -262,6 +270,11 @@ def test_hand_book_totals_counts_and_ledger(hand_report, hand_book):
     quality = section(page, "Data quality", "Methodology")
     assert "hours" in quality and "client_id (not in clients)" in quality
     assert HAND_NOTE in quality  # the import's notes.csv, apart from the rejects
+    # the rows the import left out: said at the top and listed by reason under Data quality
+    assert (
+        "2 rows of the exports were left out when this book was imported (time_entries 2)" in page
+    )
+    assert HAND_LEFT_OUT in quality
     sheets = pd.read_excel(hand_report.xlsx, sheet_name=None)
     assert {"actions", "data quality", "reconciliation"} <= set(sheets)
     assert len(sheets["data quality"]) == 2
@@ -454,6 +467,10 @@ def test_anonymise_book_replaces_names_ids_notes_and_ledger_values(tmp_path):
     assert set(anon.events["note"]) == {"(note withheld)"}
     assert "c99" not in set(anon.rejects["value"])
     assert len(anon.rejects) == len(book.rejects)
+    # the import's ledger names the exports' own columns ("Client"): every value not a known
+    # name or id is withheld
+    assert len(anon.import_rejects) == len(book.import_rejects) == 2
+    assert "Zanzibar Private Ltd" not in set(anon.import_rejects["value"])
     before = client_metrics(book, HAND_QUARTER, settings=Settings())
     after = client_metrics(anon, HAND_QUARTER, settings=Settings())
     assert after["revenue_ttm"].sum() == pytest.approx(before["revenue_ttm"].sum())

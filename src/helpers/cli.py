@@ -85,12 +85,18 @@ def report_rejects(book, args: argparse.Namespace, *, ledger=None, see: str | No
     prints one line on stderr ("3 rows rejected (invoices 2, time_entries 1): see FILE") and
     writes the ledger to ``ledger`` if given; without a ledger file the line points at ``see``
     or at ``pumpkin validate DATA``. The exit code does not change. Returns the ledger written."""
-    from helpers.book.rejects import keep_ledger, rejects_notice
+    from helpers.book.load import REJECTS_FILE
+    from helpers.book.rejects import import_rejects_line, keep_ledger, rejects_notice
 
     written = keep_ledger(book.rejects, ledger)
     line = rejects_notice(book.rejects, written=written, see=see, data=getattr(args, "data", None))
     if line:
         print(line, file=sys.stderr)
+    # the rows the import that wrote the book left out: said again by every command on the book
+    if before := import_rejects_line(
+        book.import_rejects, see=str(Path(book.source) / REJECTS_FILE)
+    ):
+        print(before, file=sys.stderr)
     return written
 
 

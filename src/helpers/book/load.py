@@ -28,7 +28,7 @@ from helpers.book.arrow_csv import (
     parse_csv,
     typed_columns,
 )
-from helpers.book.prefetch import NOTES_FILE, Prefetch, cache_key, find_table_file
+from helpers.book.prefetch import NOTES_FILE, REJECTS_FILE, Prefetch, cache_key, find_table_file
 from helpers.book.quarters import check_quarter
 from helpers.book.schema import (
     DECISION_ACTIONS,
@@ -41,7 +41,6 @@ from helpers.book.settings import Settings
 from helpers.book.validate import RowChecks, check_reference, empty_ledger, validate_table
 from helpers.errors import BookError
 
-REJECTS_FILE = "rejects.csv"
 #: Optional columns left out of a written table when no row has a value (older books stay as
 #: they were: a time export without amounts writes no ``billable_amount`` column).
 BLANK_OPTIONAL = ("billable_amount",)
@@ -55,6 +54,9 @@ class Book:
     the data rows read per table, so ``accepted + rejected == rows_read`` can always be checked.
     ``notes`` (the ledger's columns) lists what an import assumed about rows it *used* (a paid
     date taken from the due date, a guessed date order, ...): never rows left out.
+    ``import_rejects`` (the ledger's columns) lists the rows the import that wrote this book
+    folder left out (its ``rejects.csv``): rows of the tools' exports, not of the book's files,
+    so they are not in ``rejects`` nor in the reconciliation of the book's files.
     """
 
     clients: pd.DataFrame
@@ -71,6 +73,7 @@ class Book:
     #: The partners' decisions journal (optional table; empty when the book has none).
     decisions: pd.DataFrame = field(default_factory=lambda: _empty_table(TABLES["decisions"]))
     notes: pd.DataFrame = field(default_factory=empty_ledger)
+    import_rejects: pd.DataFrame = field(default_factory=empty_ledger)
     #: The key of the files this book was loaded from in :mod:`helpers.book.cache` ("" when it
     #: was not loaded through the cache). Not a field of the book's content: ``load_book`` sets
     #: it on the book it returns, and a book made with ``dataclasses.replace`` (other tables:
@@ -587,6 +590,7 @@ def load_book(
         source=str(path),
         base_currency=settings.base_currency,
         notes=read_notes(path),
+        import_rejects=read_import_rejects(path),
     )
     if key is not None:
         _store_book(key, book)
@@ -645,19 +649,30 @@ def _cached_book(key: str, path: Path) -> Book | None:
 
 def read_notes(path: Path) -> pd.DataFrame:
     """The import's ``notes.csv`` beside a book folder (empty when there is none)."""
-    file = path / NOTES_FILE if path.is_dir() else None
+    return _read_ledger(path, NOTES_FILE, what="the import's notes")
+
+
+def read_import_rejects(path: Path) -> pd.DataFrame:
+    """The rows the import that wrote a book folder left out: its ``rejects.csv`` (empty when
+    there is none, or for a workbook)."""
+    return _read_ledger(path, REJECTS_FILE, what="the import's rejects ledger")
+
+
+def _read_ledger(path: Path, name: str, *, what: str) -> pd.DataFrame:
+    """A ledger file (the rejects ledger's columns) beside a book folder, empty when absent."""
+    file = path / name if path.is_dir() else None
     if file is None or not file.is_file():
         return empty_ledger()
     try:
-        notes = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        ledger = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise BookError(f"cannot be read as the import's notes ({exc})", file=file) from None
-    missing = [c for c in empty_ledger().columns if c not in notes.columns]
+        raise BookError(f"cannot be read as {what} ({exc})", file=file) from None
+    missing = [c for c in empty_ledger().columns if c not in ledger.columns]
     if missing:
-        raise BookError(f"the import's notes need the column(s) {', '.join(missing)}", file=file)
-    notes = notes[list(empty_ledger().columns)]
-    rows = pd.to_numeric(notes["row"], errors="coerce").fillna(0).astype("int64")
-    return notes.assign(row=rows)
+        raise BookError(f"{what} must have the column(s) {', '.join(missing)}", file=file)
+    ledger = ledger[list(empty_ledger().columns)]
+    rows = pd.to_numeric(ledger["row"], errors="coerce").fillna(0).astype("int64")
+    return ledger.assign(row=rows)
 
 
 def write_book(book: Book, out: str | Path) -> Path:

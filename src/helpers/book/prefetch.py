@@ -29,6 +29,9 @@ from helpers.book.schema import LOAD_ORDER, TABLES
 #: Assumptions an import made about rows it used (same columns as the rejects ledger), beside
 #: the book's tables: part of the book, so part of its key.
 NOTES_FILE = "notes.csv"
+#: The rows an import left out (the rejects ledger's columns), beside the book's tables: part of
+#: what the book says about its sources, so part of its key too.
+REJECTS_FILE = "rejects.csv"
 
 
 def find_table_file(folder: Path, name: str) -> Path | None:
@@ -60,6 +63,8 @@ def cache_key(path: Path, *, base_currency: str, date_format: str | None) -> str
         files = table_files(path)
         notes = path / NOTES_FILE  # an import's notes are part of the book too
         files["notes"] = notes if notes.is_file() else None
+        rejects = path / REJECTS_FILE  # and the rows it left out
+        files["rejects"] = rejects if rejects.is_file() else None
     return book_cache.book_key(files, base_currency=base_currency, date_format=date_format)
 
 

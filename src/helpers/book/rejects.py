@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.book.prefetch import REJECTS_FILE
 from helpers.book.schema import LOAD_ORDER
 
 
@@ -46,6 +47,38 @@ def rejects_summary(rejects: pd.DataFrame) -> str:
     total = sum(counts.values())
     parts = ", ".join(f"{table} {n}" for table, n in counts.items())
     return f"{total} row{'s' if total != 1 else ''} rejected ({parts})"
+
+
+def import_rejects_line(import_rejects: pd.DataFrame, *, see: str) -> str:
+    """The line that says how many rows the import that wrote the book left out (its
+    ``rejects.csv``, :attr:`helpers.book.load.Book.import_rejects`); empty when none was.
+
+    >>> import_rejects_line(pd.DataFrame({"table": ["time_entries"] * 2}), see="book/rejects.csv")
+    '2 rows of the exports were left out when this book was imported (time_entries 2): see book/rejects.csv'
+    """
+    counts = rejects_counts(import_rejects)
+    if not counts:
+        return ""
+    total = sum(counts.values())
+    parts = ", ".join(f"{table} {n}" for table, n in counts.items())
+    rows, were = ("rows", "were") if total != 1 else ("row", "was")
+    return (
+        f"{total} {rows} of the exports {were} left out when this book was imported ({parts}): "
+        f"see {see}"
+    )
+
+
+def book_rejects_lines(book, *, see: str, import_see: str | None = None) -> list[str]:
+    """What a notebook says at the top about rows left out of ``book`` (a loaded
+    :class:`~helpers.book.load.Book`): the loader's rejects (pointing at ``see``), then the
+    rows its import left out (pointing at ``import_see``, else the book folder's
+    ``rejects.csv``); empty when neither left a row out."""
+    where = import_see or str(Path(book.source) / REJECTS_FILE)
+    lines = [
+        rejects_line(book.rejects, see=see),
+        import_rejects_line(book.import_rejects, see=where),
+    ]
+    return [line for line in lines if line]
 
 
 def rejects_line(rejects: pd.DataFrame, *, see: str) -> str:

@@ -52,11 +52,19 @@ def _replace_ids(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     return frame.assign(client_id=mapped.where(mapped.notna(), VALUE_WITHHELD))
 
 
-def _scrub_ledger(rejects: pd.DataFrame, known: pd.Series) -> pd.DataFrame:
-    """Ledger values: known names/ids become pseudonyms, other free text is withheld."""
+def _scrub_ledger(
+    rejects: pd.DataFrame, known: pd.Series, *, every_column: bool = False
+) -> pd.DataFrame:
+    """Ledger values: known names/ids become pseudonyms, other free text is withheld (with
+    ``every_column``, every value that is not a known name or id: an import's ledger names the
+    exports' own columns, "Client", "ContactName", "Customer", ..., not the book's)."""
     value = rejects["value"].astype("object")
     mapped = value.map(known)
-    sensitive = rejects["column"].fillna("").isin(_SENSITIVE_LEDGER_COLUMNS)
+    sensitive = (
+        pd.Series(True, index=rejects.index)
+        if every_column
+        else rejects["column"].fillna("").isin(_SENSITIVE_LEDGER_COLUMNS)
+    )
     scrubbed = mapped.where(mapped.notna(), value.where(~sensitive, VALUE_WITHHELD))
     return rejects.assign(value=scrubbed)
 
@@ -81,6 +89,7 @@ def anonymise_book(book):
         "clients": clients,
         "rejects": _scrub_ledger(book.rejects, known),
         "notes": _scrub_ledger(book.notes, known),  # the import's notes (job names withheld)
+        "import_rejects": _scrub_ledger(book.import_rejects, known, every_column=True),
         "source": "(anonymised book)",
     }
     for table in CLIENT_REFERENCES:
