@@ -62,6 +62,7 @@ bench: $(VENV)/.dev  ## the speed benchmarks, each ratio against its target (fig
 	run benchmarks/bench_metrics.py --entries 10000000 --repeat 1; \
 	run benchmarks/bench_import.py; \
 	run benchmarks/bench_report.py; \
+	run benchmarks/bench_figures.py; \
 	run benchmarks/bench_widgets.py --clients 10000; \
 	run benchmarks/bench_widgets.py --clients 150
 
