@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import threading
@@ -13,9 +12,10 @@ import pytest
 
 from helpers.book import cache as book_cache
 from helpers.book import load as loader
-from helpers.book.load import Book, load_book
+from helpers.book.load import load_book
 from helpers.book.settings import Settings
 from helpers.errors import BookError
+from tests.book_checks import assert_same_book
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -32,18 +32,6 @@ def _entries(folder: Path) -> list[Path]:
     return [p for p in books.iterdir() if not p.name.startswith(".")] if books.exists() else []
 
 
-def _assert_same_book(a: Book, b: Book) -> None:
-    for f in dataclasses.fields(Book):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, pd.DataFrame):
-            pd.testing.assert_frame_equal(x, y, check_exact=True)
-            assert list(x.dtypes) == list(y.dtypes), f.name
-        elif f.name == "rows_read":
-            assert dict(x) == dict(y)
-        else:
-            assert x == y, f.name
-
-
 def test_a_cached_book_is_the_book_read_from_its_files(cache_dir, book_dir, monkeypatch):
     fresh = load_book(book_dir, cache=False, settings=Settings())
     assert _entries(cache_dir) == []
@@ -56,7 +44,7 @@ def test_a_cached_book_is_the_book_read_from_its_files(cache_dir, book_dir, monk
 
     monkeypatch.setattr(loader, "validate_table", no_validation)
     cached = load_book(book_dir, settings=Settings())
-    _assert_same_book(fresh, cached)
+    assert_same_book(fresh, cached)
     # the same files somewhere else: the same entry, the new place as the source
     moved = Path(shutil.copytree(book_dir, book_dir.parent / "moved"))
     assert load_book(moved, settings=Settings()).source == str(moved)
@@ -83,7 +71,7 @@ def test_a_changed_file_is_read_again_even_with_the_same_size_and_time(cache_dir
     first_id = cells[header.split(",").index("invoice_id")].strip('"')
     amount = book.invoices.loc[book.invoices["invoice_id"] == first_id, "amount"].iloc[0]
     assert amount == pytest.approx(float(new))
-    _assert_same_book(book, load_book(book_dir, cache=False, settings=Settings()))
+    assert_same_book(book, load_book(book_dir, cache=False, settings=Settings()))
 
 
 def test_options_that_change_validation_are_part_of_the_key(cache_dir, book_dir):
@@ -136,7 +124,7 @@ def test_a_damaged_entry_is_dropped_and_the_files_read(cache_dir, book_dir):
     (entry,) = _entries(cache_dir)
     (entry / "meta.json").write_text("{not json", encoding="utf-8")
     assert book_cache.read_cached(entry.name) is None
-    _assert_same_book(fresh, load_book(book_dir, settings=Settings()))
+    assert_same_book(fresh, load_book(book_dir, settings=Settings()))
 
 
 def test_every_dtype_comes_back_as_stored(cache_dir):
@@ -167,4 +155,4 @@ def test_a_damaged_table_file_is_dropped_and_the_files_read(cache_dir, book_dir)
     (entry / f"invoices{book_cache.SUFFIX}").write_bytes(b"not an Arrow file")
     assert book_cache.read_cached(entry.name) is None
     assert not entry.exists()
-    _assert_same_book(fresh, load_book(book_dir, settings=Settings()))
+    assert_same_book(fresh, load_book(book_dir, settings=Settings()))

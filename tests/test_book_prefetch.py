@@ -4,7 +4,6 @@ a changed file's cached copy."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import subprocess
@@ -12,7 +11,6 @@ import sys
 import threading
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from helpers.book import cache as book_cache
@@ -21,6 +19,7 @@ from helpers.book.load import Book, load_book
 from helpers.book.prefetch import start_prefetch
 from helpers.book.settings import Settings
 from helpers.errors import BookError
+from tests.book_checks import assert_same_book
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -30,18 +29,6 @@ def _written() -> None:
     for thread in threading.enumerate():
         if thread.name == "pumpkin-book-cache":
             thread.join()
-
-
-def _assert_same_book(a: Book, b: Book) -> None:
-    for f in dataclasses.fields(Book):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, pd.DataFrame):
-            pd.testing.assert_frame_equal(x, y, check_exact=True)
-            assert list(x.dtypes) == list(y.dtypes), f.name
-        elif f.name == "rows_read":
-            assert dict(x) == dict(y)
-        else:
-            assert x == y, f.name
 
 
 def _prefetched(path: Path, **options) -> Book:
@@ -86,7 +73,7 @@ def test_a_prefetched_book_is_the_book_the_loader_reads_alone(cache_dir, book_di
     alone = load_book(book_dir, settings=Settings(), cache=False)
     assert len(alone.rejects) >= 4  # the rows above, each named in the ledger
     book = _prefetched(book_dir, cache=cache)
-    _assert_same_book(alone, book)
+    assert_same_book(alone, book)
     assert book.cache_key == (loader._cache_key(book_dir, Settings(), None) if cache else "")
 
 
@@ -102,7 +89,7 @@ def test_a_cached_book_is_not_parsed_and_a_changed_file_is_read_again(
         assert all(f.result() is None for f in prefetch.parsed.values())
         warm = load_book(book_dir, settings=Settings(), prefetch=prefetch)
     assert parsed == []
-    _assert_same_book(first, warm)
+    assert_same_book(first, warm)
     monkeypatch.undo()
 
     # one hour changed (the same file size): a new key, the files parsed and validated again
@@ -115,7 +102,7 @@ def test_a_cached_book_is_not_parsed_and_a_changed_file_is_read_again(
         assert prefetch.reads_files()
         book = load_book(book_dir, settings=Settings(), prefetch=prefetch)
     assert book.cache_key != first.cache_key
-    _assert_same_book(load_book(book_dir, settings=Settings(), cache=False), book)
+    assert_same_book(load_book(book_dir, settings=Settings(), cache=False), book)
     assert float(book.time_entries["hours"].iloc[0]) == float(fields[3])
 
 
@@ -136,7 +123,7 @@ def test_a_prefetch_for_other_options_or_another_folder_is_not_used(
         ) as prefetch:
             book = load_book(book_dir, settings=Settings(), prefetch=prefetch)
             assert prefetch.parsed, "nothing was taken from a prefetch that does not match"
-        _assert_same_book(alone, book)
+        assert_same_book(alone, book)
 
 
 def test_errors_and_strict_mode_say_the_same_with_a_prefetch(cache_dir, book_dir):

@@ -41,12 +41,14 @@ def rejects_summary(rejects: pd.DataFrame) -> str:
     >>> rejects_summary(pd.DataFrame({"table": ["clients"]}))
     '1 row rejected (clients 1)'
     """
+    total, parts = _tally(rejects)
+    return f"{total} row{'s' if total != 1 else ''} rejected ({parts})" if total else ""
+
+
+def _tally(rejects: pd.DataFrame) -> tuple[int, str]:
+    """The count of rows left out and the per-table counts in words (0 and "" for none)."""
     counts = rejects_counts(rejects)
-    if not counts:
-        return ""
-    total = sum(counts.values())
-    parts = ", ".join(f"{table} {n}" for table, n in counts.items())
-    return f"{total} row{'s' if total != 1 else ''} rejected ({parts})"
+    return sum(counts.values()), ", ".join(f"{table} {n}" for table, n in counts.items())
 
 
 def import_rejects_line(import_rejects: pd.DataFrame, *, see: str) -> str:
@@ -56,11 +58,9 @@ def import_rejects_line(import_rejects: pd.DataFrame, *, see: str) -> str:
     >>> import_rejects_line(pd.DataFrame({"table": ["time_entries"] * 2}), see="book/rejects.csv")
     '2 rows of the exports were left out when this book was imported (time_entries 2): see book/rejects.csv'
     """
-    counts = rejects_counts(import_rejects)
-    if not counts:
+    total, parts = _tally(import_rejects)
+    if not total:
         return ""
-    total = sum(counts.values())
-    parts = ", ".join(f"{table} {n}" for table, n in counts.items())
     rows, were = ("rows", "were") if total != 1 else ("row", "was")
     return (
         f"{total} {rows} of the exports {were} left out when this book was imported ({parts}): "
