@@ -243,8 +243,16 @@ def test_the_seeds_cut_needs_the_bottom_a_thin_margin_and_nothing_to_fix():
     row = act(**CUT)
     assert codes(row) == ["PRUNE"] and row["prune_cut"]
     assert (
-        "bottom 10%" in row["reasons"] and "margin of 2,000 USD (20% of revenue" in row["reasons"]
+        "bottom 10%" in row["reasons"]
+        and "margin of 2,000 USD in the last four quarters (20% of revenue" in row["reasons"]
     )
+    # a negative margin is said as the loss it is
+    lost = act(**{**CUT, "margin_ttm": -1500.0})
+    assert (
+        lost["prune_cut"]
+        and "at a loss of 1,500 USD in the last four quarters (15% of its" in (lost["reasons"])
+    )
+    assert "margin of -" not in lost["reasons"] and "-15%" not in lost["reasons"]
     # the rate against the book's median in money, the position as an ordinal: two figures a
     # partner can tell apart when they happen to be the same number
     assert "against the book's median of 100 USD per hour" in row["reasons"]
@@ -306,6 +314,8 @@ def test_nonpayer_two_quarter_ends_or_money_over_60_days_above_the_share():
     assert row["prune"] and row["prune_nonpayer"]
     assert "2 of the last four quarter ends" in row["reasons"]
     assert codes(row) == ["PRUNE", "COLLECT"]  # collect before leaving
+    every = act(overdue_90_quarters=4, aging_90_plus=500.0, overdue_amount=500.0)
+    assert "at each of the last four quarter ends" in every["reasons"]
     assert not act(overdue_90_quarters=1, aging_90_plus=500.0, overdue_amount=500.0)["prune"]
     row = act(overdue_amount=6000.0, overdue_60_plus=6000.0)
     assert row["prune"] and "6,000 USD more than 60 days past due, 60% of" in row["reasons"]

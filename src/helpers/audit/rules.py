@@ -511,10 +511,12 @@ def _r_abuse(w: Words, idx: np.ndarray) -> np.ndarray:
 
 
 def _r_quarters(w: Words, idx: np.ndarray) -> np.ndarray:
+    n = w.col(idx, "overdue_90_quarters")
+    at = np.where(n >= 4, "each of", w.number(idx, "overdue_90_quarters").astype(object) + " of")
     return (
         f"won't pay: more than {_money(w.s.collect_floor, w.cur)} was over 90 days past due at "
-        + w.number(idx, "overdue_90_quarters")
-        + " of the last four quarter ends, and "
+        + at
+        + " the last four quarter ends, and "
         + w.money(idx, "aging_90_plus")
         + " is over 90 days past due now"
     )
@@ -550,12 +552,21 @@ def _r_cut(w: Words, idx: np.ndarray) -> list[str]:
     s = w.s
     out = []
     for rate, rank, median, margin, revenue in zip(*cols, strict=True):
-        share = f"{margin / revenue:.0%}" if revenue and revenue > 0 else "no revenue"
+        share = f"{abs(margin) / revenue:.0%}" if revenue and revenue > 0 else None
+        if margin < 0:  # said as the loss it is, not as a negative margin
+            result = f"at a loss of {_money(-margin, w.cur)} in the last four quarters" + (
+                f" ({share} of its revenue)" if share else ""
+            )
+        else:
+            result = (
+                f"at a margin of {_money(margin, w.cur)} in the last four quarters ("
+                + (f"{share} of revenue" if share else "no revenue")
+                + f", below the {s.target_margin:.0%} we aim for)"
+            )
         out.append(
             f"{_money(rate, w.cur)} per hour against the book's median of {_money(median, w.cur)} "
             f"per hour, in the bottom {s.prune_percentile:g}% of the book by rate ({_ordinal(rank)} "
-            f"of {w.ranked} clients), at a margin of {_money(margin, w.cur)} ({share} of revenue, below the "
-            f"{s.target_margin:.0%} we aim for), and nothing we could fix explains it: it may "
+            f"of {w.ranked} clients), {result}, and nothing we could fix explains it: it may "
             "not be worth our effort"
         )
     return out
