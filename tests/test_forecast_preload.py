@@ -18,6 +18,7 @@ import pytest
 
 from helpers import cli
 from helpers.book.load import load_book
+from helpers.book.prefetch import start_prefetch
 from helpers.book.settings import Settings
 from helpers.decide import contract
 from helpers.errors import PumpkinError
@@ -35,21 +36,28 @@ def _wait_for_cache_writer() -> None:
             thread.join()
 
 
+def _reads_files(path: Path, settings: Settings) -> bool:
+    """Whether pumpkin metrics' prefetch finds that the loader will read and validate ``path``
+    (so the potential is fitted and scipy is worth importing in the background)."""
+    with start_prefetch(path, base_currency=settings.base_currency, date_format=None) as pre:
+        return pre.reads_files()
+
+
 def test_a_book_needs_reading_until_it_is_cached_and_always_with_the_cache_off(
     cache_dir, book_dir, monkeypatch
 ):
     settings = Settings()
-    assert preload.book_needs_reading(book_dir, settings=settings)
+    assert _reads_files(book_dir, settings)
     load_book(book_dir, settings=settings)
     _wait_for_cache_writer()
-    assert not preload.book_needs_reading(book_dir, settings=settings)
+    assert not _reads_files(book_dir, settings)
     (book_dir / "clients.csv").write_text(
         (book_dir / "clients.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8"
     )
-    assert preload.book_needs_reading(book_dir, settings=settings)  # changed files: read again
+    assert _reads_files(book_dir, settings)  # changed files: read again
     monkeypatch.setenv("PUMPKIN_CACHE_DIR", "off")
-    assert preload.book_needs_reading(SAMPLE, settings=settings)
-    assert not preload.book_needs_reading(book_dir / "missing", settings=settings)
+    assert _reads_files(SAMPLE, settings)
+    assert not _reads_files(book_dir / "missing", settings)
 
 
 def test_the_background_import_runs_only_when_asked_and_never_raises(tmp_path, monkeypatch):

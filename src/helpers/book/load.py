@@ -601,17 +601,6 @@ def load_book(
 # ----------------------------------------------------------------------------- the cache
 
 
-def book_is_cached(path: str | Path, *, settings: Settings, date_format: str | None = None) -> bool:
-    """Whether :func:`load_book` would read ``path`` from its cached copy (the cache is on and
-    holds these files' content, loaded with these options) instead of reading and validating
-    the files. Hashes the files as the loader does."""
-    path = Path(path)
-    if not path.exists():
-        return False
-    key = _cache_key(path, settings, date_format or settings.date_format)
-    return key is not None and book_cache.has_book(key)
-
-
 def _cache_key(path: Path, settings: Settings, date_format: str | None) -> str | None:
     """The book's cache key (its files' content and the loading options), None when the cache
     is off."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from importlib import import_module
-from pathlib import Path
 
 #: What the potential's fits and forecasts import (``scipy_function`` in the forecast modules).
 SCIPY_MODULES = ("scipy.optimize", "scipy.special")
@@ -41,16 +40,3 @@ def start_import(
     thread = threading.Thread(target=run, name="pumpkin-scipy-import")
     thread.start()
     return thread
-
-
-def book_needs_reading(path: str | Path, *, settings, date_format: str | None = None) -> bool:
-    """Whether :func:`helpers.book.load.load_book` will read and validate the files of ``path``
-    (the cache is off or holds no copy of these files), so the book's potential is fitted.
-    (``pumpkin metrics`` asks its prefetch instead, which has the files' digests already:
-    :meth:`helpers.book.prefetch.Prefetch.reads_files`.) Hashes the files as
-    the loader does (hashlib releases the GIL)."""
-    from helpers.book.load import book_is_cached
-
-    if not Path(path).exists():
-        return False  # the loader says what is wrong; nothing will be fitted
-    return not book_is_cached(path, settings=settings, date_format=date_format)
